@@ -1,0 +1,24 @@
+// Probe a media file or URL without playing it (libavformat): used by sp_open
+// and by the catalogue (smartplayer-cli add).
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace sp {
+
+struct MediaProbe {
+  int64_t duration_ms = 0;
+  int width = 0, height = 0;
+  double fps = 0;
+  bool has_video = false, has_audio = false;
+  int audio_sample_rate = 0, audio_channels = 0;
+  std::string video_codec, audio_codec, container;
+};
+
+// Returns SP_OK or an SP_ERR_* code (SP_ERR_NOT_FOUND, SP_ERR_FORMAT,
+// SP_ERR_NO_VIDEO, SP_ERR_NETWORK, SP_ERR_IO) with a clear message in err.
+// A file is accepted only if it has a decodable video stream; a truncated file
+// whose first video frame cannot be decoded is SP_ERR_FORMAT.
+int probe_media(const std::string &url, MediaProbe &out, std::string &err, int timeout_ms = 10000);
+
+} // namespace sp

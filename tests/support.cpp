@@ -1,0 +1,100 @@
+#include "support.h"
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace sp_test {
+namespace {
+fs::path data_root() {
+  const char *d = std::getenv("SP_TEST_DATA");
+  fs::path p = d ? fs::path(d) : fs::temp_directory_path() / "sp_test_data";
+  fs::create_directories(p);
+  return p;
+}
+} // namespace
+
+TempDir::TempDir() {
+  static std::atomic<int> counter{0};
+  path_ = data_root() / ("tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+  fs::remove_all(path_);
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+int run(const std::string &cmd) {
+  int st = std::system(cmd.c_str());
+  if (st == -1) return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+std::string run_capture(const std::string &cmd, int *status) {
+  std::string out;
+  FILE *f = popen(cmd.c_str(), "r");
+  if (!f) throw std::runtime_error("popen failed: " + cmd);
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), f)) > 0) out.append(buf.data(), n);
+  int st = pclose(f);
+  if (status) *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return out;
+}
+
+std::string make_clip(const ClipSpec &s) {
+  std::string name = "clip_" + std::to_string(s.seconds) + "s_" + std::to_string(s.width) + "x" +
+                     std::to_string(s.height) + "_" + std::to_string(s.fps) + "fps_g" + std::to_string(s.gop) +
+                     (s.audio ? "_a" : "_na") + (s.frame_number ? "_n" : "") + "_" + s.vcodec + "." + s.container;
+  fs::path out = data_root() / name;
+  if (fs::exists(out) && fs::file_size(out) > 0) return out.string();
+  // Binary code of the frame number n: 16 cells across the top 1/4 of the
+  // picture, cell b is white iff bit b of n is set. Built with geq from the
+  // frame number N so it is exact and survives compression.
+  std::string w = std::to_string(s.width), h = std::to_string(s.height);
+  std::string vf = "format=gray,geq=lum='if(lt(Y,H/4),255*mod(floor(N/pow(2,floor(X*16/W))),2),128)'," "format=yuv420p";
+  std::string tmp = out.string() + ".part." + std::to_string(getpid()) + "." + s.container;
+  std::string cmd = "ffmpeg -hide_banner -loglevel error -y -f lavfi -i color=c=gray:size=" + w + "x" + h +
+                    ":rate=" + std::to_string(s.fps) + ":duration=" + std::to_string(s.seconds);
+  if (s.audio)
+    cmd += " -f lavfi -i sine=frequency=440:sample_rate=48000:duration=" + std::to_string(s.seconds);
+  if (s.frame_number) cmd += " -vf \"" + vf + "\"";
+  cmd += " -c:v " + s.vcodec + " -g " + std::to_string(s.gop);
+  if (s.vcodec == "libx264") cmd += " -preset veryfast -crf 18 -bf 2";
+  cmd += " -pix_fmt yuv420p";
+  if (s.audio) cmd += " -c:a aac -b:a 96k";
+  cmd += " \"" + tmp + "\" </dev/null";
+  if (run(cmd) != 0) throw std::runtime_error("ffmpeg failed: " + cmd);
+  fs::rename(tmp, out);
+  return out.string();
+}
+
+int64_t frame_index_from_rgba(const uint8_t *rgba, int width, int height, int linesize) {
+  int64_t n = 0;
+  int y = height / 8;
+  for (int b = 0; b < 16; ++b) {
+    int x = (2 * b + 1) * width / 32;
+    const uint8_t *px = rgba + static_cast<ptrdiff_t>(y) * linesize + static_cast<ptrdiff_t>(x) * 4;
+    if (px[0] > 128) n |= (int64_t{1} << b);
+  }
+  return n;
+}
+
+std::string source_dir() {
+  const char *d = std::getenv("SP_SOURCE_DIR");
+  return d ? d : ".";
+}
+std::string binary_dir() {
+  const char *d = std::getenv("SP_BINARY_DIR");
+  return d ? d : ".";
+}
+
+} // namespace sp_test

@@ -1,0 +1,54 @@
+// Shared test helpers: temporary folders and media clips made with the ffmpeg
+// command (real files, decoded for real by the library).
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace sp_test {
+
+// A fresh folder under the build's test data dir, removed at destruction.
+class TempDir {
+public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir &) = delete;
+  TempDir &operator=(const TempDir &) = delete;
+  const std::filesystem::path &path() const { return path_; }
+  std::string file(const std::string &name) const { return (path_ / name).string(); }
+
+private:
+  std::filesystem::path path_;
+};
+
+struct ClipSpec {
+  int seconds = 4;
+  int width = 320;
+  int height = 240;
+  int fps = 25;
+  bool audio = true;
+  int gop = 25;                 // keyframe interval in frames
+  bool frame_number = true;     // encode the frame index into the picture (see frame_index_from_rgba)
+  std::string vcodec = "libx264";
+  std::string container = "mp4";
+};
+
+// Make a clip at `path` (cached by spec in SP_TEST_DATA so tests share them).
+// Frame i shows a 16-cell binary code of i along its top rows (white = 1, black
+// = 0), readable back exactly after lossy coding with frame_index_from_rgba().
+// Audio: a 440 Hz sine. Throws std::runtime_error if ffmpeg fails.
+std::string make_clip(const ClipSpec &spec = {});
+
+// Decode the frame index written by make_clip from an RGBA32 picture.
+int64_t frame_index_from_rgba(const uint8_t *rgba, int width, int height, int linesize);
+
+// Run a shell command; returns its exit status.
+int run(const std::string &cmd);
+// Run and capture stdout.
+std::string run_capture(const std::string &cmd, int *status = nullptr);
+
+// Locations from CTest's environment.
+std::string source_dir();
+std::string binary_dir();
+
+} // namespace sp_test
