@@ -229,12 +229,19 @@ typedef enum sp_event_type {
     SP_EVENT_END_OF_FILE = 2,
     SP_EVENT_ERROR = 3,         /* code + message; playback may continue */
     SP_EVENT_SEEK_DONE = 4,     /* position_ms = where playback resumed */
-    SP_EVENT_LOGGED = 5,        /* seq = event written (committed) to the log */
+    SP_EVENT_LOGGED = 5,        /* seq = interaction committed to the log; value = sp_kind; message = kind name */
     SP_EVENT_CONTROL_SLEEP = 6, /* control plane went to sleep; value = ms until scheduled wake, -1 none */
     SP_EVENT_CONTROL_WAKE = 7,  /* control plane woke; value = sp_wake_reason */
     SP_EVENT_PROGRESS = 8,      /* periodic position while the control plane is awake */
     SP_EVENT_MODEL_UPDATED = 9  /* a new predictor model was swapped in */
 } sp_event_type;
+
+/** Interaction kinds as recorded in the behaviour log (values are stored; never renumbered). */
+typedef enum sp_kind {
+    SP_KIND_OPEN = 0, SP_KIND_PLAY = 1, SP_KIND_PAUSE = 2, SP_KIND_SEEK = 3, SP_KIND_SKIP = 4,
+    SP_KIND_VOLUME = 5, SP_KIND_MUTE = 6, SP_KIND_RATE = 7, SP_KIND_STOP = 8, SP_KIND_STEP = 9,
+    SP_KIND_END = 10
+} sp_kind;
 
 typedef enum sp_wake_reason {
     SP_WAKE_PROACTIVE = 1, /* scheduled wake before a predicted interaction */
