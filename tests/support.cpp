@@ -53,7 +53,7 @@ std::string run_capture(const std::string &cmd, int *status) {
 std::string make_clip(const ClipSpec &s) {
   std::string name = "clip_" + std::to_string(s.seconds) + "s_" + std::to_string(s.width) + "x" +
                      std::to_string(s.height) + "_" + std::to_string(s.fps) + "fps_g" + std::to_string(s.gop) +
-                     (s.audio ? "_a" : "_na") + (s.frame_number ? "_n" : "") + "_" + s.vcodec + "." + s.container;
+                     (s.audio ? "_a" : "_na") + (s.frame_number ? "_n" : "") + "_" + s.vcodec + "_k." + s.container;
   fs::path out = data_root() / name;
   if (fs::exists(out) && fs::file_size(out) > 0) return out.string();
   // Binary code of the frame number n: 16 cells across the top 1/4 of the
@@ -68,7 +68,7 @@ std::string make_clip(const ClipSpec &s) {
     cmd += " -f lavfi -i sine=frequency=440:sample_rate=48000:duration=" + std::to_string(s.seconds);
   if (s.frame_number) cmd += " -vf \"" + vf + "\"";
   cmd += " -c:v " + s.vcodec + " -g " + std::to_string(s.gop);
-  if (s.vcodec == "libx264") cmd += " -preset veryfast -crf 18 -bf 2";
+  if (s.vcodec == "libx264") cmd += " -preset veryfast -crf 18 -bf 2 -sc_threshold 0"; // keyframes exactly every gop
   cmd += " -pix_fmt yuv420p";
   if (s.audio) cmd += " -c:a aac -b:a 96k";
   cmd += " \"" + tmp + "\" </dev/null";

@@ -36,7 +36,7 @@ struct ClipSpec {
 // Make a clip at `path` (cached by spec in SP_TEST_DATA so tests share them).
 // Frame i shows a 16-cell binary code of i along its top rows (white = 1, black
 // = 0), readable back exactly after lossy coding with frame_index_from_rgba().
-// Audio: a 440 Hz sine. Throws std::runtime_error if ffmpeg fails.
+// Keyframes exactly every `gop` frames (no scene-cut keyframes). Audio: a 440 Hz sine. Throws std::runtime_error if ffmpeg fails.
 std::string make_clip(const ClipSpec &spec = {});
 
 // Decode the frame index written by make_clip from an RGBA32 picture.

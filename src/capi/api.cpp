@@ -1,0 +1,260 @@
+// The C API: a thin, exception-free layer over sp::Player. Every entry point
+// validates its arguments, catches everything, and turns failures into
+// result codes (with the message in the handle's last error).
+#include <new>
+#include <string>
+
+#include "player/config.h"
+#include "player/player.h"
+#include "smartplayer.h"
+
+struct sp_config {
+  sp::PlayerConfig cfg;
+};
+
+struct sp_player {
+  std::unique_ptr<sp::Player> impl;
+};
+
+namespace {
+
+const char *const kNullHandle = "the sp_player handle is NULL";
+
+// Run f() and map any escaping exception to a result code.
+template <class F> int guarded(const sp_player *p, F &&f) {
+  try {
+    return f();
+  } catch (const std::bad_alloc &) {
+    if (p && p->impl) p->impl->fail(SP_ERR_NO_MEMORY, "out of memory");
+    return SP_ERR_NO_MEMORY;
+  } catch (const std::exception &e) {
+    if (p && p->impl) p->impl->fail(SP_ERR_INTERNAL, std::string("internal error: ") + e.what());
+    return SP_ERR_INTERNAL;
+  } catch (...) {
+    if (p && p->impl) p->impl->fail(SP_ERR_INTERNAL, "internal error");
+    return SP_ERR_INTERNAL;
+  }
+}
+
+#define SP_CHECK_HANDLE(p)                                                                                   \
+  do {                                                                                                       \
+    if (!(p) || !(p)->impl) return SP_ERR_INVALID_ARGUMENT;                                                  \
+  } while (0)
+
+#define SP_CHECK_OUT(p, ptr, name)                                                                           \
+  do {                                                                                                       \
+    if (!(ptr)) return (p)->impl->fail(SP_ERR_INVALID_ARGUMENT, std::string(name) + ": output pointer is NULL"); \
+  } while (0)
+
+} // namespace
+
+extern "C" {
+
+SP_API sp_config *sp_config_create(void) {
+  try {
+    return new sp_config{};
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+SP_API void sp_config_destroy(sp_config *cfg) { delete cfg; }
+
+SP_API int sp_config_set(sp_config *cfg, const char *key, const char *value) {
+  if (!cfg || !key || !value) return SP_ERR_INVALID_ARGUMENT;
+  try {
+    std::string err;
+    return cfg->cfg.set(key, value, err);
+  } catch (...) {
+    return SP_ERR_NO_MEMORY;
+  }
+}
+
+SP_API int sp_player_create(const sp_config *cfg, sp_player **out) {
+  if (!out) return SP_ERR_INVALID_ARGUMENT;
+  *out = nullptr;
+  try {
+    sp::PlayerConfig c = cfg ? cfg->cfg : sp::PlayerConfig{};
+    std::unique_ptr<sp::Player> impl;
+    std::string err;
+    int r = sp::Player::create(c, impl, err);
+    if (r != SP_OK) return r;
+    auto *p = new sp_player{std::move(impl)};
+    *out = p;
+    return SP_OK;
+  } catch (const std::bad_alloc &) {
+    return SP_ERR_NO_MEMORY;
+  } catch (...) {
+    return SP_ERR_INTERNAL;
+  }
+}
+
+SP_API void sp_player_destroy(sp_player *p) {
+  if (!p) return;
+  try {
+    p->impl.reset();
+  } catch (...) {
+  }
+  delete p;
+}
+
+SP_API const char *sp_player_last_error(const sp_player *p) {
+  if (!p || !p->impl) return kNullHandle;
+  return p->impl->last_error();
+}
+
+SP_API int sp_open(sp_player *p, const char *url, const sp_media_meta *meta) {
+  SP_CHECK_HANDLE(p);
+  return guarded(p, [&] { return p->impl->open(url, meta); });
+}
+
+SP_API int sp_play(sp_player *p) {
+  SP_CHECK_HANDLE(p);
+  return guarded(p, [&] { return p->impl->play(); });
+}
+SP_API int sp_pause(sp_player *p) {
+  SP_CHECK_HANDLE(p);
+  return guarded(p, [&] { return p->impl->pause(); });
+}
+SP_API int sp_toggle_pause(sp_player *p) {
+  SP_CHECK_HANDLE(p);
+  return guarded(p, [&] { return p->impl->toggle_pause(); });
+}
+SP_API int sp_seek(sp_player *p, int64_t target_ms, int flags) {
+  SP_CHECK_HANDLE(p);
+  return guarded(p, [&] { return p->impl->seek(target_ms, flags); });
+}
+SP_API int sp_step(sp_player *p) {
+  SP_CHECK_HANDLE(p);
+  return guarded(p, [&] { return p->impl->step(); });
+}
+SP_API int sp_set_rate(sp_player *p, double rate) {
+  SP_CHECK_HANDLE(p);
+  return guarded(p, [&] { return p->impl->set_rate(rate); });
+}
+SP_API int sp_set_volume(sp_player *p, int volume) {
+  SP_CHECK_HANDLE(p);
+  return guarded(p, [&] { return p->impl->set_volume(volume); });
+}
+SP_API int sp_set_mute(sp_player *p, int mute) {
+  SP_CHECK_HANDLE(p);
+  return guarded(p, [&] { return p->impl->set_mute(mute); });
+}
+SP_API int sp_stop(sp_player *p) {
+  SP_CHECK_HANDLE(p);
+  return guarded(p, [&] { return p->impl->stop(); });
+}
+SP_API int sp_skip(sp_player *p, int direction) {
+  SP_CHECK_HANDLE(p);
+  return guarded(p, [&] { return p->impl->skip(direction); });
+}
+
+SP_API int sp_get_state(const sp_player *p, int *state) {
+  SP_CHECK_HANDLE(p);
+  SP_CHECK_OUT(p, state, "sp_get_state");
+  *state = p->impl->get_state();
+  return SP_OK;
+}
+SP_API int sp_get_position_ms(const sp_player *p, int64_t *pos_ms) {
+  SP_CHECK_HANDLE(p);
+  SP_CHECK_OUT(p, pos_ms, "sp_get_position_ms");
+  return guarded(p, [&] {
+    *pos_ms = p->impl->get_position_ms();
+    return SP_OK;
+  });
+}
+SP_API int sp_get_duration_ms(const sp_player *p, int64_t *dur_ms) {
+  SP_CHECK_HANDLE(p);
+  SP_CHECK_OUT(p, dur_ms, "sp_get_duration_ms");
+  return guarded(p, [&] {
+    *dur_ms = p->impl->get_duration_ms();
+    return SP_OK;
+  });
+}
+SP_API int sp_get_buffered_ms(const sp_player *p, int64_t *buffered_ms) {
+  SP_CHECK_HANDLE(p);
+  SP_CHECK_OUT(p, buffered_ms, "sp_get_buffered_ms");
+  return guarded(p, [&] {
+    *buffered_ms = p->impl->get_buffered_ms();
+    return SP_OK;
+  });
+}
+SP_API int sp_get_rate(const sp_player *p, double *rate) {
+  SP_CHECK_HANDLE(p);
+  SP_CHECK_OUT(p, rate, "sp_get_rate");
+  *rate = p->impl->get_rate();
+  return SP_OK;
+}
+SP_API int sp_get_volume(const sp_player *p, int *volume) {
+  SP_CHECK_HANDLE(p);
+  SP_CHECK_OUT(p, volume, "sp_get_volume");
+  *volume = p->impl->get_volume();
+  return SP_OK;
+}
+SP_API int sp_get_mute(const sp_player *p, int *mute) {
+  SP_CHECK_HANDLE(p);
+  SP_CHECK_OUT(p, mute, "sp_get_mute");
+  *mute = p->impl->get_mute() ? 1 : 0;
+  return SP_OK;
+}
+SP_API int sp_get_media_info(const sp_player *p, sp_media_info *info) {
+  SP_CHECK_HANDLE(p);
+  SP_CHECK_OUT(p, info, "sp_get_media_info");
+  return guarded(p, [&] { return p->impl->get_media_info(*info); });
+}
+SP_API int sp_get_session_id(const sp_player *p, int64_t *session_id) {
+  SP_CHECK_HANDLE(p);
+  SP_CHECK_OUT(p, session_id, "sp_get_session_id");
+  *session_id = p->impl->session_id();
+  return SP_OK;
+}
+
+SP_API int sp_set_event_callback(sp_player *p, sp_event_fn fn, void *user) {
+  SP_CHECK_HANDLE(p);
+  return p->impl->set_event_callback(fn, user);
+}
+SP_API int sp_set_video_callback(sp_player *p, sp_video_fn fn, int format, void *user) {
+  SP_CHECK_HANDLE(p);
+  return p->impl->set_video_callback(fn, format, user);
+}
+SP_API int sp_audio_read(sp_player *p, int16_t *buf, int frames) {
+  SP_CHECK_HANDLE(p);
+  return p->impl->audio_read(buf, frames);
+}
+SP_API int sp_sdl_pump(sp_player *p) {
+  SP_CHECK_HANDLE(p);
+  return guarded(p, [&] { return p->impl->sdl_pump(); });
+}
+
+SP_API int sp_set_control_callback(sp_player *p, sp_control_fn fn, void *user) {
+  SP_CHECK_HANDLE(p);
+  return guarded(p, [&] { return p->impl->set_control_callback(fn, user); });
+}
+SP_API int sp_get_control_state(const sp_player *p, int *state, int64_t *wakes_in_ms) {
+  SP_CHECK_HANDLE(p);
+  SP_CHECK_OUT(p, state, "sp_get_control_state");
+  int64_t dummy = 0;
+  return guarded(p, [&] { return p->impl->control_state(state, wakes_in_ms ? wakes_in_ms : &dummy); });
+}
+SP_API int sp_get_stats(const sp_player *p, sp_stats *st) {
+  SP_CHECK_HANDLE(p);
+  SP_CHECK_OUT(p, st, "sp_get_stats");
+  if (st->struct_size < sizeof(sp_stats))
+    return p->impl->fail(SP_ERR_INVALID_ARGUMENT, "sp_get_stats: set st->struct_size = sizeof(sp_stats) first");
+  return guarded(p, [&] {
+    sp_stats s{};
+    s.struct_size = sizeof s;
+    int r = p->impl->stats(s);
+    *st = s;
+    return r;
+  });
+}
+SP_API int sp_get_predicted_windows(const sp_player *p, sp_window *out, int max, int *count) {
+  SP_CHECK_HANDLE(p);
+  SP_CHECK_OUT(p, count, "sp_get_predicted_windows");
+  if (max < 0 || (max > 0 && !out))
+    return p->impl->fail(SP_ERR_INVALID_ARGUMENT, "sp_get_predicted_windows: out is NULL or max < 0");
+  return guarded(p, [&] { return p->impl->predicted_windows(out, max, count); });
+}
+
+} // extern "C"

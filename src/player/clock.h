@@ -1,0 +1,74 @@
+// Playback clocks (as in ffplay): a clock is a media position (seconds) that
+// advances at `speed` media seconds per wall second from the moment it was
+// last set. The audio clock is written by the audio consumer (one writer at a
+// time, never blocking: a seqlock over atomics); readers on any thread get a
+// consistent snapshot without locks.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+
+namespace sp {
+
+// Wall time in seconds on the monotonic clock.
+inline double now_s() {
+  using namespace std::chrono;
+  return duration_cast<duration<double>>(steady_clock::now().time_since_epoch()).count();
+}
+
+class SeqClock {
+public:
+  // Set the clock. Only one thread may write at a time (the caller ensures it).
+  void set(double pts, double speed, int serial, double now) {
+    uint32_t s = seq_.load(std::memory_order_relaxed);
+    seq_.store(s + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    pts_.store(pts, std::memory_order_relaxed);
+    speed_.store(speed, std::memory_order_relaxed);
+    updated_.store(now, std::memory_order_relaxed);
+    serial_.store(serial, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    seq_.store(s + 2, std::memory_order_release);
+  }
+
+  struct Snapshot {
+    double pts = NAN, speed = 0, updated = 0;
+    int serial = -1;
+  };
+  Snapshot snapshot() const {
+    Snapshot sn;
+    for (;;) {
+      uint32_t a = seq_.load(std::memory_order_acquire);
+      if (a & 1u) continue;
+      sn.pts = pts_.load(std::memory_order_relaxed);
+      sn.speed = speed_.load(std::memory_order_relaxed);
+      sn.updated = updated_.load(std::memory_order_relaxed);
+      sn.serial = serial_.load(std::memory_order_relaxed);
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (seq_.load(std::memory_order_relaxed) == a) return sn;
+    }
+  }
+  // Position now; extrapolation is capped at max_extrapolate wall seconds so a
+  // clock whose writer stopped (host stopped pulling audio) stalls instead of
+  // running away. NAN when never set.
+  double get(double now, double max_extrapolate = 1e9) const {
+    Snapshot s = snapshot();
+    if (std::isnan(s.pts)) return NAN;
+    double dt = now - s.updated;
+    if (dt < 0) dt = 0;
+    if (dt > max_extrapolate) dt = max_extrapolate;
+    return s.pts + dt * s.speed;
+  }
+  int serial() const { return snapshot().serial; }
+  void reset() { set(NAN, 0, -1, 0); }
+
+private:
+  std::atomic<uint32_t> seq_{0};
+  std::atomic<double> pts_{NAN};
+  std::atomic<double> speed_{0};
+  std::atomic<double> updated_{0};
+  std::atomic<int> serial_{-1};
+};
+
+} // namespace sp

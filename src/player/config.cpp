@@ -1,0 +1,112 @@
+#include "player/config.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+#include <vector>
+
+#include "smartplayer.h"
+
+namespace sp {
+namespace {
+
+bool parse_int(const std::string &s, long lo, long hi, int &out) {
+  if (s.empty()) return false;
+  errno = 0;
+  char *end = nullptr;
+  long v = std::strtol(s.c_str(), &end, 10);
+  if (errno != 0 || !end || *end != '\0' || v < lo || v > hi) return false;
+  out = static_cast<int>(v);
+  return true;
+}
+
+bool parse_double(const std::string &s, double &out) {
+  if (s.empty()) return false;
+  errno = 0;
+  char *end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (errno != 0 || !end || *end != '\0' || !std::isfinite(v)) return false;
+  out = v;
+  return true;
+}
+
+bool parse_output(const std::string &s, PlayerConfig::Output &o) {
+  if (s == "sdl") o = PlayerConfig::Output::Sdl;
+  else if (s == "callback") o = PlayerConfig::Output::Callback;
+  else if (s == "none") o = PlayerConfig::Output::None;
+  else return false;
+  return true;
+}
+
+bool parse_bool01(const std::string &s, bool &b) {
+  if (s == "1") b = true;
+  else if (s == "0") b = false;
+  else return false;
+  return true;
+}
+
+} // namespace
+
+int PlayerConfig::set(const std::string &key, const std::string &value, std::string &err) {
+  auto bad = [&](const std::string &expect) {
+    err = "bad value '" + value + "' for '" + key + "': expected " + expect;
+    return SP_ERR_INVALID_ARGUMENT;
+  };
+  if (key == "video_output") {
+    if (!parse_output(value, video_output)) return bad("sdl, callback or none");
+  } else if (key == "audio_output") {
+    if (!parse_output(value, audio_output)) return bad("sdl, callback or none");
+  } else if (key == "window_title") {
+    window_title = value;
+  } else if (key == "window_width") {
+    if (!parse_int(value, 0, 16384, window_width)) return bad("an integer in [0, 16384]");
+  } else if (key == "window_height") {
+    if (!parse_int(value, 0, 16384, window_height)) return bad("an integer in [0, 16384]");
+  } else if (key == "audio_rate") {
+    if (!parse_int(value, 8000, 192000, audio_rate)) return bad("a sample rate in [8000, 192000]");
+  } else if (key == "rate_mode") {
+    if (value == "tempo") rate_mode = RateMode::Tempo;
+    else if (value == "resample") rate_mode = RateMode::Resample;
+    else return bad("tempo or resample");
+  } else if (key == "db") {
+    db = value;
+  } else if (key == "db_busy_timeout_ms") {
+    if (!parse_int(value, 0, 3600000, db_busy_timeout_ms)) return bad("milliseconds in [0, 3600000]");
+  } else if (key == "log_batch_ms") {
+    if (!parse_int(value, 0, 60000, log_batch_ms)) return bad("milliseconds in [0, 60000]");
+  } else if (key == "policy") {
+    static const char *names[] = {"auto", "always-on", "fixed-timeout", "seed-genre", "learned"};
+    bool ok = false;
+    for (const char *n : names) ok = ok || value == n;
+    if (!ok) return bad("auto, always-on, fixed-timeout, seed-genre or learned");
+    policy = value;
+  } else if (key == "cost") {
+    std::vector<double> parts;
+    std::stringstream ss(value);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      double d;
+      if (!parse_double(item, d) || d < 0) return bad("three non-negative numbers \"h,w,m\"");
+      parts.push_back(d);
+    }
+    if (parts.size() != 3 || value.back() == ',') return bad("three non-negative numbers \"h,w,m\"");
+    cost = value;
+  } else if (key == "timeout_s") {
+    double d;
+    if (!parse_double(value, d) || d <= 0) return bad("a positive number of seconds");
+    timeout_s = d;
+  } else if (key == "strict") {
+    if (!parse_bool01(value, strict)) return bad("0 or 1");
+  } else if (key == "online_learning") {
+    if (!parse_bool01(value, online_learning)) return bad("0 or 1");
+  } else if (key == "network_timeout_ms") {
+    if (!parse_int(value, 1, 3600000, network_timeout_ms)) return bad("milliseconds in [1, 3600000]");
+  } else {
+    err = "unknown configuration key '" + key + "'";
+    return SP_ERR_INVALID_ARGUMENT;
+  }
+  return SP_OK;
+}
+
+} // namespace sp

@@ -1,0 +1,204 @@
+// The playback engine for one opened media, modelled on ffplay:
+//
+//   demux thread    av_read_frame -> video / audio PacketQueue (bounded),
+//                   performs seeks (flush + new serial), detects end of file
+//   video decoder   packets -> frames -> (accurate-seek discard, early drop)
+//                   -> libswscale into the output format -> FrameQueue (3)
+//   audio decoder   packets -> frames -> AudioFilter (atempo | asetrate +
+//                   aresample, S16 stereo at the output rate) -> AudioSink ring
+//   presenter       (video_output callback/none) times frames against the
+//                   master clock and hands them to the host; with
+//                   video_output=sdl the same refresh runs inside sp_sdl_pump
+//                   on the creating thread instead.
+//   audio consumer  SDL's audio thread or the host's sp_audio_read: drains the
+//                   ring without blocking and publishes the audio clock.
+//
+// Master clock: the audio clock when audio is played, else (and after the
+// audio ends) an external clock that runs at the playback rate. Video frames
+// are delayed, repeated (held) or dropped to follow it (ffplay's
+// compute_target_delay and late-frame drop).
+//
+// Thread safety: control methods (set_paused, seek, step, set_rate) and the
+// getters may be called from any thread and never wait for engine threads.
+// open() and close() must not run concurrently with other calls.
+#pragma once
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "decode/ffmpeg_util.h"
+#include "decode/input.h"
+#include "player/clock.h"
+#include "player/frame_queue.h"
+#include "player/packet_queue.h"
+#include "smartplayer.h"
+
+namespace sp {
+
+class AudioSink;
+class SdlVideo;
+class VideoConverter;
+
+struct EngineOptions {
+  enum class Video { Sdl, Callback, None };
+  Video video = Video::None;
+  AVPixelFormat picture_format = AV_PIX_FMT_RGBA; // for Video::Callback / Sdl
+  bool audio = false;                             // play audio into the sink
+  bool tempo = true;                              // rate_mode: tempo (atempo) or resample
+  int network_timeout_ms = 10000;
+  bool framedrop = true;                          // drop late frames (ffplay -framedrop)
+};
+
+// Notifications from engine threads. on_frame runs on the presenter thread
+// (the host's video callback); the others must not block.
+class EngineListener {
+public:
+  virtual ~EngineListener() = default;
+  virtual void on_frame(const sp_video_frame &frame) = 0;
+  virtual void on_eof(int64_t position_ms) = 0;
+  virtual void on_seek_done(int64_t position_ms) = 0;
+  virtual void on_error(int code, const std::string &message) = 0;
+};
+
+struct EngineStats {
+  int64_t frames_displayed = 0;
+  int64_t frames_dropped = 0; // early (decoder) + late (display)
+  int64_t audio_underruns = 0;
+};
+
+class Engine {
+public:
+  Engine(const EngineOptions &opt, AudioSink *sink, EngineListener *listener);
+  ~Engine();
+  Engine(const Engine &) = delete;
+  Engine &operator=(const Engine &) = delete;
+
+  // Open the media and start the threads, paused at the start. The first
+  // picture is decoded and presented (shown even though paused).
+  int open(const std::string &url, std::string &err);
+  // Ask every thread to stop (never blocks; safe from an engine thread).
+  void request_stop();
+  // request_stop() and join the threads. Not from an engine thread.
+  void close();
+  // True when called on one of this engine's threads.
+  bool on_engine_thread() const;
+
+  // ---- control (any thread, never waits for engine threads) ----
+  void set_paused(bool paused);
+  bool paused() const { return paused_.load(std::memory_order_acquire); }
+  // Seek to target seconds (clamped to [0, duration]); accurate = land on the
+  // frame at or before the target, else on the keyframe at or before it.
+  void seek(double target_s, bool accurate);
+  // Pause (if playing) and show the next frame.
+  void step();
+  void set_rate(double rate);
+  double rate() const { return rate_.load(std::memory_order_acquire); }
+
+  // ---- getters (any thread) ----
+  double position() const;         // seconds: displayed frame or pending seek target
+  double duration() const { return duration_; }
+  double buffered() const;         // seconds decoded/queued ahead of the position
+  bool ended() const { return ended_.load(std::memory_order_acquire); }
+  EngineStats stats() const;
+  const MediaProbe &facts() const { return facts_; }
+
+  // video_output=sdl: one display refresh on the calling thread, drawing
+  // into `out`. Returns seconds until the next frame is due (<= 0.01).
+  double refresh_sdl(SdlVideo &out);
+
+private:
+  struct SeekPlan { // what decoders do with the packets of a serial
+    int vserial = -1, aserial = -1, sink_serial = -1;
+    double target = NAN; // accurate-seek target (NAN: none)
+  };
+
+  void demux_loop();
+  void video_loop();
+  void audio_loop();
+  void present_loop();
+  void do_seek();
+  void reset_serials(double target, bool accurate);
+  bool queues_full() const;
+  void check_eof();
+  SeekPlan plan() const;
+
+  // video decoder helpers
+  bool queue_picture(VideoConverter &conv, AVFrame *f, double pts, double dur, int serial);
+  // audio decoder helpers
+  struct AudioState;
+  bool audio_emit(AudioState &st, AVFrame *filt);
+  bool audio_process(AudioState &st, AVFrame *f);
+  bool audio_drain_filter(AudioState &st);
+  bool audio_flush_block(AudioState &st);
+
+  // display
+  using ShowFn = std::function<void(Picture &)>;
+  double refresh(const ShowFn &show);
+  double master_clock(double now) const;
+  bool audio_clock_valid(double now, double *value) const;
+  double vp_duration(const Picture &vp, const Picture &next) const;
+  double compute_target_delay(double delay, double now) const;
+  void set_ext_clock(double pts, double now);
+  void notify_presenter();
+  void deliver(Picture &pic);
+
+  EngineOptions opt_;
+  AudioSink *sink_;
+  EngineListener *listener_;
+  MediaProbe facts_;
+  MediaInput input_;
+  ff::CodecCtxPtr vdec_, adec_;
+  int vidx_ = -1, aidx_ = -1;
+  AVRational vtb_{1, 1}, atb_{1, 1};
+  double start_time_ = 0, duration_ = 0, fps_ = 0;
+  bool audio_on_ = false;
+
+  PacketQueue videoq_, audioq_;
+  FrameQueue pictq_{3};
+
+  std::thread demux_th_, vdec_th_, adec_th_, present_th_;
+  std::atomic<bool> abort_{false};
+  bool opened_ = false;
+
+  // control state
+  std::atomic<bool> paused_{true};
+  std::atomic<double> rate_{1.0};
+  std::atomic<bool> step_req_{false};
+  std::atomic<bool> stepped_{false};
+  std::atomic<bool> ended_{false};
+  std::atomic<bool> eof_{false};
+  std::atomic<double> position_{0.0};
+  std::atomic<double> pending_seek_{NAN};
+  std::atomic<int> seek_done_serial_{-1};
+  std::atomic<int> vfinished_{-1}, afinished_{-1};
+  std::atomic<double> demux_vend_{0.0}, demux_aend_{0.0};
+
+  mutable std::mutex seek_mu_; // seek request + plan
+  bool seek_req_ = false;
+  double seek_target_ = 0;
+  bool seek_accurate_ = true;
+  SeekPlan plan_;
+  std::condition_variable demux_cv_;
+
+  // clocks
+  mutable std::mutex ext_mu_;
+  SeqClock ext_clock_;
+  SeqClock vid_clock_;
+
+  // display state (refresh thread only)
+  double frame_timer_ = 0;
+  int last_shown_serial_ = -1;
+  bool force_refresh_ = false;
+
+  std::mutex present_mu_;
+  std::condition_variable present_cv_;
+
+  std::atomic<int64_t> frames_displayed_{0}, frames_dropped_{0};
+};
+
+} // namespace sp

@@ -1,0 +1,506 @@
+#include "player/player.h"
+
+#include <SDL.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+
+namespace sp {
+namespace {
+
+int64_t wall_now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string or_default(const char *s, const std::string &def) {
+  return (s && *s) ? std::string(s) : def;
+}
+
+void copy_str(char *dst, size_t cap, const std::string &src) {
+  size_t n = std::min(cap - 1, src.size());
+  std::memcpy(dst, src.data(), n);
+  dst[n] = '\0';
+}
+
+} // namespace
+
+Player::Player(const PlayerConfig &cfg) : cfg_(cfg), creator_(std::this_thread::get_id()) {}
+
+int Player::create(const PlayerConfig &cfg, std::unique_ptr<Player> &out, std::string &err) {
+  std::unique_ptr<Player> p(new Player(cfg));
+  p->sink_ = std::make_unique<AudioSink>(cfg.audio_rate);
+  if (cfg.audio_output == PlayerConfig::Output::Sdl) {
+    p->sdl_audio_ = std::make_unique<SdlAudio>();
+    int r = p->sdl_audio_->open(p->sink_.get(), cfg.audio_rate, err);
+    if (r != SP_OK) return r;
+  }
+  if (cfg.video_output == PlayerConfig::Output::Sdl) {
+    p->sdl_video_ = std::make_unique<SdlVideo>();
+    int r = p->sdl_video_->create(cfg.window_title, cfg.window_width, cfg.window_height, err);
+    if (r != SP_OK) return r;
+  }
+  p->dispatcher_ = std::make_unique<Dispatcher>();
+
+  ControlOptions co;
+  co.db_path = cfg.db;
+  co.busy_timeout_ms = cfg.db_busy_timeout_ms;
+  co.batch_ms = cfg.log_batch_ms;
+  co.policy = cfg.policy;
+  co.cost = cfg.cost;
+  co.timeout_s = cfg.timeout_s;
+  co.strict = cfg.strict;
+  co.online_learning = cfg.online_learning;
+  co.policy_override = cfg.policy_override;
+  Player *self = p.get();
+  int r = ControlPlane::create(
+      co, self,
+      [self](const sp_event &ev) {
+        self->emit(ev.type, ev.code, ev.value, ev.position_ms, ev.seq, ev.message ? ev.message : "");
+      },
+      p->control_, err);
+  if (r != SP_OK) return r;
+  out = std::move(p);
+  return SP_OK;
+}
+
+Player::~Player() {
+  std::lock_guard open_lk(open_mu_);
+  std::shared_ptr<Engine> e;
+  {
+    std::lock_guard lk(engine_mu_);
+    e = std::move(engine_);
+  }
+  if (e) e->close();
+  if (session_active_.exchange(false) && control_)
+    control_->end_session(state_.load() == SP_STATE_ENDED ? "finished" : "abandoned");
+  // The control plane flushes every accepted event and joins its thread;
+  // its last events go through the dispatcher, which then drains and stops.
+  control_.reset();
+  if (dispatcher_) dispatcher_->stop();
+  sdl_video_.reset();
+  sdl_audio_.reset();
+}
+
+// --------------------------------------------------------------- helpers
+std::shared_ptr<Engine> Player::engine() const {
+  std::lock_guard lk(engine_mu_);
+  return engine_;
+}
+
+bool Player::media_open() const {
+  int s = get_state();
+  return s == SP_STATE_PAUSED || s == SP_STATE_PLAYING || s == SP_STATE_ENDED;
+}
+
+void Player::set_state(int s) {
+  int old = state_.exchange(s, std::memory_order_acq_rel);
+  if (old != s) emit(SP_EVENT_STATE_CHANGED, SP_OK, s, get_position_ms(), 0, sp_state_name(s));
+}
+
+void Player::emit(int type, int code, int64_t value, int64_t pos, int64_t seq, std::string msg) {
+  if (!dispatcher_) return;
+  dispatcher_->post([this, type, code, value, pos, seq, msg = std::move(msg)] {
+    sp_event_fn fn;
+    void *user;
+    {
+      std::lock_guard lk(cb_mu_);
+      fn = event_fn_;
+      user = event_user_;
+    }
+    if (!fn) return;
+    sp_event ev{};
+    ev.type = type;
+    ev.code = code;
+    ev.value = value;
+    ev.position_ms = pos;
+    ev.seq = seq;
+    ev.message = msg.c_str();
+    fn(&ev, user);
+  });
+}
+
+int Player::fail(int code, const std::string &msg) const {
+  std::lock_guard lk(err_mu_);
+  int slot = (err_index_.load(std::memory_order_relaxed) + 1 + kErrSlots) % kErrSlots;
+  copy_str(err_slots_[slot], kErrLen, msg);
+  err_index_.store(slot, std::memory_order_release);
+  return code;
+}
+
+const char *Player::last_error() const {
+  int i = err_index_.load(std::memory_order_acquire);
+  return i < 0 ? "" : err_slots_[i];
+}
+
+// Every control call: (strict-mode gate) -> apply to playback -> hand to the
+// control thread with a sequence number. Nothing here waits for the log,
+// the predictor or a sleeping control thread.
+template <class Apply> int Player::control_call(Kind kind, Apply &&apply) {
+  std::lock_guard lk(control_mu_);
+  if (!media_open())
+    return fail(SP_ERR_INVALID_STATE, std::string(kind_name(kind)) + ": no media is open (call sp_open first)");
+  if (!control_->admit())
+    return fail(SP_ERR_INVALID_STATE,
+                std::string(kind_name(kind)) + ": ignored, the control plane is asleep (strict mode)");
+  Interaction payload;
+  payload.kind = kind;
+  payload.position_ms = get_position_ms();
+  int r = apply(payload);
+  if (r != SP_OK) return r;
+  payload.wall_ms = wall_now_ms();
+  control_->submit(kind, payload.position_ms, payload);
+  return SP_OK;
+}
+
+// --------------------------------------------------------------- open/close
+int Player::ensure_session(std::string &err) {
+  int64_t sid = 0;
+  int r = control_->begin_session(session_info_, &sid, err);
+  if (r != SP_OK) return r;
+  session_id_.store(sid, std::memory_order_release);
+  session_active_.store(true, std::memory_order_release);
+  return SP_OK;
+}
+
+void Player::end_session(const std::string &reason) {
+  if (session_active_.exchange(false)) control_->end_session(reason);
+}
+
+int Player::open(const char *url, const sp_media_meta *meta) {
+  if (!url || !*url) return fail(SP_ERR_INVALID_ARGUMENT, "sp_open: url is NULL or empty");
+  std::lock_guard open_lk(open_mu_);
+  // Close what is open (its session ends as "replaced", or "finished" at EOF).
+  std::shared_ptr<Engine> old;
+  {
+    std::lock_guard lk(engine_mu_);
+    old = std::move(engine_);
+  }
+  if (old) old->close();
+  {
+    std::lock_guard lk(control_mu_);
+    end_session(state_.load() == SP_STATE_ENDED ? "finished" : "replaced");
+  }
+  set_state(SP_STATE_OPENING);
+
+  EngineOptions eo;
+  switch (cfg_.video_output) {
+  case PlayerConfig::Output::Sdl: eo.video = EngineOptions::Video::Sdl; break;
+  case PlayerConfig::Output::Callback: eo.video = EngineOptions::Video::Callback; break;
+  case PlayerConfig::Output::None: eo.video = EngineOptions::Video::None; break;
+  }
+  {
+    std::lock_guard lk(cb_mu_);
+    if (cfg_.video_output == PlayerConfig::Output::Callback)
+      eo.picture_format = video_format_ == SP_PIXEL_YUV420P ? AV_PIX_FMT_YUV420P : AV_PIX_FMT_RGBA;
+    else
+      eo.picture_format = AV_PIX_FMT_YUV420P; // SDL uploads YUV textures directly
+  }
+  eo.audio = cfg_.audio_output != PlayerConfig::Output::None;
+  eo.tempo = cfg_.rate_mode == PlayerConfig::RateMode::Tempo;
+  eo.network_timeout_ms = cfg_.network_timeout_ms;
+  auto e = std::make_shared<Engine>(eo, sink_.get(), this);
+  e->set_rate(rate_.load());
+  sink_->set_volume(volume_.load());
+  sink_->set_muted(muted_.load());
+  std::string err;
+  int r = e->open(url, err);
+  if (r != SP_OK) {
+    e->close();
+    set_state(SP_STATE_IDLE);
+    return fail(r, err);
+  }
+  {
+    std::lock_guard lk(engine_mu_);
+    facts_ = e->facts();
+  }
+  {
+    std::lock_guard lk(control_mu_);
+    std::string path = url;
+    std::string stem = std::filesystem::path(path).filename().string();
+    session_info_ = SessionInfo{};
+    session_info_.path = path;
+    session_info_.video_id = or_default(meta ? meta->video_id : nullptr, path);
+    session_info_.title = or_default(meta ? meta->title : nullptr, stem.empty() ? path : stem);
+    session_info_.genre = or_default(meta ? meta->genre : nullptr, "unknown");
+    session_info_.viewer_id = or_default(meta ? meta->viewer_id : nullptr, "anonymous");
+    session_info_.duration_ms = e->facts().duration_ms;
+    last_position_ms_.store(0);
+    r = ensure_session(err);
+  }
+  if (r != SP_OK) {
+    e->close();
+    set_state(SP_STATE_IDLE);
+    return fail(r, "sp_open: the viewing session could not be logged: " + err);
+  }
+  if (sdl_video_) {
+    sdl_video_->set_title(session_info_.title);
+    sdl_video_->show_for(facts_.width, facts_.height);
+  }
+  {
+    std::lock_guard lk(engine_mu_);
+    engine_ = e;
+  }
+  set_state(SP_STATE_PAUSED);
+  return SP_OK;
+}
+
+int Player::stop() {
+  std::lock_guard open_lk(open_mu_);
+  int r = control_call(Kind::Stop, [](Interaction &) -> int { return SP_OK; });
+  if (r != SP_OK) return r;
+  std::shared_ptr<Engine> e;
+  {
+    std::lock_guard lk(engine_mu_);
+    e = std::move(engine_);
+  }
+  if (e) {
+    last_position_ms_.store(std::llround(e->position() * 1000));
+    e->close();
+  }
+  {
+    std::lock_guard lk(control_mu_);
+    end_session("stopped");
+  }
+  set_state(SP_STATE_STOPPED);
+  return SP_OK;
+}
+
+// --------------------------------------------------------------- control calls
+int Player::play() {
+  return control_call(Kind::Play, [&](Interaction &) -> int {
+    auto e = engine();
+    if (!e) return fail(SP_ERR_INVALID_STATE, "play: no media is open");
+    if (e->ended()) e->seek(0, true); // play at the end restarts
+    e->set_paused(false);
+    set_state(SP_STATE_PLAYING);
+    return SP_OK;
+  });
+}
+
+int Player::pause() {
+  return control_call(Kind::Pause, [&](Interaction &) -> int {
+    auto e = engine();
+    if (!e) return fail(SP_ERR_INVALID_STATE, "pause: no media is open");
+    e->set_paused(true);
+    if (get_state() != SP_STATE_ENDED) set_state(SP_STATE_PAUSED);
+    return SP_OK;
+  });
+}
+
+int Player::toggle_pause() { return get_state() == SP_STATE_PLAYING ? pause() : play(); }
+
+int Player::seek(int64_t target_ms, int flags) {
+  if ((flags & ~(SP_SEEK_RELATIVE | SP_SEEK_KEYFRAME)) != 0)
+    return fail(SP_ERR_INVALID_ARGUMENT, "sp_seek: unknown flags " + std::to_string(flags));
+  return control_call(Kind::Seek, [&](Interaction &ix) -> int {
+    auto e = engine();
+    if (!e) return fail(SP_ERR_INVALID_STATE, "seek: no media is open");
+    int64_t target = target_ms;
+    if (flags & SP_SEEK_RELATIVE) target = ix.position_ms + target_ms;
+    int64_t dur = std::llround(e->duration() * 1000);
+    target = std::clamp<int64_t>(target, 0, std::max<int64_t>(0, dur));
+    ix.from_ms = ix.position_ms;
+    ix.to_ms = target;
+    bool was_ended = e->ended();
+    e->seek(static_cast<double>(target) / 1000.0, (flags & SP_SEEK_KEYFRAME) == 0);
+    last_position_ms_.store(target);
+    if (was_ended) set_state(SP_STATE_PAUSED);
+    return SP_OK;
+  });
+}
+
+int Player::step() {
+  return control_call(Kind::Step, [&](Interaction &) -> int {
+    auto e = engine();
+    if (!e) return fail(SP_ERR_INVALID_STATE, "step: no media is open");
+    e->step();
+    if (get_state() == SP_STATE_PLAYING) set_state(SP_STATE_PAUSED);
+    return SP_OK;
+  });
+}
+
+int Player::set_rate(double rate) {
+  if (!std::isfinite(rate) || rate < 0.5 || rate > 2.0)
+    return fail(SP_ERR_INVALID_ARGUMENT, "sp_set_rate: rate must be within [0.5, 2.0]");
+  return control_call(Kind::Rate, [&](Interaction &ix) -> int {
+    ix.old_value = rate_.load();
+    ix.value = rate;
+    rate_.store(rate);
+    if (auto e = engine()) e->set_rate(rate);
+    return SP_OK;
+  });
+}
+
+int Player::set_volume(int volume) {
+  if (volume < 0 || volume > 100) return fail(SP_ERR_INVALID_ARGUMENT, "sp_set_volume: volume must be within [0, 100]");
+  return control_call(Kind::Volume, [&](Interaction &ix) -> int {
+    ix.old_value = volume_.load();
+    ix.value = volume;
+    volume_.store(volume);
+    sink_->set_volume(volume);
+    return SP_OK;
+  });
+}
+
+int Player::set_mute(int mute) {
+  return control_call(Kind::Mute, [&](Interaction &ix) -> int {
+    ix.old_value = muted_.load() ? 1 : 0;
+    ix.value = mute ? 1 : 0;
+    muted_.store(mute != 0);
+    sink_->set_muted(mute != 0);
+    return SP_OK;
+  });
+}
+
+int Player::skip(int direction) {
+  if (direction != 1 && direction != -1) return fail(SP_ERR_INVALID_ARGUMENT, "sp_skip: direction must be +1 or -1");
+  return control_call(Kind::Skip, [&](Interaction &ix) -> int {
+    ix.value = direction;
+    return SP_OK;
+  });
+}
+
+// --------------------------------------------------------------- getters
+int64_t Player::get_position_ms() const {
+  if (auto e = engine()) return std::llround(e->position() * 1000);
+  return last_position_ms_.load();
+}
+
+int64_t Player::get_duration_ms() const {
+  if (auto e = engine()) return std::llround(e->duration() * 1000);
+  return 0;
+}
+
+int64_t Player::get_buffered_ms() const {
+  if (auto e = engine()) return std::llround(e->buffered() * 1000);
+  return 0;
+}
+
+int Player::get_media_info(sp_media_info &info) const {
+  if (!engine()) return fail(SP_ERR_INVALID_STATE, "sp_get_media_info: no media is open");
+  std::lock_guard lk(engine_mu_);
+  info = sp_media_info{};
+  info.width = facts_.width;
+  info.height = facts_.height;
+  info.fps = facts_.fps;
+  info.has_audio = facts_.has_audio ? 1 : 0;
+  info.audio_sample_rate = facts_.audio_sample_rate;
+  info.audio_channels = facts_.audio_channels;
+  info.duration_ms = facts_.duration_ms;
+  copy_str(info.video_codec, sizeof info.video_codec, facts_.video_codec);
+  copy_str(info.audio_codec, sizeof info.audio_codec, facts_.audio_codec);
+  copy_str(info.container, sizeof info.container, facts_.container);
+  return SP_OK;
+}
+
+EngineStats Player::engine_stats() const {
+  if (auto e = engine()) return e->stats();
+  return {};
+}
+
+int64_t Player::audio_clock_ms() const {
+  double v = sink_->clock().get(now_s());
+  return std::isnan(v) ? INT64_MIN : std::llround(v * 1000);
+}
+
+// --------------------------------------------------------------- callbacks/outputs
+int Player::set_event_callback(sp_event_fn fn, void *user) {
+  std::lock_guard lk(cb_mu_);
+  event_fn_ = fn;
+  event_user_ = user;
+  return SP_OK;
+}
+
+int Player::set_video_callback(sp_video_fn fn, int format, void *user) {
+  if (format != SP_PIXEL_RGBA32 && format != SP_PIXEL_YUV420P)
+    return fail(SP_ERR_INVALID_ARGUMENT, "sp_set_video_callback: format must be SP_PIXEL_RGBA32 or SP_PIXEL_YUV420P");
+  if (cfg_.video_output != PlayerConfig::Output::Callback)
+    return fail(SP_ERR_INVALID_STATE, "sp_set_video_callback: needs video_output=callback in the configuration");
+  std::lock_guard lk(cb_mu_);
+  video_fn_ = fn;
+  video_user_ = user;
+  video_format_ = format;
+  return SP_OK;
+}
+
+int Player::audio_read(int16_t *buf, int frames) {
+  if (!buf || frames < 0) return fail(SP_ERR_INVALID_ARGUMENT, "sp_audio_read: buf is NULL or frames < 0");
+  if (cfg_.audio_output != PlayerConfig::Output::Callback)
+    return fail(SP_ERR_INVALID_STATE, "sp_audio_read: needs audio_output=callback in the configuration");
+  sink_->read(buf, frames);
+  return frames;
+}
+
+int Player::sdl_pump() {
+  if (!sdl_video_) return fail(SP_ERR_INVALID_STATE, "sp_sdl_pump: needs video_output=sdl in the configuration");
+  if (std::this_thread::get_id() != creator_)
+    return fail(SP_ERR_INVALID_STATE, "sp_sdl_pump: must be called on the thread that created the player");
+  bool open = sdl_video_->pump();
+  if (auto e = engine()) e->refresh_sdl(*sdl_video_);
+  return open ? 1 : 0;
+}
+
+void Player::on_frame(const sp_video_frame &frame) {
+  sp_video_fn fn;
+  void *user;
+  {
+    std::lock_guard lk(cb_mu_);
+    fn = video_fn_;
+    user = video_user_;
+  }
+  if (fn) fn(&frame, user);
+}
+
+void Player::on_eof(int64_t position_ms) {
+  // Engine thread: never blocks. The End interaction is logged like any
+  // other event (it is not a viewer action).
+  {
+    std::lock_guard lk(control_mu_);
+    if (!media_open()) return;
+    Interaction ix;
+    ix.kind = Kind::End;
+    ix.position_ms = position_ms;
+    ix.wall_ms = wall_now_ms();
+    control_->submit(Kind::End, position_ms, ix);
+  }
+  set_state(SP_STATE_ENDED);
+  emit(SP_EVENT_END_OF_FILE, SP_OK, 0, position_ms, 0, "end of file");
+}
+
+void Player::on_seek_done(int64_t position_ms) {
+  emit(SP_EVENT_SEEK_DONE, SP_OK, 0, position_ms, 0, "seek done");
+}
+
+void Player::on_error(int code, const std::string &message) {
+  emit(SP_EVENT_ERROR, code, 0, get_position_ms(), 0, message);
+}
+
+// --------------------------------------------------------------- control plane
+int Player::set_control_callback(sp_control_fn fn, void *user) {
+  control_->set_control_callback(fn, user);
+  return SP_OK;
+}
+
+int Player::control_state(int *state, int64_t *wakes_in_ms) const {
+  control_->control_state(state, wakes_in_ms);
+  return SP_OK;
+}
+
+int Player::stats(sp_stats &st) const {
+  control_->stats(st);
+  return SP_OK;
+}
+
+int Player::predicted_windows(sp_window *out, int max, int *count) const {
+  auto w = control_->predicted_windows();
+  int n = std::min<int>(max, static_cast<int>(w.size()));
+  for (int i = 0; i < n; ++i) out[i] = w[static_cast<size_t>(i)];
+  *count = n;
+  return SP_OK;
+}
+
+} // namespace sp

@@ -1,0 +1,146 @@
+// The player behind an sp_player handle: owns the outputs (SDL window/audio
+// device or the host-callback paths), the engine of the media currently
+// open, the control plane (the gate every control call passes through) and
+// the event dispatcher thread. The C API in src/capi/ is a thin, exception-
+// free layer over this class.
+//
+// Locks (never held while waiting for an engine thread or the control thread):
+//   open_mu_     serialises open / stop / destroy (lifecycle)
+//   control_mu_  serialises control calls: admit -> apply -> submit
+//   engine_mu_   guards the engine pointer (getters copy it)
+//   cb_mu_       guards the host callbacks
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "control/control_plane.h"
+#include "decode/probe.h"
+#include "player/config.h"
+#include "player/dispatcher.h"
+#include "player/engine.h"
+#include "render/audio_sink.h"
+#include "render/sdl_output.h"
+#include "smartplayer.h"
+
+namespace sp {
+
+class Player final : public PlaybackProbe, public EngineListener {
+public:
+  // Creates outputs and the control plane. On failure returns the code and
+  // a message; `out` stays empty.
+  static int create(const PlayerConfig &cfg, std::unique_ptr<Player> &out, std::string &err);
+  ~Player() override;
+  Player(const Player &) = delete;
+  Player &operator=(const Player &) = delete;
+
+  // ---- C API operations (return sp_result codes; failures record last_error) ----
+  int open(const char *url, const sp_media_meta *meta);
+  int play();
+  int pause();
+  int toggle_pause();
+  int seek(int64_t target_ms, int flags);
+  int step();
+  int set_rate(double rate);
+  int set_volume(int volume);
+  int set_mute(int mute);
+  int stop();
+  int skip(int direction);
+
+  int get_state() const { return state_.load(std::memory_order_acquire); }
+  int64_t get_position_ms() const;
+  int64_t get_duration_ms() const;
+  int64_t get_buffered_ms() const;
+  double get_rate() const { return rate_.load(std::memory_order_acquire); }
+  int get_volume() const { return volume_.load(std::memory_order_acquire); }
+  bool get_mute() const { return muted_.load(std::memory_order_acquire); }
+  int get_media_info(sp_media_info &info) const;
+  int64_t session_id() const { return session_id_.load(std::memory_order_acquire); }
+
+  int set_event_callback(sp_event_fn fn, void *user);
+  int set_video_callback(sp_video_fn fn, int format, void *user);
+  int audio_read(int16_t *buf, int frames);
+  int sdl_pump();
+
+  int set_control_callback(sp_control_fn fn, void *user);
+  int control_state(int *state, int64_t *wakes_in_ms) const;
+  int stats(sp_stats &st) const;
+  int predicted_windows(sp_window *out, int max, int *count) const;
+
+  const char *last_error() const;
+  // Record a failure (code returned unchanged).
+  int fail(int code, const std::string &msg) const;
+
+  // ---- PlaybackProbe (control thread) ----
+  int64_t position_ms() const override { return get_position_ms(); }
+  bool paused() const override { return get_state() != SP_STATE_PLAYING; }
+  double rate() const override { return get_rate(); }
+
+  // ---- EngineListener (engine threads) ----
+  void on_frame(const sp_video_frame &frame) override;
+  void on_eof(int64_t position_ms) override;
+  void on_seek_done(int64_t position_ms) override;
+  void on_error(int code, const std::string &message) override;
+
+  // ---- for tests and tools (internal) ----
+  EngineStats engine_stats() const;
+  // Audio clock (media ms) as the sync logic sees it, or INT64_MIN if none.
+  int64_t audio_clock_ms() const;
+  const PlayerConfig &config() const { return cfg_; }
+  ControlPlane &control() { return *control_; }
+
+private:
+  explicit Player(const PlayerConfig &cfg);
+  std::shared_ptr<Engine> engine() const;
+  void set_state(int s);
+  void emit(int type, int code, int64_t value, int64_t pos, int64_t seq, std::string msg);
+  // The common path of every control call.
+  template <class Apply> int control_call(Kind kind, Apply &&apply);
+  bool media_open() const;
+  int ensure_session(std::string &err);
+  void end_session(const std::string &reason);
+
+  PlayerConfig cfg_;
+  std::thread::id creator_;
+  std::unique_ptr<AudioSink> sink_;
+  std::unique_ptr<SdlAudio> sdl_audio_;
+  std::unique_ptr<SdlVideo> sdl_video_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  std::unique_ptr<ControlPlane> control_;
+
+  std::mutex open_mu_;
+  mutable std::mutex control_mu_;
+  mutable std::mutex engine_mu_;
+  std::shared_ptr<Engine> engine_;
+
+  std::atomic<int> state_{SP_STATE_IDLE};
+  std::atomic<double> rate_{1.0};
+  std::atomic<int> volume_{100};
+  std::atomic<bool> muted_{false};
+  std::atomic<int64_t> last_position_ms_{0};
+  std::atomic<int64_t> session_id_{0};
+  std::atomic<bool> session_active_{false};
+  SessionInfo session_info_; // guarded by control_mu_
+  MediaProbe facts_;         // guarded by engine_mu_
+
+  mutable std::mutex cb_mu_;
+  sp_event_fn event_fn_ = nullptr;
+  void *event_user_ = nullptr;
+  sp_video_fn video_fn_ = nullptr;
+  void *video_user_ = nullptr;
+  int video_format_ = SP_PIXEL_RGBA32;
+
+  // last_error: a ring of message slots so a returned pointer stays valid
+  // while later failures write other slots.
+  static constexpr int kErrSlots = 16;
+  static constexpr size_t kErrLen = 512;
+  mutable char err_slots_[kErrSlots][kErrLen] = {};
+  mutable std::atomic<int> err_index_{-1};
+  mutable std::mutex err_mu_;
+};
+
+} // namespace sp

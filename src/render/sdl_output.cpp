@@ -1,0 +1,148 @@
+#include "render/sdl_output.h"
+
+#include <algorithm>
+
+#include "render/audio_sink.h"
+#include "smartplayer.h"
+
+namespace sp {
+
+// ---------------------------------------------------------------- audio
+SdlAudio::~SdlAudio() {
+  if (dev_) SDL_CloseAudioDevice(dev_);
+  if (inited_) SDL_QuitSubSystem(SDL_INIT_AUDIO);
+}
+
+void SdlAudio::callback(void *user, Uint8 *stream, int len) {
+  auto *self = static_cast<SdlAudio *>(user);
+  self->sink_->read(reinterpret_cast<int16_t *>(stream), len / 4);
+}
+
+int SdlAudio::open(AudioSink *sink, int rate, std::string &err) {
+  if (SDL_InitSubSystem(SDL_INIT_AUDIO) != 0) {
+    err = std::string("SDL audio init failed: ") + SDL_GetError();
+    return SP_ERR_AUDIO_DEVICE;
+  }
+  inited_ = true;
+  sink_ = sink;
+  SDL_AudioSpec want{}, have{};
+  want.freq = rate;
+  want.format = AUDIO_S16SYS;
+  want.channels = 2;
+  want.samples = 1024;
+  want.callback = &SdlAudio::callback;
+  want.userdata = this;
+  dev_ = SDL_OpenAudioDevice(nullptr, 0, &want, &have, SDL_AUDIO_ALLOW_FREQUENCY_CHANGE | SDL_AUDIO_ALLOW_SAMPLES_CHANGE);
+  if (!dev_) {
+    err = std::string("cannot open an SDL audio device: ") + SDL_GetError();
+    return SP_ERR_AUDIO_DEVICE;
+  }
+  sink->set_out_rate(have.freq);
+  sink->set_latency_frames(have.samples);
+  SDL_PauseAudioDevice(dev_, 0); // plays silence until media is open and playing
+  return SP_OK;
+}
+
+// ---------------------------------------------------------------- video
+SdlVideo::~SdlVideo() {
+  if (tex_) SDL_DestroyTexture(tex_);
+  if (ren_) SDL_DestroyRenderer(ren_);
+  if (win_) SDL_DestroyWindow(win_);
+  if (inited_) SDL_QuitSubSystem(SDL_INIT_VIDEO);
+}
+
+int SdlVideo::create(const std::string &title, int width, int height, std::string &err) {
+  if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+    err = std::string("SDL video init failed: ") + SDL_GetError();
+    return SP_ERR_VIDEO_DEVICE;
+  }
+  inited_ = true;
+  fixed_w_ = width;
+  fixed_h_ = height;
+  win_ = SDL_CreateWindow(title.c_str(), SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, width > 0 ? width : 640,
+                          height > 0 ? height : 360, SDL_WINDOW_HIDDEN | SDL_WINDOW_RESIZABLE);
+  if (!win_) {
+    err = std::string("cannot create a window: ") + SDL_GetError();
+    return SP_ERR_VIDEO_DEVICE;
+  }
+  ren_ = SDL_CreateRenderer(win_, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+  if (!ren_) ren_ = SDL_CreateRenderer(win_, -1, SDL_RENDERER_SOFTWARE);
+  if (!ren_) {
+    err = std::string("cannot create a renderer: ") + SDL_GetError();
+    return SP_ERR_VIDEO_DEVICE;
+  }
+  return SP_OK;
+}
+
+void SdlVideo::show_for(int video_w, int video_h) {
+  if (!win_) return;
+  if (fixed_w_ <= 0 || fixed_h_ <= 0) {
+    int w = fixed_w_ > 0 ? fixed_w_ : video_w;
+    int h = fixed_h_ > 0 ? fixed_h_ : video_h;
+    if (w > 0 && h > 0) SDL_SetWindowSize(win_, w, h);
+  }
+  SDL_ShowWindow(win_);
+  has_picture_ = false;
+  open_ = true;
+}
+
+void SdlVideo::set_title(const std::string &title) {
+  if (win_) SDL_SetWindowTitle(win_, title.c_str());
+}
+
+bool SdlVideo::upload(const AVFrame *pic) {
+  if (!ren_ || !pic || !pic->data[0]) return false;
+  Uint32 fmt = pic->format == AV_PIX_FMT_RGBA ? SDL_PIXELFORMAT_ABGR8888 : SDL_PIXELFORMAT_IYUV;
+  if (!tex_ || tex_w_ != pic->width || tex_h_ != pic->height || tex_fmt_ != fmt) {
+    if (tex_) SDL_DestroyTexture(tex_);
+    tex_ = SDL_CreateTexture(ren_, fmt, SDL_TEXTUREACCESS_STREAMING, pic->width, pic->height);
+    if (!tex_) return false;
+    tex_w_ = pic->width;
+    tex_h_ = pic->height;
+    tex_fmt_ = fmt;
+  }
+  int r;
+  if (fmt == SDL_PIXELFORMAT_IYUV)
+    r = SDL_UpdateYUVTexture(tex_, nullptr, pic->data[0], pic->linesize[0], pic->data[1], pic->linesize[1],
+                             pic->data[2], pic->linesize[2]);
+  else
+    r = SDL_UpdateTexture(tex_, nullptr, pic->data[0], pic->linesize[0]);
+  has_picture_ = r == 0;
+  return has_picture_;
+}
+
+void SdlVideo::present() {
+  if (!ren_) return;
+  SDL_SetRenderDrawColor(ren_, 0, 0, 0, 255);
+  SDL_RenderClear(ren_);
+  if (tex_ && has_picture_) {
+    int ww = 0, wh = 0;
+    SDL_GetRendererOutputSize(ren_, &ww, &wh);
+    SDL_Rect dst{0, 0, ww, wh};
+    if (tex_w_ > 0 && tex_h_ > 0 && ww > 0 && wh > 0) {
+      double s = std::min(static_cast<double>(ww) / tex_w_, static_cast<double>(wh) / tex_h_);
+      dst.w = std::max(1, static_cast<int>(tex_w_ * s));
+      dst.h = std::max(1, static_cast<int>(tex_h_ * s));
+      dst.x = (ww - dst.w) / 2;
+      dst.y = (wh - dst.h) / 2;
+    }
+    SDL_RenderCopy(ren_, tex_, nullptr, &dst);
+  }
+  SDL_RenderPresent(ren_);
+}
+
+bool SdlVideo::pump() {
+  SDL_Event ev;
+  bool redraw = false;
+  while (SDL_PollEvent(&ev)) {
+    if (ev.type == SDL_QUIT) open_ = false;
+    if (ev.type == SDL_WINDOWEVENT && win_ && ev.window.windowID == SDL_GetWindowID(win_)) {
+      if (ev.window.event == SDL_WINDOWEVENT_CLOSE) open_ = false;
+      if (ev.window.event == SDL_WINDOWEVENT_EXPOSED || ev.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) redraw = true;
+    }
+  }
+  if (redraw && open_) present();
+  return open_;
+}
+
+} // namespace sp
