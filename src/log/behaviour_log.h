@@ -1,0 +1,126 @@
+// The behaviour log: one SQLite database (WAL) holding the library catalogue
+// (videos), viewers, viewing sessions, their events, the control plane's
+// decisions and the predictor's models. Schema versioned with
+// PRAGMA user_version and migrated forward on open (docs/behaviour-log.md).
+//
+// Thread safety: a BehaviourLog object is used by one thread at a time (the
+// control thread, or a tool's main thread). Several processes/objects may
+// open the same file; SQLite's locking + busy timeout arbitrate, and a write
+// that still cannot get the lock returns SP_ERR_DB_LOCKED (the caller keeps
+// its batch and retries; nothing is dropped).
+//
+// Every function returns SP_OK or an SP_ERR_* code from smartplayer.h and
+// fills `err` with a clear message on failure (never throws).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/interaction.h"
+#include "trace/trace.h"
+
+namespace sp {
+
+struct LogOptions {
+  int busy_timeout_ms = 5000;  // sqlite3_busy_timeout
+  bool read_only = false;      // open without creating or migrating (tools: list/export)
+};
+
+struct VideoRow {
+  std::string id;          // stable id (catalogue: derived from the path unless given)
+  std::string title;
+  std::string genre;       // "unknown" when not known
+  std::string path;        // file path or URL
+  int64_t length_ms = 0;
+  int width = 0, height = 0;
+  bool has_audio = false;
+  int64_t added_wall_ms = 0;
+};
+
+struct SessionRow {
+  int64_t id = 0;          // assigned by the log
+  std::string viewer;
+  std::string video;       // VideoRow::id
+  int64_t start_wall_ms = 0;
+  int64_t end_wall_ms = 0; // 0 while open
+  std::string end_reason;  // "" while open
+  std::string policy;      // policy in force when the session started
+};
+
+// One control-plane decision (for audit and replay).
+struct DecisionRow {
+  int64_t session_id = 0;
+  int64_t wall_ms = 0;
+  int64_t position_ms = 0;
+  std::string action;      // "sleep" | "wake"
+  std::string reason;      // "policy" | "proactive" | "on_demand" | "session_end" ...
+  std::string policy;
+  int64_t planned_ms = -1; // sleep: planned asleep ms (-1 = until an interaction)
+  int64_t seq = 0;         // last event seq at the decision
+};
+
+// A stored predictor model (the predictor owns the blob's meaning).
+struct ModelRow {
+  int64_t version = 0;       // assigned by the log, increasing
+  std::string kind;          // e.g. "hazard-logreg"
+  int64_t created_wall_ms = 0;
+  std::string blob;          // JSON text: coefficients, scaling, horizons
+  std::string metrics;       // JSON text: log loss, calibration, ...
+  int64_t sessions_seen = 0, events_seen = 0;
+};
+
+class BehaviourLog {
+public:
+  // Opens or creates the file; creates/migrates the schema (not when
+  // read_only). Errors: SP_ERR_DB_CORRUPT (not a database / malformed),
+  // SP_ERR_DB_READONLY (cannot write where writing is needed),
+  // SP_ERR_DB_LOCKED (still locked after busy_timeout_ms), SP_ERR_DB (other),
+  // SP_ERR_NOT_FOUND (read_only and the file does not exist).
+  static int open(const std::string &path, const LogOptions &opt, std::unique_ptr<BehaviourLog> &out,
+                  std::string &err);
+  virtual ~BehaviourLog() = default;
+
+  virtual int schema_version() const = 0;
+
+  // Catalogue.
+  virtual int upsert_video(const VideoRow &v, std::string &err) = 0;
+  // Several videos in one transaction: all are written or none (the CLI's
+  // `add`). The default loops over upsert_video (not atomic); the SQLite log
+  // overrides it.
+  virtual int upsert_videos(const std::vector<VideoRow> &vs, std::string &err) {
+    for (const auto &v : vs)
+      if (int r = upsert_video(v, err)) return r;
+    return 0;
+  }
+  virtual int find_video(const std::string &id, std::optional<VideoRow> &out, std::string &err) = 0;
+  virtual int find_video_by_path(const std::string &path, std::optional<VideoRow> &out, std::string &err) = 0;
+  virtual int list_videos(std::vector<VideoRow> &out, std::string &err) = 0;
+  virtual int upsert_viewer(const std::string &viewer, int64_t wall_ms, std::string &err) = 0;
+
+  // Sessions and events. append_events writes the whole batch in one
+  // transaction (all or nothing); (session, seq) is unique, so re-appending
+  // an already written event is an error-free no-op (INSERT OR IGNORE).
+  virtual int begin_session(SessionRow &s, std::string &err) = 0;  // sets s.id
+  virtual int end_session(int64_t session_id, int64_t end_wall_ms, const std::string &reason,
+                          std::string &err) = 0;
+  virtual int append_events(int64_t session_id, const std::vector<Interaction> &batch, std::string &err) = 0;
+  virtual int append_decisions(const std::vector<DecisionRow> &batch, std::string &err) = 0;
+
+  // Reading back.
+  virtual int read_events(int64_t session_id, std::vector<Interaction> &out, std::string &err) = 0;
+  virtual int read_decisions(int64_t session_id, std::vector<DecisionRow> &out, std::string &err) = 0;
+  // Every session (optionally only those with id > after_id) as traces,
+  // joined with the video's genre and length. session_id = decimal id.
+  virtual int read_traces(std::vector<TraceSession> &out, std::string &err, int64_t after_id = 0) = 0;
+  // Import trace sessions (e.g. simulated seed history): creates viewers,
+  // videos (id/genre/length from the trace, path "") and sessions.
+  virtual int import_traces(const std::vector<TraceSession> &sessions, std::string &err) = 0;
+
+  // Models.
+  virtual int save_model(ModelRow &m, std::string &err) = 0;  // sets m.version
+  virtual int latest_model(const std::string &kind, std::optional<ModelRow> &out, std::string &err) = 0;
+};
+
+} // namespace sp

@@ -1,0 +1,370 @@
+// Open edX tracking-log importer (see edx_import.h).
+#include "trace/edx_import.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <istream>
+#include <map>
+#include <optional>
+#include <tuple>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace sp {
+namespace {
+
+using nlohmann::json;
+
+// Limits of the trace format (docs/traces.md): positions up to 10^10 ms,
+// rates 1/16 .. 16, wall times from the epoch.
+constexpr double kMaxSeconds = 1e7;
+constexpr double kMinSpeed = 0.0625, kMaxSpeed = 16.0;
+
+std::optional<Kind> video_kind(const std::string &type) {
+  if (type == "load_video" || type == "edx.video.loaded") return Kind::Open;
+  if (type == "play_video" || type == "edx.video.played") return Kind::Play;
+  if (type == "pause_video" || type == "edx.video.paused") return Kind::Pause;
+  if (type == "seek_video" || type == "edx.video.position.changed") return Kind::Seek;
+  if (type == "speed_change_video") return Kind::Rate;
+  if (type == "stop_video" || type == "edx.video.stopped") return Kind::Stop;
+  return std::nullopt;
+}
+
+// One video event as read from a line.
+struct Record {
+  size_t line = 0;
+  std::string user, video;
+  Kind kind = Kind::Play;
+  int64_t wall_ms = 0;
+  std::optional<int64_t> pos_ms, from_ms, to_ms;
+  std::optional<double> old_speed, new_speed;
+  std::optional<int64_t> duration_ms;
+};
+
+// A number or a numeric string; null or absent -> nullopt. Sets err when the
+// field is present but unreadable.
+std::optional<double> get_number(const json &obj, const char *key, std::string &err) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return std::nullopt;
+  double v = 0;
+  if (it->is_number()) {
+    v = it->get<double>();
+  } else if (it->is_string()) {
+    const std::string &s = it->get_ref<const std::string &>();
+    char *end = nullptr;
+    v = std::strtod(s.c_str(), &end);
+    if (s.empty() || end != s.c_str() + s.size()) {
+      err = std::string("\"") + key + "\" is not a number: \"" + s + "\"";
+      return std::nullopt;
+    }
+  } else {
+    err = std::string("\"") + key + "\" is not a number";
+    return std::nullopt;
+  }
+  if (!std::isfinite(v)) {
+    err = std::string("\"") + key + "\" is not finite";
+    return std::nullopt;
+  }
+  return v;
+}
+
+// Seconds -> ms; negative positions are an error.
+std::optional<int64_t> get_position(const json &obj, const char *key, std::string &err) {
+  auto v = get_number(obj, key, err);
+  if (!v) return std::nullopt;
+  if (*v < 0) {
+    err = std::string("\"") + key + "\" is negative";
+    return std::nullopt;
+  }
+  if (*v > kMaxSeconds) {
+    err = std::string("\"") + key + "\" is out of range";
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(std::llround(*v * 1000.0));
+}
+
+// Parse one line. Returns: 1 = video record filled, 0 = ignored, -1 = malformed (err set).
+int parse_line(const std::string &line, size_t lineno, Record &rec, std::string &err) {
+  bool blank = std::all_of(line.begin(), line.end(), [](unsigned char c) { return std::isspace(c) != 0; });
+  if (blank) return 0;
+  json j = json::parse(line, nullptr, false);
+  if (j.is_discarded()) {
+    err = "not valid JSON";
+    return -1;
+  }
+  if (!j.is_object()) {
+    err = "not a JSON object";
+    return -1;
+  }
+  auto et = j.find("event_type");
+  if (et == j.end() || !et->is_string()) {
+    err = "no string \"event_type\"";
+    return -1;
+  }
+  auto kind = video_kind(et->get<std::string>());
+  if (!kind) return 0;
+  const std::string type = et->get<std::string>();
+  rec = Record{};
+  rec.line = lineno;
+  rec.kind = *kind;
+
+  auto un = j.find("username");
+  if (un == j.end() || !un->is_string()) {
+    err = type + ": no string \"username\"";
+    return -1;
+  }
+  rec.user = un->get<std::string>();
+  if (rec.user.empty()) {
+    err = type + ": empty \"username\"";
+    return -1;
+  }
+  auto tm = j.find("time");
+  if (tm == j.end() || !tm->is_string()) {
+    err = type + ": no string \"time\"";
+    return -1;
+  }
+  if (!parse_edx_time(tm->get<std::string>(), rec.wall_ms)) {
+    err = type + ": bad \"time\" \"" + tm->get<std::string>() + "\"";
+    return -1;
+  }
+  if (rec.wall_ms < 0) {
+    err = type + ": \"time\" before 1970";
+    return -1;
+  }
+  auto ev = j.find("event");
+  json payload;
+  if (ev != j.end() && ev->is_string()) {
+    payload = json::parse(ev->get<std::string>(), nullptr, false);
+    if (payload.is_discarded() || !payload.is_object()) {
+      err = type + ": \"event\" string is not a JSON object";
+      return -1;
+    }
+  } else if (ev != j.end() && ev->is_object()) {
+    payload = *ev;
+  } else {
+    err = type + ": no \"event\" object or JSON string";
+    return -1;
+  }
+  auto id = payload.find("id");
+  if (id == payload.end() || !id->is_string() || id->get_ref<const std::string &>().empty()) {
+    err = type + ": no video \"id\" in \"event\"";
+    return -1;
+  }
+  rec.video = id->get<std::string>();
+
+  std::string e;
+  rec.pos_ms = get_position(payload, "currentTime", e);
+  if (auto d = get_position(payload, "duration", e)) rec.duration_ms = d;
+  if (rec.kind == Kind::Seek) {
+    rec.from_ms = get_position(payload, "old_time", e);
+    rec.to_ms = get_position(payload, "new_time", e);
+    if (e.empty() && (!rec.from_ms || !rec.to_ms)) e = "seek needs \"old_time\" and \"new_time\"";
+    if (e.empty()) rec.pos_ms = rec.from_ms;
+  } else if (rec.kind == Kind::Rate) {
+    if (auto p = get_position(payload, "current_time", e)) rec.pos_ms = p;
+    rec.old_speed = get_number(payload, "old_speed", e);
+    rec.new_speed = get_number(payload, "new_speed", e);
+    if (e.empty() && !rec.new_speed) e = "speed change needs \"new_speed\"";
+    auto bad_speed = [](double v) { return !(v >= kMinSpeed && v <= kMaxSpeed); };
+    if (e.empty() && (bad_speed(*rec.new_speed) || (rec.old_speed && bad_speed(*rec.old_speed))))
+      e = "speed out of range (1/16 .. 16)";
+  }
+  if (!e.empty()) {
+    err = type + ": " + e;
+    return -1;
+  }
+  return 1;
+}
+
+std::vector<TraceSession> build_sessions(std::vector<Record> &recs, const EdxOptions &opt, EdxImportStats &st) {
+  // Longest duration and furthest position per video.
+  std::map<std::string, int64_t> video_len;
+  for (const auto &r : recs) {
+    int64_t &m = video_len[r.video];
+    for (const auto &p : {r.pos_ms, r.from_ms, r.to_ms, r.duration_ms})
+      if (p) m = std::max(m, *p);
+  }
+  // Group by (user, video) keeping line order, then order by time (stable).
+  std::map<std::pair<std::string, std::string>, std::vector<size_t>> groups;
+  for (size_t i = 0; i < recs.size(); ++i) groups[{recs[i].user, recs[i].video}].push_back(i);
+
+  std::vector<TraceSession> out;
+  for (auto &[key, idx] : groups) {
+    std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return recs[a].wall_ms < recs[b].wall_ms; });
+    TraceSession cur;
+    int64_t last_pos = 0, last_wall = 0;
+    auto flush = [&] {
+      if (cur.events.empty()) return;
+      bool action = std::any_of(cur.events.begin(), cur.events.end(),
+                                [](const Interaction &e) { return is_viewer_action(e.kind); });
+      if (!action && !opt.keep_empty_sessions) {
+        ++st.empty_sessions_dropped;
+      } else {
+        cur.end_wall_ms = cur.events.back().wall_ms;
+        cur.end_reason = cur.events.back().kind == Kind::Stop ? "stopped" : "abandoned";
+        out.push_back(std::move(cur));
+      }
+      cur = TraceSession{};
+    };
+    for (size_t i : idx) {
+      const Record &r = recs[i];
+      bool split = !cur.events.empty() && (r.kind == Kind::Open || r.wall_ms - last_wall > opt.session_gap_ms);
+      if (split) flush();
+      if (cur.events.empty()) {
+        cur.viewer = key.first;
+        cur.video = key.second;
+        cur.genre = opt.genre;
+        cur.duration_ms = video_len[key.second];
+        cur.start_wall_ms = r.wall_ms;
+        last_pos = 0;
+      }
+      Interaction e;
+      e.seq = static_cast<int64_t>(cur.events.size()) + 1;
+      e.kind = r.kind;
+      e.wall_ms = r.wall_ms;
+      e.position_ms = r.pos_ms ? *r.pos_ms : last_pos;  // no currentTime: where the last event left it
+      if (r.kind == Kind::Seek) {
+        e.from_ms = r.from_ms;
+        e.to_ms = r.to_ms;
+        last_pos = *r.to_ms;
+      } else {
+        last_pos = e.position_ms;
+      }
+      if (r.kind == Kind::Rate) {
+        e.old_value = r.old_speed;
+        e.value = r.new_speed;
+      }
+      last_wall = r.wall_ms;
+      cur.events.push_back(e);
+    }
+    flush();
+  }
+  std::stable_sort(out.begin(), out.end(), [](const TraceSession &a, const TraceSession &b) {
+    return std::tie(a.start_wall_ms, a.viewer, a.video) < std::tie(b.start_wall_ms, b.viewer, b.video);
+  });
+  for (size_t i = 0; i < out.size(); ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "edx-%06zu", i + 1);
+    out[i].session_id = buf;
+  }
+  return out;
+}
+
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+} // namespace
+
+bool parse_edx_time(const std::string &s, int64_t &ms_out) {
+  size_t i = 0;
+  auto digits = [&](size_t n, int &v) {
+    if (i + n > s.size()) return false;
+    v = 0;
+    for (size_t k = 0; k < n; ++k) {
+      char c = s[i + k];
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + (c - '0');
+    }
+    i += n;
+    return true;
+  };
+  auto lit = [&](char c) {
+    if (i < s.size() && s[i] == c) {
+      ++i;
+      return true;
+    }
+    return false;
+  };
+  int y, mo, d, h, mi, se;
+  if (!digits(4, y) || !lit('-') || !digits(2, mo) || !lit('-') || !digits(2, d)) return false;
+  if (!lit('T') && !lit(' ')) return false;
+  if (!digits(2, h) || !lit(':') || !digits(2, mi) || !lit(':') || !digits(2, se)) return false;
+  int ms = 0;
+  if (lit('.')) {
+    size_t start = i, n = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      if (n < 3) ms = ms * 10 + (s[i] - '0');
+      ++n;
+      ++i;
+    }
+    if (i == start) return false;
+    for (; n < 3; ++n) ms *= 10;
+  }
+  int offset_min = 0;
+  if (lit('Z')) {
+  } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    int sign = s[i] == '-' ? -1 : 1;
+    ++i;
+    int oh, om;
+    if (!digits(2, oh)) return false;
+    lit(':');
+    if (!digits(2, om)) return false;
+    if (oh > 23 || om > 59) return false;
+    offset_min = sign * (oh * 60 + om);
+  }
+  if (i != s.size()) return false;
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] || h > 23 || mi > 59 || se > 60) return false;
+  int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
+  int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - static_cast<int64_t>(offset_min) * 60;
+  ms_out = secs * 1000 + ms;
+  return true;
+}
+
+TraceReadResult import_edx(std::istream &in, const EdxOptions &opt, OnMalformed mode, EdxImportStats *stats) {
+  TraceReadResult res;
+  EdxImportStats st;
+  std::vector<Record> recs;
+  std::string line;
+  size_t lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    ++st.lines;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    Record rec;
+    std::string err;
+    int r = parse_line(line, lineno, rec, err);
+    if (r > 0) {
+      ++st.video_events;
+      recs.push_back(std::move(rec));
+    } else if (r == 0) {
+      ++st.ignored;
+    } else {
+      ++st.malformed;
+      res.errors.push_back({lineno, err});
+      if (mode == OnMalformed::Refuse) {
+        res.ok = false;
+        break;
+      }
+    }
+  }
+  res.sessions = build_sessions(recs, opt, st);
+  if (stats) *stats = st;
+  return res;
+}
+
+TraceReadResult import_edx_file(const std::string &path, const EdxOptions &opt, OnMalformed mode,
+                                EdxImportStats *stats) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    TraceReadResult res;
+    res.ok = false;
+    res.errors.push_back({0, "cannot open '" + path + "'"});
+    if (stats) *stats = EdxImportStats{};
+    return res;
+  }
+  return import_edx(f, opt, mode, stats);
+}
+
+} // namespace sp

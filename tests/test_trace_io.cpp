@@ -1,0 +1,262 @@
+// JSON Lines trace format: round trip, strict validation with line numbers,
+// Skip vs Refuse (docs/traces.md).
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "support.h"
+#include "trace/trace.h"
+
+using namespace sp;
+
+namespace {
+
+Interaction ev(int64_t seq, Kind k, int64_t pos, int64_t wall) {
+  Interaction e;
+  e.seq = seq;
+  e.kind = k;
+  e.position_ms = pos;
+  e.wall_ms = wall;
+  return e;
+}
+
+TraceSession sample(const std::string &id) {
+  TraceSession s;
+  s.session_id = id;
+  s.viewer = "viewer-\"7\"";  // quotes must survive
+  s.video = "clip_é";          // UTF-8 must survive
+  s.genre = "lecture";
+  s.duration_ms = 600000;
+  s.start_wall_ms = 1700000000000;
+  s.end_wall_ms = 1700000090000;
+  s.end_reason = "stopped";
+  s.events.push_back(ev(1, Kind::Open, 0, 1700000000000));
+  s.events.push_back(ev(2, Kind::Play, 0, 1700000000010));
+  auto seek = ev(3, Kind::Seek, 1000, 1700000010000);
+  seek.from_ms = 1000;
+  seek.to_ms = 45000;
+  s.events.push_back(seek);
+  auto vol = ev(4, Kind::Volume, 46000, 1700000011000);
+  vol.old_value = 100;
+  vol.value = 35.5;
+  s.events.push_back(vol);
+  auto rate = ev(5, Kind::Rate, 47000, 1700000012000);
+  rate.old_value = 1.0;
+  rate.value = 1.25;
+  s.events.push_back(rate);
+  auto mute = ev(6, Kind::Mute, 48000, 1700000013000);
+  mute.value = 1;
+  s.events.push_back(mute);
+  auto skip = ev(7, Kind::Skip, 49000, 1700000014000);
+  skip.value = -1;
+  s.events.push_back(skip);
+  s.events.push_back(ev(8, Kind::Pause, 50000, 1700000015000));
+  s.events.push_back(ev(9, Kind::Step, 50040, 1700000016000));
+  s.events.push_back(ev(10, Kind::Stop, 50040, 1700000090000));
+  return s;
+}
+
+std::string good_line() {
+  std::ostringstream os;
+  write_trace(os, sample("s1"));
+  std::string l = os.str();
+  l.pop_back();  // newline
+  return l;
+}
+
+// A valid line with one edit applied to its JSON.
+std::string edited(const std::function<void(nlohmann::json &)> &f) {
+  auto j = nlohmann::json::parse(good_line());
+  f(j);
+  return j.dump();
+}
+
+std::string parse_error(const std::string &line) {
+  TraceSession s;
+  std::string err;
+  bool ok = parse_trace_line(line, s, err);
+  CHECK_FALSE(ok);
+  CHECK_FALSE(err.empty());
+  return err;
+}
+
+} // namespace
+
+TEST_CASE("trace sessions round-trip through JSON Lines", "[trace_io]") {
+  std::vector<TraceSession> in = {sample("a"), sample("b")};
+  in[1].end_reason = "";
+  in[1].end_wall_ms = 0;
+  in[1].events.resize(1);
+  TraceSession empty = sample("c");
+  empty.events.clear();
+  empty.end_reason = "abandoned";
+  in.push_back(empty);
+
+  std::stringstream ss;
+  write_traces(ss, in);
+  std::string text = ss.str();
+  REQUIRE(std::count(text.begin(), text.end(), '\n') == 3);
+
+  auto r = read_traces(ss, OnMalformed::Refuse);
+  REQUIRE(r.ok);
+  REQUIRE(r.errors.empty());
+  REQUIRE(r.sessions.size() == in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    CHECK(r.sessions[i].session_id == in[i].session_id);
+    CHECK(r.sessions[i].viewer == in[i].viewer);
+    CHECK(r.sessions[i].video == in[i].video);
+    CHECK(r.sessions[i].genre == in[i].genre);
+    CHECK(r.sessions[i].duration_ms == in[i].duration_ms);
+    CHECK(r.sessions[i].start_wall_ms == in[i].start_wall_ms);
+    CHECK(r.sessions[i].end_wall_ms == in[i].end_wall_ms);
+    CHECK(r.sessions[i].end_reason == in[i].end_reason);
+    CHECK(r.sessions[i].events == in[i].events);
+  }
+}
+
+TEST_CASE("trace files: write then read; missing file is reported", "[trace_io]") {
+  sp_test::TempDir dir;
+  std::string path = dir.file("t.jsonl");
+  std::string err;
+  REQUIRE(write_trace_file(path, {sample("x"), sample("y")}, err));
+  auto r = read_trace_file(path, OnMalformed::Refuse);
+  REQUIRE(r.ok);
+  REQUIRE(r.sessions.size() == 2);
+  CHECK(r.sessions[1].events == sample("y").events);
+
+  auto missing = read_trace_file(dir.file("nope.jsonl"));
+  CHECK_FALSE(missing.ok);
+  REQUIRE(missing.errors.size() == 1);
+  CHECK(missing.errors[0].line == 0);
+  CHECK(missing.errors[0].message.find("nope.jsonl") != std::string::npos);
+
+  CHECK_FALSE(write_trace_file(dir.file("no/such/dir/t.jsonl"), {sample("x")}, err));
+  CHECK(err.find("no/such/dir") != std::string::npos);
+}
+
+TEST_CASE("missing genre defaults to unknown; blank lines and CRLF are accepted", "[trace_io]") {
+  std::string no_genre = edited([](auto &j) { j.erase("genre"); });
+  std::string no_end = edited([](auto &j) {
+    j.erase("end_wall_ms");
+    j.erase("end_reason");
+  });
+  std::stringstream ss("\n" + no_genre + "\r\n   \n\t\n" + no_end + "\n\n");
+  auto r = read_traces(ss, OnMalformed::Refuse);
+  REQUIRE(r.ok);
+  REQUIRE(r.sessions.size() == 2);
+  CHECK(r.sessions[0].genre == "unknown");
+  CHECK(r.sessions[1].end_wall_ms == 0);
+  CHECK(r.sessions[1].end_reason.empty());
+}
+
+TEST_CASE("each kind of malformed line is refused with a clear message", "[trace_io]") {
+  using J = nlohmann::json;
+  struct Case {
+    const char *name;
+    std::string line;
+    const char *expect;  // substring of the message
+  };
+  std::vector<Case> cases = {
+      {"not json", "{\"session\": ", "not valid JSON"},
+      {"not an object", "[1,2,3]", "must be a JSON object"},
+      {"missing session", edited([](J &j) { j.erase("session"); }), "\"session\""},
+      {"missing viewer", edited([](J &j) { j.erase("viewer"); }), "\"viewer\""},
+      {"missing video", edited([](J &j) { j.erase("video"); }), "\"video\""},
+      {"missing events", edited([](J &j) { j.erase("events"); }), "\"events\""},
+      {"missing duration", edited([](J &j) { j.erase("duration_ms"); }), "\"duration_ms\""},
+      {"missing start", edited([](J &j) { j.erase("start_wall_ms"); }), "\"start_wall_ms\""},
+      {"empty session id", edited([](J &j) { j["session"] = ""; }), "must not be empty"},
+      {"session not a string", edited([](J &j) { j["session"] = 12; }), "must be a string"},
+      {"unknown field", edited([](J &j) { j["sesion"] = "x"; }), "unknown field \"sesion\""},
+      {"events not array", edited([](J &j) { j["events"] = 3; }), "must be an array"},
+      {"negative duration", edited([](J &j) { j["duration_ms"] = -5; }), "out of range"},
+      {"fractional duration", edited([](J &j) { j["duration_ms"] = 1.5; }), "must be an integer"},
+      {"huge wall", edited([](J &j) { j["start_wall_ms"] = 18446744073709551615ULL; }), "out of range"},
+      {"end before start", edited([](J &j) { j["end_wall_ms"] = 5; }), "before"},
+      {"bad end reason", edited([](J &j) { j["end_reason"] = "bored"; }), "end_reason"},
+      {"unknown kind", edited([](J &j) { j["events"][1]["kind"] = "dance"; }), "unknown kind \"dance\""},
+      {"kind as number", edited([](J &j) { j["events"][1]["kind"] = 1; }), "must be a string"},
+      {"seq zero", edited([](J &j) { j["events"][0]["seq"] = 0; }), "out of range"},
+      {"seq not increasing", edited([](J &j) { j["events"][2]["seq"] = 2; }), "not greater than"},
+      {"missing seq", edited([](J &j) { j["events"][2].erase("seq"); }), "\"seq\""},
+      {"missing pos", edited([](J &j) { j["events"][2].erase("pos_ms"); }), "\"pos_ms\""},
+      {"missing wall", edited([](J &j) { j["events"][2].erase("wall_ms"); }), "\"wall_ms\""},
+      {"negative pos", edited([](J &j) { j["events"][1]["pos_ms"] = -1; }), "out of range"},
+      {"seek without to", edited([](J &j) { j["events"][2].erase("to_ms"); }), "seek needs \"to_ms\""},
+      {"seek without from", edited([](J &j) { j["events"][2].erase("from_ms"); }), "seek needs \"from_ms\""},
+      {"volume too loud", edited([](J &j) { j["events"][3]["value"] = 150; }), "out of range"},
+      {"volume without value", edited([](J &j) { j["events"][3].erase("value"); }), "volume needs"},
+      {"rate zero", edited([](J &j) { j["events"][4]["value"] = 0; }), "out of range"},
+      {"mute half", edited([](J &j) { j["events"][5]["value"] = 0.5; }), "must be 0 or 1"},
+      {"skip by two", edited([](J &j) { j["events"][6]["value"] = 2; }), "out of range"},
+      {"payload on play", edited([](J &j) { j["events"][1]["value"] = 1; }), "not allowed on a \"play\""},
+      {"value not number", edited([](J &j) { j["events"][3]["value"] = "loud"; }), "must be a number"},
+      {"unknown event field", edited([](J &j) { j["events"][1]["speed"] = 1; }), "unknown field \"speed\""},
+      {"event not object", edited([](J &j) { j["events"][1] = 7; }), "event 2"},
+  };
+  for (const auto &c : cases) {
+    INFO(c.name << ": " << c.line);
+    std::string err = parse_error(c.line);
+    INFO("message: " << err);
+    CHECK(err.find(c.expect) != std::string::npos);
+
+    // In a file, the message carries the line number (line 3 here: a good
+    // line, a blank line, the bad one, another good one).
+    std::stringstream ss(good_line() + "\n\n" + c.line + "\n" + good_line() + "\n");
+    auto refused = read_traces(ss, OnMalformed::Refuse);
+    CHECK_FALSE(refused.ok);
+    CHECK(refused.sessions.size() == 1);
+    REQUIRE(refused.errors.size() == 1);
+    CHECK(refused.errors[0].line == 3);
+    CHECK(refused.errors[0].message.rfind("line 3: ", 0) == 0);
+    CHECK(refused.errors[0].message.find(c.expect) != std::string::npos);
+  }
+}
+
+TEST_CASE("Skip reports every bad line and keeps the good ones; Refuse stops at the first", "[trace_io]") {
+  std::string bad_kind = edited([](nlohmann::json &j) { j["events"][1]["kind"] = "dance"; });
+  std::string text = good_line() + "\n" +  // 1
+                     "garbage\n" +         // 2
+                     good_line() + "\n" +  // 3
+                     "\n" +                // 4 (blank)
+                     bad_kind + "\n" +     // 5
+                     good_line();          // 6 (no final newline)
+  {
+    std::stringstream ss(text);
+    auto r = read_traces(ss, OnMalformed::Skip);
+    CHECK(r.ok);
+    CHECK(r.sessions.size() == 3);
+    REQUIRE(r.errors.size() == 2);
+    CHECK(r.errors[0].line == 2);
+    CHECK(r.errors[1].line == 5);
+    CHECK(r.errors[1].message.find("dance") != std::string::npos);
+  }
+  {
+    std::stringstream ss(text);
+    auto r = read_traces(ss, OnMalformed::Refuse);
+    CHECK_FALSE(r.ok);
+    CHECK(r.sessions.size() == 1);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].line == 2);
+  }
+  {
+    // Default mode is Skip.
+    std::stringstream ss(text);
+    CHECK(read_traces(ss).sessions.size() == 3);
+  }
+}
+
+TEST_CASE("written lines use the documented field names", "[trace_io]") {
+  auto j = nlohmann::json::parse(good_line());
+  for (const char *k : {"session", "viewer", "video", "genre", "duration_ms", "start_wall_ms", "end_wall_ms",
+                        "end_reason", "events"})
+    CHECK(j.contains(k));
+  CHECK(j["events"][0] == nlohmann::json::parse(R"({"seq":1,"kind":"open","pos_ms":0,"wall_ms":1700000000000})"));
+  CHECK(j["events"][2]["from_ms"] == 1000);
+  CHECK(j["events"][2]["to_ms"] == 45000);
+  CHECK(j["events"][3]["old"] == 100.0);
+  CHECK(j["events"][3]["value"] == 35.5);
+}
