@@ -1,0 +1,295 @@
+// Open edX tracking-log importer (src/trace/edx_import.h) on the hand-made
+// tests/data/edx_sample.log and on small inline logs.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "support.h"
+#include "trace/edx_import.h"
+#include "trace/trace.h"
+
+using namespace sp_test;
+
+namespace {
+std::string sample_path() { return source_dir() + "/tests/data/edx_sample.log"; }
+
+const std::string kVidA = "i4x-MITx-6_002x-video-S1V1_Intro";
+const std::string kVidC = "block-v1:MITx+6.002x+2013_Spring+type@video+block@c3a1";
+
+void check_event(const sp::Interaction &e, int64_t seq, sp::Kind kind, int64_t pos, int64_t wall) {
+  INFO("event seq " << e.seq << " kind " << sp::kind_name(e.kind));
+  CHECK(e.seq == seq);
+  CHECK(e.kind == kind);
+  CHECK(e.position_ms == pos);
+  CHECK(e.wall_ms == wall);
+}
+} // namespace
+
+TEST_CASE("edX times parse to epoch milliseconds") {
+  int64_t ms = 0;
+  REQUIRE(sp::parse_edx_time("2013-10-04T14:38:32.123456+00:00", ms));
+  CHECK(ms == 1380897512123);
+  REQUIRE(sp::parse_edx_time("2013-10-04T14:38:30", ms));
+  CHECK(ms == 1380897510000);
+  REQUIRE(sp::parse_edx_time("2013-10-04 14:38:30.5Z", ms));
+  CHECK(ms == 1380897510500);
+  REQUIRE(sp::parse_edx_time("2013-10-04T16:38:30+02:00", ms));
+  CHECK(ms == 1380897510000);
+  REQUIRE(sp::parse_edx_time("2013-10-04T09:38:30-0500", ms));
+  CHECK(ms == 1380897510000);
+  REQUIRE(sp::parse_edx_time("1970-01-01T00:00:00Z", ms));
+  CHECK(ms == 0);
+  for (const char *bad : {"", "yesterday", "2013-10-04", "2013-13-04T00:00:00", "2013-10-04T25:00:00",
+                          "2013-10-04T14:38:30.", "2013-10-04T14:38:30+0", "2013-10-04T14:38:30 junk"}) {
+    INFO(bad);
+    CHECK_FALSE(sp::parse_edx_time(bad, ms));
+  }
+}
+
+TEST_CASE("the sample log imports to exact sessions (skip mode)") {
+  sp::EdxImportStats st;
+  sp::EdxOptions opt;
+  opt.genre = "lecture";
+  auto r = sp::import_edx_file(sample_path(), opt, sp::OnMalformed::Skip, &st);
+  CHECK(r.ok);
+  // Two malformed lines: a truncated one (7) and a bad time (20).
+  REQUIRE(r.errors.size() == 2);
+  CHECK(r.errors[0].line == 7);
+  CHECK(r.errors[0].message == "not valid JSON");
+  CHECK(r.errors[1].line == 20);
+  CHECK(r.errors[1].message.find("bad \"time\"") != std::string::npos);
+  CHECK(r.errors[1].message.find("yesterday") != std::string::npos);
+  CHECK(st.lines == 21);
+  CHECK(st.video_events == 17);
+  CHECK(st.ignored == 2);  // hide_transcript and a server page event
+  CHECK(st.malformed == 2);
+  CHECK(st.empty_sessions_dropped == 1);  // bob's load_video of a second video, nothing else
+
+  REQUIRE(r.sessions.size() == 4);
+  for (size_t i = 0; i < r.sessions.size(); ++i) {
+    CHECK(r.sessions[i].session_id == "edx-00000" + std::to_string(i + 1));
+    CHECK(r.sessions[i].genre == "lecture");
+  }
+
+  // alice: load, play, pause, play, seek, speed change, stop (logged out of order, sorted by time).
+  const auto &a = r.sessions[0];
+  CHECK(a.viewer == "alice");
+  CHECK(a.video == kVidA);
+  CHECK(a.duration_ms == 600000);  // furthest position seen for this video
+  CHECK(a.start_wall_ms == 1380897510000);
+  CHECK(a.end_wall_ms == 1380898188000);
+  CHECK(a.end_reason == "stopped");
+  REQUIRE(a.events.size() == 7);
+  check_event(a.events[0], 1, sp::Kind::Open, 0, 1380897510000);
+  check_event(a.events[1], 2, sp::Kind::Play, 0, 1380897512123);
+  check_event(a.events[2], 3, sp::Kind::Pause, 100250, 1380897612500);
+  check_event(a.events[3], 4, sp::Kind::Play, 100250, 1380897660000);
+  check_event(a.events[4], 5, sp::Kind::Seek, 130250, 1380897690000);
+  CHECK(a.events[4].from_ms == 130250);
+  CHECK(a.events[4].to_ms == 75500);
+  CHECK_FALSE(a.events[4].value.has_value());
+  check_event(a.events[5], 6, sp::Kind::Rate, 105500, 1380897720000);
+  REQUIRE(a.events[5].old_value.has_value());
+  REQUIRE(a.events[5].value.has_value());
+  CHECK(*a.events[5].old_value == Approx(1.0));
+  CHECK(*a.events[5].value == Approx(1.5));
+  CHECK_FALSE(a.events[5].from_ms.has_value());
+  check_event(a.events[6], 7, sp::Kind::Stop, 600000, 1380898188000);
+
+  // bob: one session, then a gap of more than 30 minutes starts another (without a load).
+  const auto &b1 = r.sessions[1];
+  CHECK(b1.viewer == "bob");
+  CHECK(b1.video == kVidA);
+  CHECK(b1.duration_ms == 600000);
+  CHECK(b1.end_reason == "abandoned");
+  REQUIRE(b1.events.size() == 3);
+  check_event(b1.events[0], 1, sp::Kind::Open, 0, 1380898800000);
+  check_event(b1.events[1], 2, sp::Kind::Play, 0, 1380898805250);
+  check_event(b1.events[2], 3, sp::Kind::Pause, 180000, 1380898985250);
+  const auto &b2 = r.sessions[2];
+  CHECK(b2.viewer == "bob");
+  CHECK(b2.start_wall_ms == 1380903000000);
+  CHECK(b2.end_reason == "abandoned");
+  REQUIRE(b2.events.size() == 2);
+  check_event(b2.events[0], 1, sp::Kind::Play, 180000, 1380903000000);
+  check_event(b2.events[1], 2, sp::Kind::Pause, 300000, 1380903120000);
+
+  // carol: mobile events with "event" as an object and a "duration" field.
+  const auto &c = r.sessions[3];
+  CHECK(c.viewer == "carol");
+  CHECK(c.video == kVidC);
+  CHECK(c.duration_ms == 734200);
+  CHECK(c.end_reason == "stopped");
+  REQUIRE(c.events.size() == 4);
+  check_event(c.events[0], 1, sp::Kind::Play, 12000, 1380963600000);
+  check_event(c.events[1], 2, sp::Kind::Seek, 30000, 1380963618000);
+  CHECK(c.events[1].to_ms == 90000);
+  check_event(c.events[2], 3, sp::Kind::Pause, 120500, 1380963648500);
+  check_event(c.events[3], 4, sp::Kind::Stop, 400000, 1380963900000);
+}
+
+TEST_CASE("refuse mode stops at the first malformed line") {
+  sp::EdxImportStats st;
+  auto r = sp::import_edx_file(sample_path(), {}, sp::OnMalformed::Refuse, &st);
+  CHECK_FALSE(r.ok);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].line == 7);
+  CHECK(st.lines == 7);
+  // Only the lines before it: alice's first five events, not yet stopped.
+  REQUIRE(r.sessions.size() == 1);
+  CHECK(r.sessions[0].viewer == "alice");
+  CHECK(r.sessions[0].genre == "unknown");
+  CHECK(r.sessions[0].end_reason == "abandoned");
+  REQUIRE(r.sessions[0].events.size() == 5);
+  CHECK(r.sessions[0].events.back().kind == sp::Kind::Seek);
+  CHECK(r.sessions[0].duration_ms == 130250);
+}
+
+TEST_CASE("each kind of malformed video line gets a clear message") {
+  struct Case {
+    const char *line;
+    const char *expect;
+  };
+  const std::string ok_tail = R"("time":"2013-10-04T14:38:30Z","username":"u")";
+  const Case cases[] = {
+      {"[1,2,3]", "not a JSON object"},
+      {R"({"username":"u"})", "no string \"event_type\""},
+      {R"({"event_type":"play_video","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\"}"})", "no string \"username\""},
+      {R"({"event_type":"play_video","username":"u","event":"{\"id\":\"v\"}"})", "no string \"time\""},
+      {R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:38:30Z"})", "no \"event\""},
+      {R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{oops"})", "\"event\" string is not a JSON object"},
+      {R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"currentTime\":1}"})", "no video \"id\""},
+      {R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"currentTime\":\"abc\"}"})", "\"currentTime\" is not a number"},
+      {R"({"event_type":"pause_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"currentTime\":-4}"})", "\"currentTime\" is negative"},
+      {R"({"event_type":"seek_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"old_time\":4}"})", "needs \"old_time\" and \"new_time\""},
+      {R"({"event_type":"speed_change_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"old_speed\":\"1.0\"}"})", "needs \"new_speed\""},
+      {R"({"event_type":"speed_change_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"new_speed\":0}"})", "speed out of range"},
+      {R"({"event_type":"speed_change_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"new_speed\":\"40\"}"})", "speed out of range"},
+      {R"({"event_type":"play_video","username":"","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\"}"})", "empty \"username\""},
+      {R"({"event_type":"play_video","username":"u","time":"1969-12-31T23:59:59Z","event":"{\"id\":\"v\"}"})", "before 1970"},
+      {R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"currentTime\":1e12}"})", "\"currentTime\" is out of range"},
+  };
+  for (const auto &c : cases) {
+    INFO(c.line);
+    std::istringstream in(std::string(R"({"event_type":"play_video",)") + ok_tail +
+                          R"(,"event":"{\"id\":\"v\",\"currentTime\":1}"})" + "\n" + c.line + "\n");
+    auto r = sp::import_edx(in, {}, sp::OnMalformed::Skip);
+    CHECK(r.ok);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].line == 2);
+    CHECK(r.errors[0].message.find(c.expect) != std::string::npos);
+    REQUIRE(r.sessions.size() == 1);  // the good first line still counts
+    CHECK(r.sessions[0].events.size() == 1);
+  }
+}
+
+TEST_CASE("missing currentTime keeps the last position; blank lines and other events are ignored") {
+  std::istringstream in(
+      R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:00:00Z","event":{"id":"v","currentTime":5}})"
+      "\n\n"
+      R"({"event_type":"problem_check","username":"u","time":"2013-10-04T14:00:01Z","event":"not json at all"})"
+      "\n"
+      R"({"event_type":"seek_video","username":"u","time":"2013-10-04T14:00:10Z","event":{"id":"v","old_time":15,"new_time":40}})"
+      "\n"
+      R"({"event_type":"pause_video","username":"u","time":"2013-10-04T14:00:20Z","event":{"id":"v"}})"
+      "\n");
+  sp::EdxImportStats st;
+  auto r = sp::import_edx(in, {}, sp::OnMalformed::Refuse, &st);
+  CHECK(r.ok);
+  CHECK(r.errors.empty());
+  CHECK(st.ignored == 2);
+  REQUIRE(r.sessions.size() == 1);
+  const auto &s = r.sessions[0];
+  REQUIRE(s.events.size() == 3);
+  CHECK(s.events[2].kind == sp::Kind::Pause);
+  CHECK(s.events[2].position_ms == 40000);  // where the seek left it
+  CHECK(s.duration_ms == 40000);
+}
+
+TEST_CASE("a load_video starts a new session; empty sessions can be kept") {
+  std::string log =
+      R"({"event_type":"load_video","username":"u","time":"2013-10-04T14:00:00Z","event":"{\"id\":\"v\"}"})" "\n"
+      R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:00:01Z","event":"{\"id\":\"v\",\"currentTime\":0}"})" "\n"
+      R"({"event_type":"load_video","username":"u","time":"2013-10-04T14:00:30Z","event":"{\"id\":\"v\"}"})" "\n"
+      R"({"event_type":"load_video","username":"u","time":"2013-10-04T14:00:31Z","event":"{\"id\":\"v\"}"})" "\n"
+      R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:00:35Z","event":"{\"id\":\"v\",\"currentTime\":3}"})" "\n";
+  {
+    std::istringstream in(log);
+    auto r = sp::import_edx(in);
+    REQUIRE(r.sessions.size() == 2);
+    CHECK(r.sessions[0].events.size() == 2);
+    CHECK(r.sessions[1].start_wall_ms == 1380895231000);
+    CHECK(r.sessions[1].events[0].kind == sp::Kind::Open);
+  }
+  {
+    std::istringstream in(log);
+    sp::EdxOptions opt;
+    opt.keep_empty_sessions = true;
+    auto r = sp::import_edx(in, opt);
+    REQUIRE(r.sessions.size() == 3);
+    CHECK(r.sessions[1].events.size() == 1);
+    CHECK(r.sessions[1].end_reason == "abandoned");
+  }
+}
+
+TEST_CASE("a missing file is an error with line 0") {
+  auto r = sp::import_edx_file("/nonexistent/edx.log");
+  CHECK_FALSE(r.ok);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].line == 0);
+  CHECK(r.errors[0].message.find("cannot open") != std::string::npos);
+  CHECK(r.sessions.empty());
+}
+
+TEST_CASE("imported sessions survive a write/read round trip") {
+  auto r = sp::import_edx_file(sample_path());
+  std::stringstream ss;
+  sp::write_traces(ss, r.sessions);
+  auto back = sp::read_traces(ss, sp::OnMalformed::Refuse);
+  REQUIRE(back.ok);
+  REQUIRE(back.sessions.size() == r.sessions.size());
+  for (size_t i = 0; i < r.sessions.size(); ++i) {
+    CHECK(back.sessions[i].session_id == r.sessions[i].session_id);
+    CHECK(back.sessions[i].end_reason == r.sessions[i].end_reason);
+    CHECK(back.sessions[i].duration_ms == r.sessions[i].duration_ms);
+    CHECK(back.sessions[i].events == r.sessions[i].events);
+  }
+}
+
+TEST_CASE("smartplayer-import-edx converts the sample log and reports skipped lines") {
+  namespace fs = std::filesystem;
+  const std::string tool = binary_dir() + "/tools/smartplayer-import-edx";
+  REQUIRE(fs::exists(tool));
+  TempDir d;
+  int st = -1;
+  std::string out = run_capture(tool + " " + sample_path() + " --out " + d.file("t.jsonl") + " --genre lecture 2>" +
+                                    d.file("err.txt"),
+                                &st);
+  CHECK(st == 0);
+  CHECK(out.find("sessions 4") != std::string::npos);
+  CHECK(out.find("skipped (malformed) 2") != std::string::npos);
+  std::ifstream ef(d.file("err.txt"));
+  std::string err((std::istreambuf_iterator<char>(ef)), {});
+  CHECK(err.find(":7: skipped: not valid JSON") != std::string::npos);
+  CHECK(err.find(":20: skipped:") != std::string::npos);
+  auto r = sp::read_trace_file(d.file("t.jsonl"), sp::OnMalformed::Refuse);
+  REQUIRE(r.ok);
+  REQUIRE(r.sessions.size() == 4);
+  CHECK(r.sessions[0].genre == "lecture");
+  CHECK(r.sessions[0].events.size() == 7);
+
+  // --refuse: exit 1 at line 7, nothing written.
+  st = -1;
+  run_capture(tool + " " + sample_path() + " --refuse --out " + d.file("r.jsonl") + " 2>" + d.file("err2.txt"), &st);
+  CHECK(st == 1);
+  std::ifstream ef2(d.file("err2.txt"));
+  std::string err2((std::istreambuf_iterator<char>(ef2)), {});
+  CHECK(err2.find(":7: refused: not valid JSON") != std::string::npos);
+  CHECK_FALSE(fs::exists(d.file("r.jsonl")));
+  // Usage and missing input.
+  CHECK(run(tool + " 2>/dev/null") == 2);
+  CHECK(run(tool + " " + sample_path() + " 2>/dev/null") == 2);
+  CHECK(run(tool + " /nonexistent/edx.log --out " + d.file("m.jsonl") + " 2>/dev/null") == 1);
+}

@@ -1,0 +1,447 @@
+// Trace simulator (src/sim/simulator.h): determinism, validity of every
+// session, and the intended viewer structure visible in aggregate.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "sim/simulator.h"
+#include "support.h"
+#include "trace/trace.h"
+
+using namespace sp_test;
+using sp::Kind;
+using sp::TraceSession;
+using sp::sim::Archetype;
+using sp::sim::Simulator;
+
+namespace {
+
+bool same_session(const TraceSession &a, const TraceSession &b) {
+  return a.session_id == b.session_id && a.viewer == b.viewer && a.video == b.video && a.genre == b.genre &&
+         a.duration_ms == b.duration_ms && a.start_wall_ms == b.start_wall_ms && a.end_wall_ms == b.end_wall_ms &&
+         a.end_reason == b.end_reason && a.events == b.events;
+}
+
+bool same_traces(const std::vector<TraceSession> &a, const std::vector<TraceSession> &b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!same_session(a[i], b[i])) return false;
+  return true;
+}
+
+sp::sim::SimOptions opts(int viewers, double sessions, uint64_t seed) {
+  sp::sim::SimOptions o;
+  o.viewers = viewers;
+  o.sessions_per_viewer = sessions;
+  o.seed = seed;
+  return o;
+}
+
+// One population shared by the aggregate tests.
+struct Population {
+  Simulator sim{opts(600, 5, 20240101)};
+  std::vector<TraceSession> sessions = sim.generate_all();
+};
+const Population &population() {
+  static const Population p;
+  return p;
+}
+
+// Structure points of a video: intro end, scene changes, credits start.
+std::vector<int64_t> structure_points(const sp::sim::Video &v) {
+  std::vector<int64_t> pts = v.scene_ms;
+  if (v.intro_end_ms > 0) pts.push_back(v.intro_end_ms);
+  if (v.credits_start_ms < v.duration_ms) pts.push_back(v.credits_start_ms);
+  return pts;
+}
+
+bool initiating(Kind k) {
+  return k == Kind::Pause || k == Kind::Seek || k == Kind::Rate || k == Kind::Volume || k == Kind::Mute ||
+         k == Kind::Stop;
+}
+
+double quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1))];
+}
+
+// Every rule a simulated session must obey; returns "" or the first problem.
+std::string session_problem(const TraceSession &s) {
+  if (s.events.empty()) return "no events";
+  if (s.events.front().kind != Kind::Open || s.events.front().position_ms != 0) return "does not start with open at 0";
+  if (s.duration_ms <= 0) return "bad duration";
+  if (s.start_wall_ms != s.events.front().wall_ms) return "start_wall_ms is not the open's time";
+  if (s.end_wall_ms != s.events.back().wall_ms) return "end_wall_ms is not the last event's time";
+  for (size_t i = 0; i < s.events.size(); ++i) {
+    const auto &e = s.events[i];
+    if (e.seq != static_cast<int64_t>(i) + 1) return "seq gap at " + std::to_string(i);
+    if (i > 0 && e.wall_ms < s.events[i - 1].wall_ms) return "wall time goes back at seq " + std::to_string(e.seq);
+    if (e.position_ms < 0 || e.position_ms > s.duration_ms) return "position out of range at seq " + std::to_string(e.seq);
+    if (i > 0 && e.kind == Kind::Open) return "second open";
+    bool last = i + 1 == s.events.size();
+    if ((e.kind == Kind::Stop || e.kind == Kind::End) && !last) return "events after stop/end";
+    if (e.kind == Kind::Seek) {
+      if (!e.from_ms || !e.to_ms) return "seek without from/to";
+      if (*e.from_ms != e.position_ms || *e.to_ms < 0 || *e.to_ms > s.duration_ms || *e.to_ms == *e.from_ms)
+        return "bad seek at seq " + std::to_string(e.seq);
+    } else if (e.from_ms || e.to_ms) {
+      return "from/to on a non-seek";
+    }
+    if (e.kind == Kind::Rate && (!e.value || !e.old_value || *e.value <= 0 || *e.value == *e.old_value))
+      return "bad rate";
+    if (e.kind == Kind::Volume && (!e.value || *e.value < 0 || *e.value > 100 || !e.old_value)) return "bad volume";
+    if (e.kind == Kind::Mute && (!e.value || (*e.value != 0 && *e.value != 1) || e.old_value)) return "bad mute";
+    if (e.kind == Kind::End && e.position_ms != s.duration_ms) return "end not at the duration";
+  }
+  Kind lastk = s.events.back().kind;
+  if (s.end_reason == "finished" && lastk != Kind::End) return "finished but last event is not end";
+  if (s.end_reason == "abandoned" && lastk != Kind::Stop) return "abandoned but last event is not stop";
+  if (s.end_reason != "finished" && s.end_reason != "abandoned") return "end_reason '" + s.end_reason + "'";
+  return "";
+}
+
+} // namespace
+
+TEST_CASE("same seed gives identical traces, another seed different ones") {
+  Simulator a(opts(40, 4, 7)), b(opts(40, 4, 7)), c(opts(40, 4, 8));
+  auto ta = a.generate_all(), tb = b.generate_all(), tc = c.generate_all();
+  REQUIRE(!ta.empty());
+  CHECK(same_traces(ta, tb));
+  CHECK_FALSE(same_traces(ta, tc));
+  // A viewer's sessions depend only on the seed and the viewer index.
+  auto v3 = a.viewer_sessions(3);
+  size_t n = 0;
+  for (const auto &s : ta)
+    if (s.viewer == a.viewers()[3].id) {
+      REQUIRE(n < v3.size());
+      CHECK(same_session(s, v3[n++]));
+    }
+  CHECK(n == v3.size());
+}
+
+TEST_CASE("every simulated session is valid") {
+  const auto &p = population();
+  REQUIRE(p.sessions.size() == static_cast<size_t>(p.sim.total_sessions()));
+  std::set<std::string> ids;
+  size_t bad = 0;
+  for (const auto &s : p.sessions) {
+    std::string problem = session_problem(s);
+    if (!problem.empty() && bad++ < 5) FAIL_CHECK(s.session_id << ": " << problem);
+    ids.insert(s.session_id);
+    const auto *v = p.sim.find_video(s.video);
+    REQUIRE(v != nullptr);
+    CHECK(s.duration_ms == v->duration_ms);
+    CHECK(s.genre == std::string(sp::sim::genre_name(v->genre)));
+    CHECK(p.sim.find_viewer(s.viewer) != nullptr);
+  }
+  CHECK(bad == 0);
+  CHECK(ids.size() == p.sessions.size());
+  // Both endings occur in quantity.
+  auto finished = std::count_if(p.sessions.begin(), p.sessions.end(),
+                                [](const TraceSession &s) { return s.end_reason == "finished"; });
+  CHECK(finished > static_cast<long>(p.sessions.size() / 5));
+  CHECK(finished < static_cast<long>(p.sessions.size() * 4 / 5));
+  // Every interaction kind the model uses shows up.
+  std::set<Kind> kinds;
+  for (const auto &s : p.sessions)
+    for (const auto &e : s.events) kinds.insert(e.kind);
+  for (Kind k : {Kind::Open, Kind::Play, Kind::Pause, Kind::Seek, Kind::Rate, Kind::Volume, Kind::Mute, Kind::Stop,
+                 Kind::End})
+    CHECK(kinds.count(k) == 1);
+}
+
+TEST_CASE("a viewer's sessions are ordered in time across days") {
+  const auto &p = population();
+  std::map<std::string, std::vector<const TraceSession *>> by_viewer;
+  for (const auto &s : p.sessions) by_viewer[s.viewer].push_back(&s);
+  REQUIRE(by_viewer.size() == p.sim.viewers().size());
+  size_t multi_day = 0;
+  for (const auto &[viewer, list] : by_viewer) {
+    for (size_t i = 0; i < list.size(); ++i) {
+      CHECK(list[i]->start_wall_ms >= p.sim.options().start_wall_ms);
+      if (i > 0) CHECK(list[i]->start_wall_ms >= list[i - 1]->end_wall_ms);
+    }
+    if (list.size() >= 3 && list.back()->start_wall_ms - list.front()->start_wall_ms > 2 * 86400000LL) ++multi_day;
+  }
+  CHECK(multi_day > by_viewer.size() / 2);
+}
+
+TEST_CASE("session counts: per-viewer mean or an exact total") {
+  Simulator mean(opts(500, 5, 3));
+  double avg = static_cast<double>(mean.total_sessions()) / 500.0;
+  CHECK(avg > 4.5);
+  CHECK(avg < 5.5);
+  for (int c : mean.session_counts()) CHECK(c >= 1);
+
+  auto o = opts(50, 5, 3);
+  o.total_sessions = 137;
+  Simulator exact(o);
+  CHECK(exact.total_sessions() == 137);
+  CHECK(exact.generate_all().size() == 137);
+  for (int c : exact.session_counts()) CHECK(c >= 1);
+  o.total_sessions = 20;  // fewer sessions than viewers
+  Simulator few(o);
+  CHECK(few.total_sessions() == 20);
+  CHECK(few.generate_all().size() == 20);
+}
+
+TEST_CASE("bad options are refused") {
+  CHECK_THROWS_AS(Simulator(opts(0, 5, 1)), std::invalid_argument);
+  CHECK_THROWS_AS(Simulator(opts(10, 0.5, 1)), std::invalid_argument);
+  auto o = opts(10, 5, 1);
+  o.videos = 0;
+  CHECK_THROWS_AS(Simulator(o), std::invalid_argument);
+  o = opts(10, 5, 1);
+  o.start_wall_ms = -1;
+  CHECK_THROWS_AS(Simulator(o), std::invalid_argument);
+  Simulator ok(opts(2, 1, 1));
+  CHECK_THROWS_AS(ok.viewer_sessions(2), std::out_of_range);
+}
+
+TEST_CASE("the catalogue has every genre and ordered structure") {
+  const auto &p = population();
+  std::set<std::string> genres;
+  for (const auto &v : p.sim.catalogue()) {
+    INFO(v.id);
+    genres.insert(std::string(sp::sim::genre_name(v.genre)));
+    CHECK(v.duration_ms > 0);
+    CHECK(v.intro_end_ms >= 0);
+    CHECK(v.intro_end_ms < v.duration_ms);
+    CHECK(v.credits_start_ms <= v.duration_ms);
+    CHECK(v.scene_ms.size() == v.scene_salience.size());
+    int64_t prev = v.intro_end_ms;
+    for (auto s : v.scene_ms) {
+      CHECK(s - prev >= 30000);
+      prev = s;
+    }
+    CHECK(v.credits_start_ms - prev >= 30000);
+  }
+  CHECK(genres.size() == static_cast<size_t>(sp::sim::kGenreCount));
+  // A one-video catalogue still works.
+  auto o = opts(5, 3, 9);
+  o.videos = 1;
+  Simulator one(o);
+  for (const auto &s : one.generate_all()) {
+    CHECK(s.video == one.catalogue()[0].id);
+    CHECK(session_problem(s).empty());
+  }
+}
+
+TEST_CASE("intro-skippers seek past the intro at the start") {
+  const auto &p = population();
+  int skip_n = 0, skip_hit = 0, other_n = 0, other_hit = 0;
+  for (const auto &s : p.sessions) {
+    const auto *v = p.sim.find_video(s.video);
+    if (v->intro_end_ms == 0) continue;
+    const sp::Interaction *first_seek = nullptr;
+    for (const auto &e : s.events)
+      if (e.kind == Kind::Seek) {
+        first_seek = &e;
+        break;
+      }
+    bool hit = first_seek && first_seek->position_ms < v->intro_end_ms && *first_seek->to_ms >= v->intro_end_ms &&
+               *first_seek->to_ms <= v->intro_end_ms + 10000;
+    if (p.sim.find_viewer(s.viewer)->archetype == Archetype::IntroSkipper) {
+      ++skip_n;
+      skip_hit += hit;
+    } else {
+      ++other_n;
+      other_hit += hit;
+    }
+  }
+  REQUIRE(skip_n > 100);
+  double skip_frac = static_cast<double>(skip_hit) / skip_n, other_frac = static_cast<double>(other_hit) / other_n;
+  INFO("intro-skippers " << skip_frac << ", others " << other_frac);
+  CHECK(skip_frac > 0.6);
+  CHECK(skip_frac > 3 * other_frac);
+}
+
+TEST_CASE("interactions concentrate near structure positions") {
+  const auto &p = population();
+  // Share of viewer actions within 10 s of a structure point versus the share
+  // expected if they were spread uniformly over each video.
+  double near = 0, expected = 0, n = 0;
+  std::map<std::string, double> coverage;
+  for (const auto &v : p.sim.catalogue()) {
+    std::vector<char> cov(static_cast<size_t>(v.duration_ms / 1000) + 1, 0);
+    for (auto pt : structure_points(v))
+      for (int64_t s = std::max<int64_t>(0, pt / 1000 - 10); s <= std::min<int64_t>(v.duration_ms / 1000, pt / 1000 + 10); ++s)
+        cov[static_cast<size_t>(s)] = 1;
+    coverage[v.id] = static_cast<double>(std::count(cov.begin(), cov.end(), 1)) / static_cast<double>(cov.size());
+  }
+  // Also a heat map over offset from the nearest scene change: 5-second bins.
+  std::map<int64_t, double> heat;
+  for (const auto &s : p.sessions) {
+    const auto *v = p.sim.find_video(s.video);
+    auto pts = structure_points(*v);
+    for (const auto &e : s.events) {
+      if (!initiating(e.kind)) continue;
+      n += 1;
+      expected += coverage[v->id];
+      bool close = std::any_of(pts.begin(), pts.end(), [&](int64_t pt) { return std::llabs(e.position_ms - pt) <= 10000; });
+      near += close;
+      int64_t best = INT64_MAX;
+      for (auto sc : v->scene_ms)
+        if (std::llabs(e.position_ms - sc) < std::llabs(best)) best = e.position_ms - sc;
+      if (best != INT64_MAX && std::llabs(best) < 60000) heat[static_cast<int64_t>(std::floor(best / 5000.0))] += 1;
+    }
+  }
+  REQUIRE(n > 1000);
+  INFO("near structure " << near / n << ", uniform " << expected / n);
+  CHECK(near / n > 2.0 * (expected / n));
+  // The bin just after the scene change towers over the bins far from it.
+  double far = 0;
+  int far_bins = 0;
+  for (auto &[bin, count] : heat)
+    if (bin <= -6 || bin >= 6) {
+      far += count;
+      ++far_bins;
+    }
+  REQUIRE(far_bins > 0);
+  INFO("peak bin " << heat[0] << ", mean far bin " << far / far_bins);
+  CHECK(heat[0] > 3.0 * far / far_bins);
+}
+
+TEST_CASE("pauses are heavy-tailed") {
+  const auto &p = population();
+  std::vector<double> lengths;
+  for (const auto &s : p.sessions)
+    for (size_t i = 0; i + 1 < s.events.size(); ++i)
+      if (s.events[i].kind == Kind::Pause && s.events[i + 1].kind == Kind::Play)
+        lengths.push_back(static_cast<double>(s.events[i + 1].wall_ms - s.events[i].wall_ms));
+  REQUIRE(lengths.size() > 1000);
+  double med = quantile(lengths, 0.5), p99 = quantile(lengths, 0.99);
+  INFO("median " << med << " ms, p99 " << p99 << " ms");
+  CHECK(med > 3000);
+  CHECK(p99 / med > 20);
+  // Pausers pause longer than the rest.
+  std::vector<double> pauser, rest;
+  for (const auto &s : p.sessions) {
+    bool is_pauser = p.sim.find_viewer(s.viewer)->archetype == Archetype::Pauser;
+    for (size_t i = 0; i + 1 < s.events.size(); ++i)
+      if (s.events[i].kind == Kind::Pause && s.events[i + 1].kind == Kind::Play)
+        (is_pauser ? pauser : rest).push_back(static_cast<double>(s.events[i + 1].wall_ms - s.events[i].wall_ms));
+  }
+  REQUIRE(!pauser.empty());
+  REQUIRE(!rest.empty());
+  CHECK(quantile(pauser, 0.5) > 1.5 * quantile(rest, 0.5));
+}
+
+TEST_CASE("archetypes behave differently") {
+  const auto &p = population();
+  struct Acc {
+    double n = 0, hits = 0;
+    double frac() const { return n > 0 ? hits / n : 0; }
+  };
+  Acc speed_lecture, other_lecture, binger_finish, surfer_finish, binger_credits, rewatch_back, other_back;
+  for (const auto &s : p.sessions) {
+    const auto *v = p.sim.find_video(s.video);
+    Archetype a = p.sim.find_viewer(s.viewer)->archetype;
+    if (s.genre == "lecture") {
+      bool early_fast = std::any_of(s.events.begin(), s.events.end(), [](const sp::Interaction &e) {
+        return e.kind == Kind::Rate && e.position_ms <= 90000 && e.value && *e.value > 1.0;
+      });
+      Acc &acc = a == Archetype::SpeedChanger ? speed_lecture : other_lecture;
+      acc.n += 1;
+      acc.hits += early_fast;
+    }
+    if (a == Archetype::Binger) {
+      binger_finish.n += 1;
+      binger_finish.hits += s.end_reason == "finished";
+      if (v->credits_start_ms < v->duration_ms && s.end_reason == "finished") {
+        binger_credits.n += 1;
+        binger_credits.hits += std::any_of(s.events.begin(), s.events.end(), [&](const sp::Interaction &e) {
+          return e.kind == Kind::Seek && e.position_ms >= v->credits_start_ms && *e.to_ms == v->duration_ms;
+        });
+      }
+    }
+    if (a == Archetype::ChannelSurfer) {
+      surfer_finish.n += 1;
+      surfer_finish.hits += s.end_reason == "finished";
+    }
+    // Back-seeks of 10-30 s near a scene change.
+    bool back = false;
+    for (const auto &e : s.events)
+      if (e.kind == Kind::Seek && *e.from_ms - *e.to_ms >= 10000 && *e.from_ms - *e.to_ms <= 30000)
+        for (auto sc : v->scene_ms)
+          if (e.position_ms >= sc && e.position_ms <= sc + 12000) back = true;
+    Acc &acc = a == Archetype::Rewatcher ? rewatch_back : other_back;
+    acc.n += 1;
+    acc.hits += back;
+  }
+  INFO("speed-changers " << speed_lecture.frac() << " vs " << other_lecture.frac());
+  CHECK(speed_lecture.frac() > 0.6);
+  CHECK(other_lecture.frac() < 0.25);
+  INFO("bingers finish " << binger_finish.frac() << ", surfers " << surfer_finish.frac());
+  CHECK(binger_finish.frac() > 0.6);
+  CHECK(surfer_finish.frac() < 0.3);
+  INFO("bingers skip credits " << binger_credits.frac());
+  CHECK(binger_credits.frac() > 0.5);
+  INFO("rewatchers " << rewatch_back.frac() << " vs " << other_back.frac());
+  CHECK(rewatch_back.frac() > 2 * other_back.frac());
+}
+
+TEST_CASE("catalogue and viewer side files are JSON Lines, one per item") {
+  Simulator sim(opts(12, 2, 5));
+  std::ostringstream cat, vw;
+  sp::sim::write_catalogue(cat, sim);
+  sp::sim::write_viewers(vw, sim);
+  auto lines = [](const std::string &s) { return std::count(s.begin(), s.end(), '\n'); };
+  CHECK(lines(cat.str()) == static_cast<long>(sim.catalogue().size()));
+  CHECK(lines(vw.str()) == 12);
+  CHECK(cat.str().find("\"scene_ms\":[") != std::string::npos);
+  CHECK(vw.str().find("\"archetype\":\"") != std::string::npos);
+}
+
+TEST_CASE("simulated traces survive a write/read round trip") {
+  Simulator sim(opts(20, 3, 11));
+  auto t = sim.generate_all();
+  std::stringstream ss;
+  sp::write_traces(ss, t);
+  auto r = sp::read_traces(ss, sp::OnMalformed::Refuse);
+  REQUIRE(r.ok);
+  CHECK(r.errors.empty());
+  CHECK(same_traces(t, r.sessions));
+}
+
+TEST_CASE("smartplayer-sim writes the same file for the same seed") {
+  namespace fs = std::filesystem;
+  const std::string tool = binary_dir() + "/tools/smartplayer-sim";
+  REQUIRE(fs::exists(tool));
+  TempDir d;
+  auto sim_cmd = [&](const std::string &seed, const std::string &out) {
+    return tool + " --viewers 30 --sessions 3 --seed " + seed + " --out " + out + " --quiet";
+  };
+  CHECK(run(sim_cmd("5", d.file("a.jsonl")) + " --catalogue " + d.file("cat.jsonl")) == 0);
+  CHECK(run(sim_cmd("5", d.file("b.jsonl"))) == 0);
+  CHECK(run(sim_cmd("6", d.file("c.jsonl"))) == 0);
+  auto slurp = [](const std::string &p) {
+    std::ifstream f(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  std::string a = slurp(d.file("a.jsonl"));
+  CHECK(!a.empty());
+  CHECK(a == slurp(d.file("b.jsonl")));
+  CHECK(a != slurp(d.file("c.jsonl")));
+  auto r = sp::read_trace_file(d.file("a.jsonl"), sp::OnMalformed::Refuse);
+  REQUIRE(r.ok);
+  Simulator same(opts(30, 3, 5));
+  CHECK(same_traces(r.sessions, same.generate_all()));
+  std::string cat = slurp(d.file("cat.jsonl"));
+  CHECK(std::count(cat.begin(), cat.end(), '\n') == 200);
+  // --total-sessions gives an exact count.
+  CHECK(run(tool + " --viewers 10 --total-sessions 33 --seed 2 --quiet --out " + d.file("t.jsonl")) == 0);
+  CHECK(sp::read_trace_file(d.file("t.jsonl")).sessions.size() == 33);
+  // Usage errors exit 2, I/O errors 1.
+  CHECK(run(tool + " --viewers 0 --out " + d.file("x") + " 2>/dev/null") == 2);
+  CHECK(run(tool + " --viewers 3 --sessions 0.5 --out " + d.file("x") + " 2>/dev/null") == 2);
+  CHECK(run(tool + " --viewers 3 2>/dev/null") == 2);
+  CHECK(run(tool + " --bogus --out " + d.file("x") + " 2>/dev/null") == 2);
+  CHECK(run(tool + " --viewers 3 --out /nonexistent-dir/x.jsonl 2>/dev/null") == 1);
+}

@@ -1,0 +1,112 @@
+// smartplayer-import-edx: Open edX tracking log -> trace JSON Lines.
+//
+//   smartplayer-import-edx LOG --out TRACES [--genre G] [--refuse]
+//                          [--gap-minutes N] [--keep-empty]
+//
+// Prints what it read on stdout and every skipped line on stderr.
+// Exit status: 0 ok (malformed lines skipped and reported), 1 refused
+// (--refuse and a malformed line) or I/O error, 2 usage.
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include "trace/edx_import.h"
+#include "trace/trace.h"
+
+namespace {
+void usage(std::ostream &o) {
+  o << "usage: smartplayer-import-edx LOG --out TRACES [--genre G] [--refuse] [--gap-minutes N] [--keep-empty]\n"
+       "  LOG             Open edX tracking log, one JSON event per line ('-' for stdin)\n"
+       "  --out TRACES    trace output (JSON Lines)\n"
+       "  --genre G       genre written into every session (default unknown)\n"
+       "  --refuse        stop at the first malformed line (default: skip and report it)\n"
+       "  --gap-minutes N a longer pause between events starts a new session (default 30)\n"
+       "  --keep-empty    keep sessions with no viewer action (only load_video)\n";
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string log_path, out_path;
+  sp::EdxOptions opt;
+  sp::OnMalformed mode = sp::OnMalformed::Skip;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    auto need = [&]() -> const char * {
+      if (i + 1 >= argc) {
+        std::cerr << "smartplayer-import-edx: " << a << " needs a value\n";
+        return nullptr;
+      }
+      return argv[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      usage(std::cout);
+      return 0;
+    } else if (a == "--out") {
+      const char *v = need();
+      if (!v) return 2;
+      out_path = v;
+    } else if (a == "--genre") {
+      const char *v = need();
+      if (!v) return 2;
+      opt.genre = v;
+    } else if (a == "--refuse") {
+      mode = sp::OnMalformed::Refuse;
+    } else if (a == "--keep-empty") {
+      opt.keep_empty_sessions = true;
+    } else if (a == "--gap-minutes") {
+      const char *v = need();
+      if (!v) return 2;
+      std::string_view s = v;
+      double m = 0;
+      auto r = std::from_chars(s.data(), s.data() + s.size(), m);
+      if (r.ec != std::errc() || r.ptr != s.data() + s.size() || !(m > 0)) {
+        std::cerr << "smartplayer-import-edx: bad value for --gap-minutes: '" << s << "'\n";
+        return 2;
+      }
+      opt.session_gap_ms = static_cast<int64_t>(m * 60000.0);
+    } else if (a.size() > 1 && a[0] == '-' && a != "-") {
+      std::cerr << "smartplayer-import-edx: unknown option '" << a << "'\n";
+      usage(std::cerr);
+      return 2;
+    } else if (log_path.empty()) {
+      log_path = a;
+    } else {
+      std::cerr << "smartplayer-import-edx: more than one LOG given\n";
+      return 2;
+    }
+  }
+  if (log_path.empty() || out_path.empty()) {
+    std::cerr << "smartplayer-import-edx: LOG and --out TRACES are required\n";
+    usage(std::cerr);
+    return 2;
+  }
+
+  sp::EdxImportStats st;
+  sp::TraceReadResult r = log_path == "-" ? sp::import_edx(std::cin, opt, mode, &st)
+                                          : sp::import_edx_file(log_path, opt, mode, &st);
+  for (const auto &e : r.errors) {
+    if (e.line == 0)
+      std::cerr << "smartplayer-import-edx: " << e.message << "\n";
+    else
+      std::cerr << log_path << ":" << e.line << ": " << (r.ok ? "skipped: " : "refused: ") << e.message << "\n";
+  }
+  if (!r.ok) {
+    if (!r.errors.empty() && r.errors.front().line == 0) return 1;
+    std::cerr << "smartplayer-import-edx: stopped at the first malformed line (--refuse); nothing written\n";
+    return 1;
+  }
+  size_t events = 0;
+  for (const auto &s : r.sessions) events += s.events.size();
+  std::string err;
+  if (!sp::write_trace_file(out_path, r.sessions, err)) {
+    std::cerr << "smartplayer-import-edx: " << err << "\n";
+    return 1;
+  }
+  std::printf("lines %zu, video events %zu, ignored %zu, skipped (malformed) %zu, sessions %zu, events %zu, "
+              "empty sessions dropped %zu\n",
+              st.lines, st.video_events, st.ignored, st.malformed, r.sessions.size(), events,
+              st.empty_sessions_dropped);
+  return 0;
+}

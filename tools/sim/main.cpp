@@ -1,0 +1,158 @@
+// smartplayer-sim: write simulated viewing traces as JSON Lines (docs/simulator.md).
+//
+//   smartplayer-sim --viewers N --sessions M --seed S --out FILE
+//                   [--videos V] [--start-wall-ms T] [--total-sessions T]
+//                   [--catalogue FILE] [--viewers-out FILE] [--quiet]
+//
+// --sessions is the mean number of sessions per viewer (total about N*M);
+// --total-sessions gives an exact total instead. Exit status: 0 ok, 2 usage, 1 I/O error.
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include "sim/simulator.h"
+#include "trace/trace.h"
+
+namespace {
+
+void usage(std::ostream &o) {
+  o << "usage: smartplayer-sim --viewers N --sessions M --seed S --out FILE\n"
+       "                       [--videos V] [--start-wall-ms T] [--total-sessions T]\n"
+       "                       [--catalogue FILE] [--viewers-out FILE] [--quiet]\n"
+       "  --viewers N         number of simulated viewers (>= 1, default 100)\n"
+       "  --sessions M        mean sessions per viewer (>= 1, default 5; total about N*M)\n"
+       "  --total-sessions T  exactly T sessions in total instead (shared by viewer activity)\n"
+       "  --seed S            random seed (default 1); same options + seed = same file\n"
+       "  --videos V          catalogue size (>= 1, default 200)\n"
+       "  --start-wall-ms T   day 0 of the simulation, ms since the epoch (default 2024-01-01)\n"
+       "  --out FILE          trace output (JSON Lines, '-' for stdout)\n"
+       "  --catalogue FILE    also write the video catalogue with its structure (JSON Lines)\n"
+       "  --viewers-out FILE  also write the viewers and their traits (JSON Lines)\n"
+       "  --quiet             no progress on stderr\n";
+}
+
+template <typename T> bool parse_num(std::string_view s, T &out) {
+  auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  sp::sim::SimOptions opt;
+  std::string out_path, catalogue_path, viewers_path;
+  bool quiet = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    auto value = [&](std::string_view &v) {
+      if (i + 1 >= argc) {
+        std::cerr << "smartplayer-sim: " << a << " needs a value\n";
+        return false;
+      }
+      v = argv[++i];
+      return true;
+    };
+    std::string_view v;
+    bool ok = true;
+    if (a == "--help" || a == "-h") {
+      usage(std::cout);
+      return 0;
+    } else if (a == "--quiet") {
+      quiet = true;
+    } else if (a == "--viewers") {
+      ok = value(v) && parse_num(v, opt.viewers) && opt.viewers >= 1;
+    } else if (a == "--sessions") {
+      ok = value(v) && parse_num(v, opt.sessions_per_viewer) && opt.sessions_per_viewer >= 1.0;
+    } else if (a == "--total-sessions") {
+      ok = value(v) && parse_num(v, opt.total_sessions) && opt.total_sessions >= 0;
+    } else if (a == "--seed") {
+      ok = value(v) && parse_num(v, opt.seed);
+    } else if (a == "--videos") {
+      ok = value(v) && parse_num(v, opt.videos) && opt.videos >= 1;
+    } else if (a == "--start-wall-ms") {
+      ok = value(v) && parse_num(v, opt.start_wall_ms) && opt.start_wall_ms >= 0;
+    } else if (a == "--out") {
+      ok = value(v);
+      out_path = v;
+    } else if (a == "--catalogue") {
+      ok = value(v);
+      catalogue_path = v;
+    } else if (a == "--viewers-out") {
+      ok = value(v);
+      viewers_path = v;
+    } else {
+      std::cerr << "smartplayer-sim: unknown option '" << a << "'\n";
+      usage(std::cerr);
+      return 2;
+    }
+    if (!ok) {
+      std::cerr << "smartplayer-sim: bad value for " << a << (v.empty() ? "" : ": '" + std::string(v) + "'") << "\n";
+      return 2;
+    }
+  }
+  if (out_path.empty()) {
+    std::cerr << "smartplayer-sim: --out FILE is required\n";
+    usage(std::cerr);
+    return 2;
+  }
+
+  try {
+    sp::sim::Simulator sim(opt);
+    std::ofstream file;
+    std::ostream *out = &std::cout;
+    if (out_path != "-") {
+      file.open(out_path, std::ios::binary | std::ios::trunc);
+      if (!file) {
+        std::cerr << "smartplayer-sim: cannot write '" << out_path << "': " << std::strerror(errno) << "\n";
+        return 1;
+      }
+      out = &file;
+    }
+    const int64_t total = sim.total_sessions();
+    const bool show = !quiet && total >= 2000;
+    int64_t sessions = 0, events = 0, finished = 0;
+    size_t last_pct = 0;
+    sim.generate(
+        [&](sp::TraceSession &&s) {
+          ++sessions;
+          events += static_cast<int64_t>(s.events.size());
+          finished += s.end_reason == "finished";
+          sp::write_trace(*out, s);
+        },
+        [&](size_t done, size_t all) {
+          size_t pct = done * 100 / all;
+          if (show && pct / 10 != last_pct / 10) {
+            std::fprintf(stderr, "smartplayer-sim: %3zu%% (%zu/%zu viewers, %lld sessions)\n", pct, done, all,
+                         static_cast<long long>(sessions));
+            last_pct = pct;
+          }
+        });
+    out->flush();
+    if (!*out) {
+      std::cerr << "smartplayer-sim: write to '" << out_path << "' failed\n";
+      return 1;
+    }
+    auto side_file = [&](const std::string &path, void (*fn)(std::ostream &, const sp::sim::Simulator &)) {
+      if (path.empty()) return true;
+      std::ofstream f(path, std::ios::binary | std::ios::trunc);
+      if (f) fn(f, sim);
+      f.flush();
+      if (!f) std::cerr << "smartplayer-sim: cannot write '" << path << "'\n";
+      return static_cast<bool>(f);
+    };
+    if (!side_file(catalogue_path, sp::sim::write_catalogue) || !side_file(viewers_path, sp::sim::write_viewers))
+      return 1;
+    if (!quiet)
+      std::fprintf(stderr, "smartplayer-sim: %lld sessions (%lld finished), %lld events, %d viewers, %d videos, seed %llu\n",
+                   static_cast<long long>(sessions), static_cast<long long>(finished), static_cast<long long>(events),
+                   opt.viewers, opt.videos, static_cast<unsigned long long>(opt.seed));
+  } catch (const std::exception &e) {
+    std::cerr << "smartplayer-sim: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}
