@@ -1,0 +1,43 @@
+#include "policy/factory.h"
+
+namespace sp {
+
+const std::vector<std::string> &policy_names() {
+  static const std::vector<std::string> names{"always-on", "fixed-timeout", "seed-genre", "learned", "oracle"};
+  return names;
+}
+
+std::unique_ptr<Policy> make_policy(const std::string &name, const PolicyParams &params, const PolicyInputs &inputs,
+                                    std::string &err) {
+  if (name == "always-on") return std::make_unique<AlwaysOnPolicy>();
+  if (name == "fixed-timeout") {
+    int64_t tau = params.timeout_ms >= 0 ? params.timeout_ms : FixedTimeoutPolicy::default_tau_ms(params.cost);
+    if (tau < 0) return std::make_unique<AlwaysOnPolicy>();  // h = 0: awake time is free
+    return std::make_unique<FixedTimeoutPolicy>(tau);
+  }
+  if (name == "seed-genre") {
+    if (!inputs.seed_fit) {
+      err = "seed-genre: no genre-window fit (train it from sessions first)";
+      return nullptr;
+    }
+    return std::make_unique<SeedGenrePolicy>(inputs.seed_fit);
+  }
+  if (name == "learned") {
+    if (!inputs.forecaster) {
+      err = "learned: no forecaster (train or load a model first)";
+      return nullptr;
+    }
+    return std::make_unique<LearnedPolicy>(*inputs.forecaster, params.cost, params.learned);
+  }
+  if (name == "oracle") {
+    if (!inputs.full_session) {
+      err = "oracle: needs the full session (replay only)";
+      return nullptr;
+    }
+    return std::make_unique<OraclePolicy>(*inputs.full_session, params.cost);
+  }
+  err = "unknown policy \"" + name + "\" (always-on, fixed-timeout, seed-genre, learned, oracle)";
+  return nullptr;
+}
+
+} // namespace sp

@@ -1,0 +1,33 @@
+// Building a policy by name (smartplayer-eval, the live control thread).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "policy/policies.h"
+#include "policy/policy.h"
+
+namespace sp {
+
+struct PolicyParams {
+  CostModel cost = CostModel::defaults();
+  int64_t timeout_ms = -1;          // fixed-timeout tau; < 0: w/h
+  LearnedParams learned;            // learned: miss_scale, wake_lead_ms
+};
+
+// What some policies need: seed-genre a fit, learned a forecaster (both must
+// outlive the policy), the oracle the full session (must outlive it too).
+struct PolicyInputs {
+  std::shared_ptr<const SeedGenreFit> seed_fit;
+  const Forecaster *forecaster = nullptr;
+  const TraceSession *full_session = nullptr;
+};
+
+// Names: always-on, fixed-timeout, seed-genre, learned, oracle.
+const std::vector<std::string> &policy_names();
+
+// Returns the policy, or null with `err` set (unknown name, missing input).
+std::unique_ptr<Policy> make_policy(const std::string &name, const PolicyParams &params, const PolicyInputs &inputs,
+                                    std::string &err);
+
+} // namespace sp

@@ -1,0 +1,317 @@
+// smartplayer-eval: replay traces under the sleep policies and report their
+// figures under one cost model (docs/model.md).
+//
+//   smartplayer-eval --traces FILE --json OUT [--policies a,b,...] [--cost h,w,m]
+//                    [--split time|viewer|both] [--plots DIR] [--timeout S]
+//                    [--miss-scale X] [--forecaster hazard|empirical] [--quiet]
+//
+// Exit status: 0 ok, 1 input/training/output error, 2 bad usage.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "forecasters.h"
+#include "plots.h"
+#include "policy/evaluate.h"
+#include "policy/factory.h"
+#include "policy/policies.h"
+#include "policy/replay.h"
+#include "trace/trace.h"
+
+using namespace sp;
+using namespace sp_eval;
+using nlohmann::json;
+
+namespace {
+
+const char *kUsage =
+    "usage: smartplayer-eval --traces FILE --json OUT [options]\n"
+    "  --traces FILE          trace file (JSON Lines, docs/traces.md)\n"
+    "  --json OUT             write the figures as JSON\n"
+    "  --policies LIST        comma-separated (default always-on,fixed-timeout,seed-genre,learned,oracle)\n"
+    "  --cost h,w,m           cost per awake second, per wake, per miss (default " ;
+
+struct Args {
+  std::string traces, json_out, plots_dir, split = "both", forecaster = default_forecaster_kind();
+  std::vector<std::string> policies = policy_names();
+  CostModel cost = CostModel::defaults();
+  int64_t timeout_ms = -1;
+  double miss_scale = 1.0;
+  bool quiet = false;
+};
+
+void usage(std::ostream &o) {
+  o << kUsage << CostModel::defaults().to_string() << ")\n"
+    << "  --split time|viewer|both  evaluation split (default both; the top-level figures are the time split's)\n"
+    << "  --plots DIR             write trade-off, break-even and timeline plots (gnuplot PNG) into DIR\n"
+    << "  --timeout S             fixed-timeout tau in seconds (default w/h)\n"
+    << "  --miss-scale X          learned policy's miss weight in planning (default 1)\n"
+    << "  --forecaster KIND       learned policy's model: " << forecaster_kinds() << " (default "
+    << default_forecaster_kind() << ")\n"
+    << "  --quiet                 no progress on stderr\n";
+}
+
+bool parse_double(const std::string &s, double &out) {
+  char *end = nullptr;
+  out = std::strtod(s.c_str(), &end);
+  return !s.empty() && end && *end == '\0' && std::isfinite(out);
+}
+
+// 0 ok, 2 usage error (message printed), 3 help printed.
+int parse_args(int argc, char **argv, Args &a) {
+  auto need = [&](int &i, const char *opt, std::string &v) {
+    if (i + 1 >= argc) {
+      std::cerr << "smartplayer-eval: " << opt << " needs a value\n";
+      return false;
+    }
+    v = argv[++i];
+    return true;
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string o = argv[i], v;
+    if (o == "--help" || o == "-h") { usage(std::cout); return 3; }
+    if (o == "--quiet") { a.quiet = true; continue; }
+    if (o != "--traces" && o != "--json" && o != "--plots" && o != "--split" && o != "--policies" && o != "--cost" &&
+        o != "--timeout" && o != "--miss-scale" && o != "--forecaster") {
+      std::cerr << "smartplayer-eval: unknown option " << o << "\n";
+      usage(std::cerr);
+      return 2;
+    }
+    if (!need(i, o.c_str(), v)) return 2;
+    if (o == "--traces") a.traces = v;
+    else if (o == "--json") a.json_out = v;
+    else if (o == "--plots") a.plots_dir = v;
+    else if (o == "--forecaster") {
+      a.forecaster = v;
+      if (!is_forecaster_kind(v)) {
+        std::cerr << "smartplayer-eval: --forecaster: expected one of " << forecaster_kinds() << ", got \"" << v << "\"\n";
+        return 2;
+      }
+    } else if (o == "--split") {
+      if (v != "time" && v != "viewer" && v != "both") {
+        std::cerr << "smartplayer-eval: --split: expected time, viewer or both, got \"" << v << "\"\n";
+        return 2;
+      }
+      a.split = v;
+    } else if (o == "--policies") {
+      a.policies.clear();
+      std::stringstream ss(v);
+      std::string n;
+      while (std::getline(ss, n, ',')) {
+        const auto &all = policy_names();
+        if (std::find(all.begin(), all.end(), n) == all.end()) {
+          std::cerr << "smartplayer-eval: --policies: unknown policy \"" << n << "\" (always-on, fixed-timeout, seed-genre, learned, oracle)\n";
+          return 2;
+        }
+        if (std::find(a.policies.begin(), a.policies.end(), n) == a.policies.end()) a.policies.push_back(n);
+      }
+      if (a.policies.empty()) {
+        std::cerr << "smartplayer-eval: --policies: empty list\n";
+        return 2;
+      }
+    } else if (o == "--cost") {
+      if (!CostModel::parse(v, a.cost)) {
+        std::cerr << "smartplayer-eval: --cost: expected \"h,w,m\" with three non-negative numbers, got \"" << v << "\"\n";
+        return 2;
+      }
+    } else if (o == "--timeout") {
+      double s = 0;
+      if (!parse_double(v, s) || s < 0) {
+        std::cerr << "smartplayer-eval: --timeout: expected seconds >= 0, got \"" << v << "\"\n";
+        return 2;
+      }
+      a.timeout_ms = static_cast<int64_t>(s * 1000.0);
+    } else if (o == "--miss-scale") {
+      if (!parse_double(v, a.miss_scale) || a.miss_scale < 0) {
+        std::cerr << "smartplayer-eval: --miss-scale: expected a number >= 0, got \"" << v << "\"\n";
+        return 2;
+      }
+    }
+  }
+  if (a.traces.empty() || a.json_out.empty()) {
+    std::cerr << "smartplayer-eval: --traces and --json are required\n";
+    usage(std::cerr);
+    return 2;
+  }
+  return 0;
+}
+
+json figures_json(const PolicyFigures &f) {
+  const ReplayTotals &t = f.totals;
+  return json{{"awake_fraction", t.awake_fraction()},
+              {"misses_per_100", t.misses_per_100()},
+              {"wakes_per_hour", t.wakes_per_hour()},
+              {"cost", t.cost},
+              {"cost_ratio_to_oracle", f.cost_ratio_to_oracle},
+              {"sessions", t.sessions},
+              {"interactions", t.interactions},
+              {"awake_s", t.awake_s},
+              {"asleep_s", t.asleep_s},
+              {"wakes", t.wakes},
+              {"proactive_wakes", t.proactive_wakes},
+              {"misses", t.misses}};
+}
+
+void print_table(const std::string &split, const Split &sp, const std::vector<std::string> &names,
+                 const std::map<std::string, PolicyFigures> &figs, const CostModel &c) {
+  std::printf("split %s: train %zu sessions, test %zu sessions; cost %s\n", split.c_str(), sp.train.size(),
+              sp.test.size(), c.to_string().c_str());
+  std::printf("  %-14s %8s %11s %9s %14s %8s\n", "policy", "awake%", "misses/100", "wakes/h", "cost", "ratio");
+  for (const auto &n : names) {
+    const PolicyFigures &f = figs.at(n);
+    std::printf("  %-14s %8.2f %11.2f %9.2f %14.1f %8.3f\n", n.c_str(), 100.0 * f.totals.awake_fraction(),
+                f.totals.misses_per_100(), f.totals.wakes_per_hour(), f.totals.cost, f.cost_ratio_to_oracle);
+  }
+  std::fflush(stdout);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Args a;
+  int pr = parse_args(argc, argv, a);
+  if (pr == 3) return 0;
+  if (pr != 0) return 2;
+  auto progress = [&](const std::string &msg) {
+    if (!a.quiet) std::cerr << "[eval] " << msg << std::endl;
+  };
+
+  progress("reading " + a.traces);
+  TraceReadResult rr = read_trace_file(a.traces, OnMalformed::Skip);
+  if (!rr.errors.empty()) {
+    std::cerr << "smartplayer-eval: " << a.traces << ": skipped " << rr.errors.size() << " malformed line(s); first: line "
+              << rr.errors[0].line << ": " << rr.errors[0].message << "\n";
+  }
+  if (!rr.ok || rr.sessions.empty()) {
+    std::cerr << "smartplayer-eval: " << a.traces << ": no sessions to evaluate"
+              << (rr.errors.empty() ? std::string() : " (" + rr.errors[0].message + ")") << "\n";
+    return 1;
+  }
+  const std::vector<TraceSession> &sessions = rr.sessions;
+  progress(std::to_string(sessions.size()) + " sessions");
+
+  std::vector<std::string> split_names;
+  if (a.split == "time" || a.split == "both") split_names.push_back("time");
+  if (a.split == "viewer" || a.split == "both") split_names.push_back("viewer");
+
+  const bool need_seed = std::find(a.policies.begin(), a.policies.end(), "seed-genre") != a.policies.end();
+  const bool need_learned = std::find(a.policies.begin(), a.policies.end(), "learned") != a.policies.end();
+  ForecasterTrainer trainer = need_learned ? make_forecaster_trainer(a.forecaster, progress) : ForecasterTrainer{};
+
+  PolicyParams params;
+  params.cost = a.cost;
+  params.timeout_ms = a.timeout_ms;
+  params.learned.miss_scale = a.miss_scale;
+
+  json out;
+  out["cost_model"] = {{"h", a.cost.h}, {"w", a.cost.w}, {"m", a.cost.m}};
+  out["split"] = a.split;
+  out["traces"] = a.traces;
+  out["sessions"] = sessions.size();
+  out["fixed_timeout_s"] = static_cast<double>(a.timeout_ms >= 0 ? a.timeout_ms : FixedTimeoutPolicy::default_tau_ms(a.cost)) / 1000.0;
+  out["learned_miss_scale"] = a.miss_scale;
+  out["seed_genre_lambda"] = SeedGenreFit::kDefaultLambda;
+  json splits = json::object(), sizes = json::object(), models = json::object(), best_fixed = json::object(),
+       windows = json::object();
+
+  for (const std::string &sn : split_names) {
+    Split sp = sn == "time" ? split_by_time(sessions) : split_by_viewer(sessions);
+    if (sp.train.empty() || sp.test.empty()) {
+      std::cerr << "smartplayer-eval: split " << sn << ": " << (sp.train.empty() ? "no training" : "no test")
+                << " sessions (" << sessions.size() << " sessions in all; need more sessions or viewers)\n";
+      return 1;
+    }
+    progress("split " + sn + ": training on " + std::to_string(sp.train.size()) + " sessions");
+    TrainedForSplit trained;
+    std::string err;
+    if (!train_for_split(sp, need_seed, SeedGenreFit::kDefaultLambda, trainer, trained, err)) {
+      std::cerr << "smartplayer-eval: split " << sn << ": training failed: " << err << "\n";
+      return 1;
+    }
+    if (trained.forecaster) models[sn] = trained.forecaster->describe();
+    if (trained.seed_fit) {
+      json w = json::object();
+      for (const auto &[genre, g] : trained.seed_fit->genres()) w[genre] = g.awake_set();
+      windows[sn] = w;
+    }
+    progress("split " + sn + ": replaying " + std::to_string(sp.test.size()) + " test sessions under " +
+             std::to_string(a.policies.size()) + " policies");
+    std::map<std::string, PolicyFigures> figs;
+    if (!evaluate_sessions(sp.test, a.policies, params, trained, figs, err)) {
+      std::cerr << "smartplayer-eval: split " << sn << ": " << err << "\n";
+      return 1;
+    }
+    print_table(sn, sp, a.policies, figs, a.cost);
+    {
+      // The best fixed timeout in hindsight on this test set (a stronger baseline than tau = w/h).
+      json sweep = json::array();
+      double best_ratio = -1, best_tau = 0;
+      double oc = figs.count("oracle") ? figs["oracle"].totals.cost : 0.0;
+      if (oc <= 0) {
+        oc = replay_all(sp.test, [&](const TraceSession &full) {
+          PolicyInputs each;
+          each.full_session = &full;
+          std::string e;
+          return make_policy("oracle", params, each, e);
+        }, a.cost).cost;
+      }
+      for (double tau : {1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 180.0, 300.0, 600.0, 1200.0}) {
+        ReplayTotals t = replay_all(sp.test, [&](const TraceSession &) -> std::unique_ptr<Policy> {
+          return std::make_unique<FixedTimeoutPolicy>(static_cast<int64_t>(tau * 1000));
+        }, a.cost);
+        double r = oc > 0 ? t.cost / oc : 1.0;
+        sweep.push_back({{"tau_s", tau}, {"cost_ratio_to_oracle", r}});
+        if (best_ratio < 0 || r < best_ratio) {
+          best_ratio = r;
+          best_tau = tau;
+        }
+      }
+      best_fixed[sn] = {{"tau_s", best_tau}, {"cost_ratio_to_oracle", best_ratio}, {"sweep", sweep}};
+      std::printf("  best fixed timeout in hindsight: tau %g s, ratio %.3f\n", best_tau, best_ratio);
+      std::fflush(stdout);
+    }
+    json pj = json::object();
+    for (const auto &n : a.policies) pj[n] = figures_json(figs.at(n));
+    splits[sn] = pj;
+    sizes[sn] = {{"train", sp.train.size()}, {"test", sp.test.size()}};
+    if (!out.contains("policies")) out["policies"] = pj;
+
+    if (!a.plots_dir.empty() && sn == split_names.front()) {
+      progress("plots for split " + sn + " into " + a.plots_dir);
+      PlotInputs pin{sp, trained, params, a.policies};
+      json pjson;
+      if (!make_plots(a.plots_dir, pin, progress, pjson, err)) {
+        std::cerr << "smartplayer-eval: plots: " << err << "\n";
+        return 1;
+      }
+      out["plots"] = pjson;
+    }
+  }
+  out["splits"] = splits;
+  out["split_sizes"] = sizes;
+  out["forecaster"] = models;
+  out["best_fixed_timeout"] = best_fixed;
+  out["seed_genre_awake_percents"] = windows;
+
+  std::ofstream jf(a.json_out);
+  if (!jf) {
+    std::cerr << "smartplayer-eval: cannot write " << a.json_out << "\n";
+    return 1;
+  }
+  jf << out.dump(2) << "\n";
+  jf.close();
+  if (!jf) {
+    std::cerr << "smartplayer-eval: error writing " << a.json_out << "\n";
+    return 1;
+  }
+  progress("wrote " + a.json_out);
+  return 0;
+}
