@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/interaction.h"
+#include "policy/policy.h"
 #include "smartplayer.h"
 
 namespace sp {
@@ -37,6 +38,9 @@ struct ControlOptions {
   double timeout_s = -1;        // fixed-timeout tau; <0 = w/h
   bool strict = false;          // seed experiment: calls ignored while asleep
   bool online_learning = true;
+  // Internal (tests, benchmarks): run this policy instead of building one
+  // from `policy`. Never set through the C API.
+  std::shared_ptr<Policy> policy_override;
 };
 
 struct SessionInfo {
@@ -76,6 +80,9 @@ public:
   virtual void control_state(int *state, int64_t *wakes_in_ms) const = 0;
   virtual void stats(sp_stats &st) const = 0;
   virtual std::vector<sp_window> predicted_windows() const = 0;
+  // Internal (tests): the control thread's kernel thread id (0 before it runs),
+  // to read its context switches from /proc.
+  virtual long thread_id() const = 0;
 };
 
 } // namespace sp

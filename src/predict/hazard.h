@@ -1,0 +1,82 @@
+// The predictor: a discrete-time hazard model of the time to the viewer's next
+// action, fitted as one L2-regularised logistic regression per horizon band
+// (src/predict/logreg.h) on standardised features of the viewer, the video,
+// the genre and the session so far (docs/model.md). Implements Forecaster, so
+// the learned policy plans on its forecasts.
+//
+// Thread safety: a trained or loaded HazardModel is immutable; forecast(),
+// describe(), to_json() and evaluate() may be called from any number of
+// threads at once. train() and from_json() are reentrant.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "predict/forecast.h"
+#include "trace/trace.h"
+
+namespace sp {
+
+struct HazardOptions {
+  // Horizon ladder (ms, increasing). Empty: the default ladder
+  // (1, 2, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1800 s).
+  std::vector<int64_t> horizons_ms;
+  double l2 = 1.0;               // ridge penalty on standardised coefficients (not the intercept)
+  int max_iterations = 30;       // Newton/IRLS iterations per band
+  double holdout_fraction = 0.1; // latest sessions held out for the metrics
+  int64_t max_examples = 400000; // decision points sampled at most (deterministic subsample)
+  int64_t max_rows_per_band = 40000;  // at-risk rows per (state, band) regression at most (deterministic subsample)
+  bool refit_on_all = true;      // after scoring the held-out sessions, refit on every session
+};
+
+struct CalibrationBin {
+  double predicted = 0;  // mean predicted probability in the bin
+  double observed = 0;   // observed frequency
+  int64_t count = 0;
+};
+
+struct HazardMetrics {
+  double log_loss = -1;           // held-out mean log loss over every (example, horizon) pair
+  double base_log_loss = -1;      // the same for the marginal-rate baseline (no features)
+  double brier = -1;
+  std::vector<CalibrationBin> calibration;  // 10 bins, held out
+  int64_t sessions_seen = 0, events_seen = 0, examples = 0;
+  double train_seconds = 0;
+};
+
+using TrainProgress = std::function<void(const std::string &message, double fraction)>;
+
+class HazardModel final : public Forecaster {
+public:
+  static constexpr const char *kKind = "hazard-logreg";
+
+  // Fits from sessions (any order; only viewer actions are targets). Returns
+  // null with `err` when there is nothing to learn from.
+  static std::shared_ptr<const HazardModel> train(const std::vector<const TraceSession *> &sessions,
+                                                  const HazardOptions &opt, const TrainProgress &progress,
+                                                  std::string &err);
+
+  Forecast forecast(const PolicyContext &ctx) const override;
+  std::string describe() const override;  // "hazard-logreg (N features, log loss X)"
+
+  // Mean log loss of this model on `sessions` (every decision point, every horizon).
+  double evaluate(const std::vector<const TraceSession *> &sessions) const;
+
+  const HazardMetrics &metrics() const;
+  // Versioned JSON: format version, horizons, feature names, scaling,
+  // coefficients, the viewer/video/genre statistics, metrics.
+  std::string to_json() const;
+  std::string metrics_json() const;
+  static std::shared_ptr<const HazardModel> from_json(const std::string &text, std::string &err);
+
+  struct Impl;
+  explicit HazardModel(std::unique_ptr<Impl> impl);
+  ~HazardModel() override;
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace sp
