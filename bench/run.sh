@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Regenerates the figures of docs/benchmarks.md (called by `./run bench`,
+# after a Release build in build/). Everything is measured side by side in
+# one run, because these machines are shared and noisy: compare the ratios.
+#
+#   bench/run.sh [all|playback|player|predictor|sessions|eval]   (default all)
+#
+# Results go to bench-results/ (raw outputs) and are printed as tables.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${BUILD_DIR:-build}
+OUT=bench-results
+mkdir -p "$OUT" bench-data
+export SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy
+WHAT=${1:-all}
+SECONDS_PLAY=${SECONDS_PLAY:-60}
+
+note() { printf '\n==> %s\n' "$*"; }
+machine() {
+  echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+  echo "date: $(date -u +%Y-%m-%dT%H:%MZ); ffmpeg $(ffmpeg -version | head -1 | cut -d' ' -f3); mpv $(mpv --version | head -1 | cut -d' ' -f2)"
+}
+
+clip1080() {
+  local f=bench-data/clip1080.mp4
+  if [ ! -s $f ]; then
+    note "making the 1080p clip ($((SECONDS_PLAY + 10)) s, 30 fps, x264 + AAC)"
+    ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=1920x1080:rate=30:duration=$((SECONDS_PLAY + 10))" \
+      -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=$((SECONDS_PLAY + 10))" \
+      -c:v libx264 -preset veryfast -g 60 -pix_fmt yuv420p -c:a aac -shortest $f
+  fi
+  echo $f
+}
+
+# usage: measure NAME CMD... -> one line: name wall user sys maxrss_kb voluntary_cs involuntary_cs
+measure() {
+  local name=$1; shift
+  /usr/bin/time -f "$name %e %U %S %M %w %c" -o "$OUT/time-$name.txt" "$@" >"$OUT/out-$name.txt" 2>"$OUT/err-$name.txt" || true
+  cat "$OUT/time-$name.txt"
+}
+
+# Time to first decoded frame, from process start: ffplay prints showinfo's
+# line for frame 0 as it decodes it; smartplayer-play reports the first frame
+# handed to the host. Median of 5 runs each, interleaved.
+ttff() {
+  local clip=$1
+  python3 - "$clip" "$B/tools/smartplayer-play" <<'PY'
+import json, statistics, subprocess, sys, time
+clip, play = sys.argv[1], sys.argv[2]
+def ffplay_once():
+    t0 = time.monotonic()
+    p = subprocess.Popen(["ffplay", "-hide_banner", "-autoexit", "-an", "-vf", "showinfo", "-t", "1", clip],
+                         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    first = None
+    for line in p.stderr:
+        if "Parsed_showinfo" in line and " n:" in line and first is None:
+            first = (time.monotonic() - t0) * 1000
+            p.kill()
+            break
+    p.wait()
+    return first
+def ours_once():
+    out = subprocess.run([play, "--video", "callback", "--audio", "none", "--first-frame", clip],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)["first_frame_ms"]
+f, o = [], []
+for _ in range(5):
+    f.append(ffplay_once()); o.append(ours_once())
+fm, om = statistics.median(f), statistics.median(o)
+print(f"time to first frame (median of 5, ms): smartplayer {om:.1f}  ffplay {fm:.1f}  ratio {om/fm:.2f}")
+PY
+}
+
+playback() {
+  local clip; clip=$(clip1080)
+  note "1080p playback, side by side ($SECONDS_PLAY s each): wall user sys maxrss_kb voluntary_cs involuntary_cs"
+  ttff "$clip" | tee "$OUT/ttff.txt"
+  {
+    machine
+    measure smartplayer "$B/tools/smartplayer-play" --seconds "$SECONDS_PLAY" --video sdl --audio sdl --policy always-on "$clip"
+    measure ffplay ffplay -hide_banner -loglevel error -autoexit -t "$SECONDS_PLAY" "$clip"
+    measure mpv mpv --no-config --really-quiet --vo=null --ao=null --length="$SECONDS_PLAY" "$clip"
+  } | tee "$OUT/playback.txt"
+}
+
+player() {
+  local clip; clip=$(clip1080)
+  note "seek latency (vs bare libav) and control-call-to-logged latency"
+  SP_BENCH_CLIP=$clip "$B/bench/bench_player" --benchmark_out="$OUT/bench_player.json" --benchmark_out_format=json | tee "$OUT/bench_player.txt"
+}
+
+predictor() {
+  note "predictor: training time and predictions per second"
+  if [ -x "$B/bench/bench_predictor" ]; then "$B/bench/bench_predictor" | tee "$OUT/bench_predictor.txt"; fi
+}
+
+sessions() {
+  note "simulated viewers driving real players (issue 4), plus ffplay and mpv on the same clip"
+  local clip=bench-data/clip_small.mp4 traces=bench-data/sim.jsonl seed=bench-data/seed.db
+  [ -s $clip ] || ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=320x180:rate=25:duration=5400 \
+    -c:v libx264 -preset ultrafast -g 250 $clip
+  [ -s $traces ] || "$B/tools/smartplayer-sim" --viewers 2000 --sessions 5 --seed 7 --out $traces
+  if [ ! -s $seed ]; then
+    "$B/tools/smartplayer-cli" --db $seed import-traces $traces
+    "$B/tools/smartplayer-train" --db $seed --save-to-db
+  fi
+  "$B/bench/bench_sessions" --traces $traces --clip $clip --seed-db $seed --viewers "${VIEWERS:-20}" \
+    --seconds "$SECONDS_PLAY" --policies always-on,fixed-timeout,learned --json "$OUT/sessions.json" | tee "$OUT/sessions.txt"
+  note "one player each on the same clip for $SECONDS_PLAY s: wall user sys maxrss_kb voluntary_cs involuntary_cs"
+  {
+    measure sp-always-on "$B/tools/smartplayer-play" --seconds "$SECONDS_PLAY" --video sdl --audio sdl --policy always-on --db "$OUT/p1.db" $clip
+    measure sp-learned "$B/tools/smartplayer-play" --seconds "$SECONDS_PLAY" --video sdl --audio sdl --policy learned --db $seed $clip
+    measure ffplay-small ffplay -hide_banner -loglevel error -autoexit -t "$SECONDS_PLAY" $clip
+    measure mpv-small mpv --no-config --really-quiet --vo=null --ao=null --length="$SECONDS_PLAY" $clip
+  } | tee "$OUT/wakeups.txt"
+}
+
+eval_policies() {
+  note "policy replay on simulated traces (issue 3)"
+  local traces=bench-data/sim.jsonl
+  [ -s $traces ] || "$B/tools/smartplayer-sim" --viewers 2000 --sessions 5 --seed 7 --out $traces
+  "$B/tools/smartplayer-eval" --traces $traces --split both --json "$OUT/eval.json" --plots docs/img | tee "$OUT/eval.txt"
+}
+
+case "$WHAT" in
+  all) playback; player; predictor; sessions; eval_policies ;;
+  playback) playback ;;
+  player) player ;;
+  predictor) predictor ;;
+  sessions) sessions ;;
+  eval) eval_policies ;;
+  *) sed -n '2,8p' "$0"; exit 2 ;;
+esac
