@@ -176,6 +176,13 @@ TEST_CASE("a sleeping control plane: scheduled wakes only, proactive wake on tim
     auto wake2 = obs.at(3);
     CHECK(wake2.awake == 1);
     CHECK(wake2.reason == SP_WAKE_ON_DEMAND);
+    // The gate opens when the host's wake callback returns; wait for it.
+    for (int i = 0; i < 500; ++i) {
+      player->control_state(&state, &wakes_in);
+      if (state == SP_CONTROL_AWAKE) break;
+      std::this_thread::sleep_for(2ms);
+    }
+    REQUIRE(state == SP_CONTROL_AWAKE);
     sp_stats st{};
     st.struct_size = sizeof st;
     player->stats(st);

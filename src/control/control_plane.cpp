@@ -17,6 +17,7 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "control/control_plane.h"
@@ -76,7 +77,9 @@ public:
                    std::unique_ptr<BehaviourLog> log, CostModel cost)
       : opt_(opt), probe_(probe), sink_(std::move(sink)), log_(std::move(log)), cost_(cost) {}
 
-  ~ControlPlaneImpl() override {
+  ~ControlPlaneImpl() override { shutdown(); }
+
+  void shutdown() override {
     {
       std::lock_guard lk(mu_);
       stop_ = true;
@@ -446,11 +449,7 @@ private:
         std::lock_guard lk(mu_);
         if (miss) ++st_misses_;
       }
-      if (state() != SP_CONTROL_AWAKE) {
-        wake(SP_WAKE_ON_DEMAND, true);
-        std::lock_guard lk(mu_);
-        latencies_.push_back(ms_between(it.arrival, Clock::now()));
-      }
+      if (state() != SP_CONTROL_AWAKE) wake(SP_WAKE_ON_DEMAND, true, it.arrival);
     }
     cur_.events.push_back(it.ix);
     {
@@ -534,7 +533,9 @@ private:
   }
 
   // Open the gate: awake again. Runs on the control thread.
-  void wake(int reason, bool record) {
+  // `call_arrival`: for an on-demand wake, when the waking call arrived (its
+  // latency to the gate opening is recorded as the gate opens).
+  void wake(int reason, bool record, std::optional<Clock::time_point> call_arrival = std::nullopt) {
     {
       std::lock_guard lk(mu_);
       auto now = Clock::now();
@@ -551,6 +552,7 @@ private:
     {
       std::lock_guard lk(mu_);
       state_ = SP_CONTROL_AWAKE;
+      if (call_arrival) latencies_.push_back(ms_between(*call_arrival, Clock::now()));
     }
     if (record) record_decision("wake", reason == SP_WAKE_PROACTIVE ? "proactive" : "on_demand", -1);
     emit(SP_EVENT_CONTROL_WAKE, SP_OK, reason, probe_ ? probe_->position_ms() : 0, 0, "awake");

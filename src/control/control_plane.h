@@ -66,6 +66,10 @@ public:
   virtual int begin_session(const SessionInfo &info, int64_t *session_id, std::string &err) = 0;
   // End the current session with a reason; its events are flushed first.
   virtual void end_session(const std::string &reason) = 0;
+  // Flushes every accepted event, then joins the control and training
+  // threads. Afterwards the getters still answer (the last figures) and
+  // nothing more is served. The destructor calls it. Not concurrent with itself.
+  virtual void shutdown() = 0;
 
   // Gate check before a control call is applied: false only in strict mode
   // while asleep (the seed's experiment: the call is ignored). Never blocks.

@@ -79,8 +79,11 @@ Player::~Player() {
     control_->end_session(state_.load() == SP_STATE_ENDED ? "finished" : "abandoned");
   // The control plane flushes every accepted event and joins its thread;
   // its last events go through the dispatcher, which then drains and stops.
-  control_.reset();
+  // Both stay allocated until then, so a callback that runs meanwhile (the
+  // session end's host signal, a last event) can still call the getters.
+  if (control_) control_->shutdown();
   if (dispatcher_) dispatcher_->stop();
+  control_.reset();
   sdl_video_.reset();
   sdl_audio_.reset();
 }
