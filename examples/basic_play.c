@@ -76,7 +76,7 @@ int main(int argc, char **argv) {
     int rc = sp_player_create(cfg, &p);
     sp_config_destroy(cfg);
     if (rc != SP_OK) {
-        fprintf(stderr, "sp_player_create: %s\n", sp_strerror(rc));
+        fprintf(stderr, "sp_player_create: %s: %s\n", sp_strerror(rc), sp_player_last_error(NULL));
         return 1;
     }
     sp_set_event_callback(p, on_event, NULL);

@@ -102,7 +102,7 @@ int main(int argc, char **argv) {
     int rc = sp_player_create(cfg, &h.player);
     sp_config_destroy(cfg);
     if (rc != SP_OK) {
-        fprintf(stderr, "sp_player_create: %s\n", sp_strerror(rc));
+        fprintf(stderr, "sp_player_create: %s: %s\n", sp_strerror(rc), sp_player_last_error(NULL));
         return 1;
     }
     sp_set_video_callback(h.player, on_frame, SP_PIXEL_RGBA32, &h);

@@ -143,7 +143,10 @@ SP_API void sp_player_destroy(sp_player *p);
 /**
  * Message of the most recent failed call on this handle ("" if none). The
  * pointer stays valid until the next failing call on the same handle; copy it
- * if other threads use the handle. Returns a static message for p == NULL.
+ * if other threads use the handle. For p == NULL: the message of this
+ * thread's most recent failed sp_player_create() (why the database or the
+ * policy could not be set up), or a static note when there was none; valid
+ * until this thread's next sp_player_create().
  * [any thread][callback-safe]
  */
 SP_API const char *sp_player_last_error(const sp_player *p);

@@ -216,7 +216,7 @@ int main(int argc, char **argv) {
   rc = sp_player_create(cfg, &p);
   sp_config_destroy(cfg);
   if (rc != SP_OK) {
-    fprintf(stderr, "loopback host: create: %s\n", sp_strerror(rc));
+    fprintf(stderr, "loopback host: create: %s: %s\n", sp_strerror(rc), sp_player_last_error(NULL));
     return 1;
   }
   long frames = 0;

@@ -19,6 +19,8 @@ struct sp_player {
 namespace {
 
 const char *const kNullHandle = "the sp_player handle is NULL";
+// Why this thread's last sp_player_create failed (there is no handle to hold it).
+thread_local std::string t_create_error;
 
 // Run f() and map any escaping exception to a result code.
 template <class F> int guarded(const sp_player *p, F &&f) {
@@ -73,12 +75,16 @@ SP_API int sp_config_set(sp_config *cfg, const char *key, const char *value) {
 SP_API int sp_player_create(const sp_config *cfg, sp_player **out) {
   if (!out) return SP_ERR_INVALID_ARGUMENT;
   *out = nullptr;
+  t_create_error.clear();
   try {
     sp::PlayerConfig c = cfg ? cfg->cfg : sp::PlayerConfig{};
     std::unique_ptr<sp::Player> impl;
     std::string err;
     int r = sp::Player::create(c, impl, err);
-    if (r != SP_OK) return r;
+    if (r != SP_OK) {
+      t_create_error = err.empty() ? sp_strerror(r) : err;
+      return r;
+    }
     auto *p = new sp_player{std::move(impl)};
     *out = p;
     return SP_OK;
@@ -99,7 +105,8 @@ SP_API void sp_player_destroy(sp_player *p) {
 }
 
 SP_API const char *sp_player_last_error(const sp_player *p) {
-  if (!p || !p->impl) return kNullHandle;
+  if (!p) return t_create_error.empty() ? kNullHandle : t_create_error.c_str();
+  if (!p->impl) return kNullHandle;
   return p->impl->last_error();
 }
 

@@ -30,8 +30,9 @@ int load_model(BehaviourLog &log, std::shared_ptr<const HazardModel> &model, std
   std::string perr;
   model = HazardModel::from_json(row->blob, perr);
   if (!model) {
-    err = "stored model v" + std::to_string(row->version) + " is unreadable: " + perr;
-    return SP_ERR_DB_CORRUPT;
+    // Written by another build (feature set changed) or damaged: retrain.
+    err = "stored model v" + std::to_string(row->version) + " cannot be used (run smartplayer-train again): " + perr;
+    return SP_ERR_UNSUPPORTED;
   }
   version = std::to_string(row->version);
   return SP_OK;

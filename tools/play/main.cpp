@@ -87,7 +87,7 @@ int main(int argc, char **argv) {
   int rc = sp_player_create(cfg, &p);
   sp_config_destroy(cfg);
   if (rc != SP_OK) {
-    std::fprintf(stderr, "smartplayer-play: %s\n", sp_strerror(rc));
+    std::fprintf(stderr, "smartplayer-play: %s: %s\n", sp_strerror(rc), sp_player_last_error(nullptr));
     return 1;
   }
   State st;
