@@ -1,0 +1,500 @@
+#include "predict/features.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace sp::hz {
+
+namespace {
+double clamp_logit(double q) {
+  q = std::clamp(q, 1e-6, 1.0 - 1e-6);
+  return std::log(q / (1.0 - q));
+}
+double norm_sf(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
+
+int kind_group(Kind k) {
+  switch (k) {
+  case Kind::Pause: return KPause;
+  case Kind::Seek: case Kind::Skip: case Kind::Step: return KSeek;
+  case Kind::Rate: return KRate;
+  case Kind::Volume: case Kind::Mute: return KVolume;
+  default: return -1;
+  }
+}
+} // namespace
+
+const char *state_name(int s) {
+  switch (s) {
+  case Playing: return "playing";
+  case Paused: return "paused";
+  default: return "other";
+  }
+}
+
+const char *feature_name(int f) {
+  static const char *names[kFeatureCount] = {
+      "last_play", "last_pause", "last_seek", "last_volume", "last_rate", "last_other",
+      "log_actions", "log_session_s", "log_session_rate", "pos_frac", "log_remaining_s", "log_rate", "rate_changed",
+      "log_local_density", "viewer_log_mult", "viewer_pause_scale", "viewer_log_sessions", "viewer_frac_pause",
+      "viewer_frac_seek", "viewer_frac_rate", "viewer_frac_volume", "viewer_gap_dev", "viewer_unseen",
+      "video_unseen", "genre_log_rate", "genre_pause_log",
+      "log_elapsed", "log_elapsed_sq", "pause_logit", "log_video_window", "video_window_logit",
+      "log_genre_window", "past_end_frac", "window_seen_frac"};
+  return f >= 0 && f < kFeatureCount ? names[f] : "?";
+}
+
+// ---- statistics ---------------------------------------------------------------
+
+void GenreStats::finish() {
+  pct_cum[0] = 0;
+  for (int i = 0; i < 100; ++i) pct_cum[static_cast<size_t>(i) + 1] = pct_cum[static_cast<size_t>(i)] + pct_hz[static_cast<size_t>(i)];
+}
+
+double GenreStats::integral(int64_t p0, int64_t p1, int64_t dur) const {
+  if (p1 <= p0) return 0;
+  if (dur <= 0) return rate * static_cast<double>(p1 - p0) / 1000.0;
+  auto F = [&](int64_t p) {
+    double x = std::clamp(static_cast<double>(p) * 100.0 / static_cast<double>(dur), 0.0, 100.0);
+    int b = std::min(99, static_cast<int>(x));
+    return pct_cum[static_cast<size_t>(b)] + pct_hz[static_cast<size_t>(b)] * (x - b);
+  };
+  return (F(p1) - F(p0)) * static_cast<double>(dur) / 100.0 / 1000.0;
+}
+
+void VideoStats::finish() {
+  cum.assign(hz.size() + 1, 0.0);
+  for (size_t i = 0; i < hz.size(); ++i) cum[i + 1] = cum[i] + hz[i];
+}
+
+double VideoStats::integral(int64_t p0, int64_t p1) const {
+  if (p1 <= p0 || hz.empty()) return 0;
+  const int64_t n = static_cast<int64_t>(hz.size());
+  auto F = [&](int64_t p) {
+    p = std::clamp<int64_t>(p, 0, n * kBinMs);
+    int64_t b = std::min(n - 1, p / kBinMs);
+    return cum[static_cast<size_t>(b)] + hz[static_cast<size_t>(b)] * static_cast<double>(p - b * kBinMs) / kBinMs;
+  };
+  return (F(p1) - F(p0)) * (kBinMs / 1000.0);
+}
+
+void ViewerStats::add(const ViewerStats &o) {
+  sessions += o.sessions;
+  play_actions += o.play_actions;
+  play_expected += o.play_expected;
+  pause_log_sum += o.pause_log_sum;
+  pauses += o.pauses;
+  gap_log_sum += o.gap_log_sum;
+  gaps += o.gaps;
+  actions += o.actions;
+  for (int k = 0; k < kKindGroups; ++k) kinds[static_cast<size_t>(k)] += o.kinds[static_cast<size_t>(k)];
+}
+
+ViewerFeatures viewer_features(const ViewerStats &v, const GlobalStats &g) {
+  ViewerFeatures f;
+  f.unseen = v.sessions > 0 ? 0.0 : 1.0;
+  f.log_sessions = std::log1p(v.sessions);
+  f.log_mult = std::log((v.play_actions + kViewerPrior) / (v.play_expected + kViewerPrior));
+  f.pause_scale = (v.pause_log_sum - v.pauses * g.pause_log_mean) / (v.pauses + kPausePrior);
+  f.gap_dev = (v.gap_log_sum - v.gaps * g.gap_log_mean) / (v.gaps + kGapPrior);
+  for (int k = 0; k < kKindGroups; ++k)
+    f.kind_frac[static_cast<size_t>(k)] =
+        (v.kinds[static_cast<size_t>(k)] + kKindPrior * g.kind_frac[static_cast<size_t>(k)]) / (v.actions + kKindPrior);
+  return f;
+}
+
+const GenreStats &Stats::genre(const std::string &g) const {
+  auto it = genres.find(g);
+  return it != genres.end() ? it->second : global_genre;
+}
+const VideoStats *Stats::video(const std::string &id) const {
+  auto it = videos.find(id);
+  return it != videos.end() ? &it->second : nullptr;
+}
+ViewerFeatures Stats::viewer(const std::string &id) const {
+  auto it = viewer_features.find(id);
+  if (it != viewer_features.end()) return it->second;
+  return viewer_features_unseen(global);
+}
+void Stats::derive() {
+  viewer_features.clear();
+  viewer_features.reserve(viewers.size());
+  for (const auto &[id, v] : viewers) viewer_features.emplace(id, sp::hz::viewer_features(v, global));
+}
+ViewerFeatures viewer_features_unseen(const GlobalStats &g) { return viewer_features(ViewerStats{}, g); }
+
+// ---- cursor -------------------------------------------------------------------
+
+int64_t span_start(const TraceSession &s) {
+  return (!s.events.empty() && s.events[0].kind == Kind::Open) ? s.events[0].wall_ms : s.start_wall_ms;
+}
+
+void Cursor::apply(const Interaction &e, int64_t wall) {
+  if (!paused) seen_ms = std::max(seen_ms, std::min(position_at(wall), std::max<int64_t>(0, e.position_ms)));
+  pos_ms = e.position_ms;
+  base_wall = wall;
+  switch (e.kind) {
+  case Kind::Open: paused = true; break;
+  case Kind::Play: paused = false; break;
+  case Kind::Pause: case Kind::Stop: case Kind::End: paused = true; break;
+  case Kind::Seek: if (e.to_ms) pos_ms = *e.to_ms; break;
+  case Kind::Rate: if (e.value && *e.value > 0) rate = *e.value; break;
+  default: break;
+  }
+  if (duration_ms > 0) pos_ms = std::clamp<int64_t>(pos_ms, 0, duration_ms);
+  if (is_viewer_action(e.kind)) {
+    anchor_wall = wall;
+    ++n_actions;
+    last_kind = static_cast<int>(e.kind);
+    ended = false;
+  } else if (e.kind == Kind::End) {
+    ended = true;
+  }
+}
+
+int64_t Cursor::position_at(int64_t wall) const {
+  double p = static_cast<double>(pos_ms);
+  if (!paused && wall > base_wall) p += static_cast<double>(wall - base_wall) * rate;
+  if (duration_ms > 0) p = std::min(p, static_cast<double>(duration_ms));
+  return static_cast<int64_t>(std::max(0.0, p));
+}
+
+int Cursor::state(bool paused_now) const {
+  if (n_actions == 0 || ended) return Other;
+  return paused_now ? Paused : Playing;
+}
+
+// ---- walking a session ----------------------------------------------------------
+
+SessionWalk walk_session(const TraceSession &s) {
+  SessionWalk w;
+  w.viewer.sessions = 1;
+  int64_t start = span_start(s);
+  int64_t end = s.end_wall_ms > 0 ? s.end_wall_ms : (s.events.empty() ? start : s.events.back().wall_ms);
+  end = std::max(end, start);
+  const int64_t dur = s.duration_ms;
+  std::map<int, std::pair<double, double>> bins;  // bin -> (actions, exposure)
+  bool paused = true;
+  double rate = 1.0;
+  int64_t pos = 0, wall = start;
+  auto add_exposure = [&](int64_t a, int64_t b) {
+    if (b <= a || rate <= 0) return;
+    double secs = static_cast<double>(b - a) / rate / 1000.0;
+    w.exposure_s += secs;
+    for (int64_t x = a; x < b;) {
+      int64_t bin = x / kBinMs;
+      int64_t edge = std::min(b, (bin + 1) * kBinMs);
+      bins[static_cast<int>(bin)].second += static_cast<double>(edge - x) / rate / 1000.0;
+      x = edge;
+    }
+    if (dur > 0) {
+      for (int64_t x = a; x < b;) {
+        int64_t pb = std::min<int64_t>(99, x * 100 / dur);
+        int64_t edge = std::min(b, (pb + 1) * dur / 100 + ((pb + 1) * dur % 100 ? 1 : 0));
+        if (pb == 99) edge = b;
+        if (edge <= x) edge = b;
+        w.pct_exposure[static_cast<size_t>(pb)] += static_cast<double>(edge - x) / rate / 1000.0;
+        x = edge;
+      }
+    }
+  };
+  auto advance = [&](int64_t to) {
+    if (!paused && to > wall) {
+      int64_t np = pos + static_cast<int64_t>(static_cast<double>(to - wall) * rate);
+      if (dur > 0) np = std::min(np, dur);
+      add_exposure(pos, np);
+      pos = np;
+    }
+    wall = std::max(wall, to);
+  };
+  int64_t last_action = -1, pause_at = -1;
+  for (const Interaction &e : s.events) {
+    if (e.wall_ms > end) break;
+    int64_t t = std::max(e.wall_ms, start);
+    advance(t);
+    if (is_viewer_action(e.kind)) {
+      if (!paused) {
+        int64_t p = std::max<int64_t>(0, e.position_ms);
+        bins[static_cast<int>(p / kBinMs)].first += 1;
+        if (dur > 0) w.pct_actions[static_cast<size_t>(std::clamp<int64_t>(p * 100 / dur, 0, 99))] += 1;
+        w.play_actions += 1;
+      }
+      w.viewer.actions += 1;
+      int g = kind_group(e.kind);
+      if (g >= 0) w.viewer.kinds[static_cast<size_t>(g)] += 1;
+      if (last_action >= 0) {
+        double lg = std::log(std::max(0.5, static_cast<double>(t - last_action) / 1000.0));
+        w.gap_logs.push_back(lg);
+      }
+      if (pause_at >= 0) w.pause_logs.push_back(std::log(std::max(0.5, static_cast<double>(t - pause_at) / 1000.0)));
+      pause_at = e.kind == Kind::Pause ? t : -1;
+      last_action = t;
+    }
+    pos = e.position_ms;
+    switch (e.kind) {
+    case Kind::Play: paused = false; break;
+    case Kind::Pause: case Kind::Stop: case Kind::End: case Kind::Open: paused = true; break;
+    case Kind::Seek: if (e.to_ms) pos = *e.to_ms; break;
+    case Kind::Rate: if (e.value && *e.value > 0) rate = *e.value; break;
+    default: break;
+    }
+    if (dur > 0) pos = std::clamp<int64_t>(pos, 0, dur);
+  }
+  advance(end);
+  for (const auto &[b, ae] : bins) {
+    w.own.bin.push_back(b);
+    w.own.actions.push_back(ae.first);
+    w.own.exposure.push_back(ae.second);
+  }
+  w.viewer.play_actions = w.play_actions;
+  for (double x : w.pause_logs) w.viewer.pause_log_sum += x;
+  w.viewer.pauses = static_cast<double>(w.pause_logs.size());
+  for (double x : w.gap_logs) w.viewer.gap_log_sum += x;
+  w.viewer.gaps = static_cast<double>(w.gap_logs.size());
+  return w;
+}
+
+Stats build_stats(const std::vector<const TraceSession *> &sessions, const std::vector<SessionWalk> &walks,
+                  std::vector<ViewerStats> *prior_viewer) {
+  Stats st;
+  const size_t n = sessions.size();
+  // Global.
+  double actions = 0, exposure = 0, plog = 0, plog2 = 0, pn = 0, glog = 0, gn = 0, all_actions = 0;
+  std::array<double, kKindGroups> kinds{};
+  std::unordered_map<std::string, std::array<double, 4>> gsum;  // genre -> actions, exposure, pause log sum, pauses
+  std::unordered_map<std::string, std::vector<double>> gpause;
+  for (size_t i = 0; i < n; ++i) {
+    const SessionWalk &w = walks[i];
+    actions += w.play_actions;
+    exposure += w.exposure_s;
+    for (double x : w.pause_logs) { plog += x; plog2 += x * x; pn += 1; }
+    for (double x : w.gap_logs) { glog += x; gn += 1; }
+    all_actions += w.viewer.actions;
+    for (int k = 0; k < kKindGroups; ++k) kinds[static_cast<size_t>(k)] += w.viewer.kinds[static_cast<size_t>(k)];
+    auto &g = gsum[sessions[i]->genre];
+    g[0] += w.play_actions;
+    g[1] += w.exposure_s;
+    for (double x : w.pause_logs) { g[2] += x; g[3] += 1; }
+    auto &gs = st.genres[sessions[i]->genre];
+    for (size_t b = 0; b < 100; ++b) {
+      gs.pct_hz[b] += w.pct_actions[b];       // temporarily: actions
+      st.global_genre.pct_hz[b] += w.pct_actions[b];
+    }
+  }
+  GlobalStats &G = st.global;
+  G.rate = exposure > 0 ? actions / exposure : 1.0 / 60.0;
+  if (pn > 0) {
+    G.pause_log_mean = plog / pn;
+    G.pause_log_sd = pn > 1 ? std::sqrt(std::max(0.05, plog2 / pn - G.pause_log_mean * G.pause_log_mean)) : 1.2;
+  }
+  if (gn > 0) G.gap_log_mean = glog / gn;
+  for (int k = 0; k < kKindGroups; ++k)
+    G.kind_frac[static_cast<size_t>(k)] = all_actions > 0 ? kinds[static_cast<size_t>(k)] / all_actions : 0.25;
+  // Genre percent heatmaps: actions / exposure, shrunk to the genre's rate.
+  std::unordered_map<std::string, std::array<double, 100>> gexp;
+  std::array<double, 100> allexp{};
+  for (size_t i = 0; i < n; ++i) {
+    auto &e = gexp[sessions[i]->genre];
+    for (size_t b = 0; b < 100; ++b) {
+      e[b] += walks[i].pct_exposure[b];
+      allexp[b] += walks[i].pct_exposure[b];
+    }
+  }
+  auto finish_genre = [&](GenreStats &gs, const std::array<double, 100> &ex, double a, double e, double ps, double pc) {
+    gs.rate = (a + G.rate * kGenrePrior_s) / (e + kGenrePrior_s);
+    for (size_t b = 0; b < 100; ++b) gs.pct_hz[b] = (gs.pct_hz[b] + gs.rate * kPctPrior_s) / (ex[b] + kPctPrior_s);
+    gs.pause_log_mean = (ps + G.pause_log_mean * kGenrePausePrior) / (pc + kGenrePausePrior);
+    gs.pause_log_sd = G.pause_log_sd;
+    gs.finish();
+  };
+  finish_genre(st.global_genre, allexp, actions, exposure, plog, pn);
+  for (auto &[name, gs] : st.genres) {
+    const auto &g = gsum[name];
+    finish_genre(gs, gexp[name], g[0], g[1], g[2], g[3]);
+  }
+  // Videos.
+  for (size_t i = 0; i < n; ++i) {
+    const TraceSession &s = *sessions[i];
+    VideoStats &v = st.videos[s.video];
+    if (v.genre.empty()) v.genre = s.genre;
+    v.duration_ms = std::max(v.duration_ms, s.duration_ms);
+    const OwnBins &o = walks[i].own;
+    for (size_t j = 0; j < o.bin.size(); ++j) {
+      size_t b = static_cast<size_t>(o.bin[j]);
+      if (b >= v.actions.size()) {
+        v.actions.resize(b + 1, 0.0);
+        v.exposure.resize(b + 1, 0.0);
+      }
+      v.actions[b] += o.actions[j];
+      v.exposure[b] += o.exposure[j];
+    }
+  }
+  for (auto &[id, v] : st.videos) {
+    size_t nb = v.actions.size();
+    if (v.duration_ms > 0) nb = std::max<size_t>(nb, static_cast<size_t>((v.duration_ms + kBinMs - 1) / kBinMs));
+    v.actions.resize(nb, 0.0);
+    v.exposure.resize(nb, 0.0);
+    v.prior.assign(nb, 0.0);
+    v.hz.assign(nb, 0.0);
+    const GenreStats &gs = st.genre(v.genre);
+    for (size_t b = 0; b < nb; ++b) {
+      int64_t a = static_cast<int64_t>(b) * kBinMs;
+      int64_t z = std::min<int64_t>(a + kBinMs, v.duration_ms > 0 ? std::max<int64_t>(v.duration_ms, a + 1) : a + kBinMs);
+      double pr = gs.integral(a, z, v.duration_ms) / (static_cast<double>(z - a) / 1000.0);
+      v.prior[b] = pr;
+      v.hz[b] = (v.actions[b] + pr * kVideoPrior_s) / (v.exposure[b] + kVideoPrior_s);
+    }
+    v.finish();
+  }
+  // Viewers: each session's expected playing actions under its video's genre prior.
+  std::vector<ViewerStats> contrib(n);
+  for (size_t i = 0; i < n; ++i) {
+    contrib[i] = walks[i].viewer;
+    const VideoStats &v = st.videos[sessions[i]->video];
+    const OwnBins &o = walks[i].own;
+    double ex = 0;
+    for (size_t j = 0; j < o.bin.size(); ++j) {
+      size_t b = static_cast<size_t>(o.bin[j]);
+      ex += o.exposure[j] * (b < v.prior.size() ? v.prior[b] : G.rate);
+    }
+    contrib[i].play_expected = ex;
+    st.viewers[sessions[i]->viewer].add(contrib[i]);
+  }
+  if (prior_viewer) {
+    prior_viewer->assign(n, ViewerStats{});
+    std::vector<size_t> order(n);
+    for (size_t i = 0; i < n; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      if (sessions[a]->viewer != sessions[b]->viewer) return sessions[a]->viewer < sessions[b]->viewer;
+      return sessions[a]->start_wall_ms < sessions[b]->start_wall_ms;
+    });
+    ViewerStats acc;
+    for (size_t k = 0; k < n; ++k) {
+      size_t i = order[k];
+      if (k == 0 || sessions[order[k - 1]]->viewer != sessions[i]->viewer) acc = ViewerStats{};
+      (*prior_viewer)[i] = acc;
+      acc.add(contrib[i]);
+    }
+  }
+  st.derive();
+  return st;
+}
+
+// ---- features -------------------------------------------------------------------
+
+namespace {
+// The video's hazard integral over media [p0, p1] with the session's own contribution left out.
+double video_integral(const Snapshot &s, int64_t p0, int64_t p1) {
+  const VideoStats &v = *s.video;
+  double x = v.integral(p0, p1);
+  if (!s.own || s.own->bin.empty() || v.actions.empty()) return x;
+  const OwnBins &o = *s.own;
+  int b0 = static_cast<int>(std::max<int64_t>(0, p0) / kBinMs);
+  int b1 = static_cast<int>(std::max<int64_t>(0, p1) / kBinMs);
+  auto it = std::lower_bound(o.bin.begin(), o.bin.end(), b0);
+  for (; it != o.bin.end() && *it <= b1; ++it) {
+    size_t j = static_cast<size_t>(it - o.bin.begin());
+    size_t b = static_cast<size_t>(*it);
+    if (b >= v.hz.size()) break;
+    int64_t lo = std::max<int64_t>(p0, static_cast<int64_t>(b) * kBinMs);
+    int64_t hi = std::min<int64_t>(p1, static_cast<int64_t>(b + 1) * kBinMs);
+    if (hi <= lo) continue;
+    double loo = (std::max(0.0, v.actions[b] - o.actions[j]) + v.prior[b] * kVideoPrior_s) /
+                 (std::max(0.0, v.exposure[b] - o.exposure[j]) + kVideoPrior_s);
+    x += (loo - v.hz[b]) * static_cast<double>(hi - lo) / 1000.0;
+  }
+  return std::max(0.0, x);
+}
+
+double window_integral(const Snapshot &s, int64_t p0, int64_t p1) {
+  if (s.video) return video_integral(s, p0, p1);
+  return s.genre->integral(p0, p1, s.duration_ms);
+}
+} // namespace
+
+void base_features(const Snapshot &s, double *f) {
+  for (int i = 0; i < kFeatureCount; ++i) f[i] = 0;
+  switch (s.last_kind) {
+  case -1: break;
+  case static_cast<int>(Kind::Play): f[F_LAST_PLAY] = 1; break;
+  case static_cast<int>(Kind::Pause): f[F_LAST_PAUSE] = 1; break;
+  case static_cast<int>(Kind::Seek): f[F_LAST_SEEK] = 1; break;
+  case static_cast<int>(Kind::Volume): case static_cast<int>(Kind::Mute): f[F_LAST_VOLUME] = 1; break;
+  case static_cast<int>(Kind::Rate): f[F_LAST_RATE] = 1; break;
+  default: f[F_LAST_OTHER] = 1; break;
+  }
+  const double since_start_s = static_cast<double>(std::max<int64_t>(0, s.since_start_ms)) / 1000.0;
+  f[F_LOG_ACTIONS] = std::log1p(s.n_actions);
+  f[F_LOG_SESSION_S] = std::log1p(since_start_s);
+  f[F_LOG_SESSION_RATE] = std::log((s.n_actions + 1.0) / (since_start_s / 60.0 + 1.0));
+  const double rate = s.rate > 0 ? s.rate : 1.0;
+  if (s.duration_ms > 0) {
+    f[F_POS_FRAC] = std::clamp(static_cast<double>(s.pos_ms) / static_cast<double>(s.duration_ms), 0.0, 1.0);
+    f[F_LOG_REMAINING_S] = std::log1p(static_cast<double>(std::max<int64_t>(0, s.duration_ms - s.pos_ms)) / 1000.0 / rate);
+  } else {
+    f[F_LOG_REMAINING_S] = std::log1p(3600.0);
+  }
+  f[F_LOG_RATE] = std::log(rate);
+  f[F_RATE_CHANGED] = std::abs(rate - 1.0) > 1e-6 ? 1 : 0;
+  f[F_LOG_LOCAL_DENSITY] = std::log(window_integral(s, std::max<int64_t>(0, s.pos_ms - 5000), s.pos_ms + 10000) / 15.0 + 1e-4);
+  f[F_V_LOG_MULT] = s.viewer.log_mult;
+  f[F_V_PAUSE_SCALE] = s.viewer.pause_scale;
+  f[F_V_LOG_SESSIONS] = s.viewer.log_sessions;
+  f[F_V_FRAC_PAUSE] = s.viewer.kind_frac[KPause];
+  f[F_V_FRAC_SEEK] = s.viewer.kind_frac[KSeek];
+  f[F_V_FRAC_RATE] = s.viewer.kind_frac[KRate];
+  f[F_V_FRAC_VOLUME] = s.viewer.kind_frac[KVolume];
+  f[F_V_GAP_DEV] = s.viewer.gap_dev;
+  f[F_V_UNSEEN] = s.viewer.unseen;
+  f[F_VIDEO_UNSEEN] = s.video ? 0 : 1;
+  f[F_G_LOG_RATE] = std::log(s.genre->rate + 1e-6);
+  f[F_G_PAUSE_LOG] = s.genre->pause_log_mean;
+}
+
+void band_features(const Snapshot &s, int64_t lo, int64_t hi, double *f) {
+  const double e_lo = static_cast<double>(std::max<int64_t>(0, s.since_action_ms) + lo) / 1000.0;
+  const double e_hi = static_cast<double>(std::max<int64_t>(0, s.since_action_ms) + hi) / 1000.0;
+  const double le = std::log1p(e_lo);
+  f[F_LOG_ELAPSED] = le;
+  f[F_LOG_ELAPSED_SQ] = le * le / 10.0;
+  {
+    // Log-normal pause model: P(resume in (e_lo, e_hi] | not before e_lo).
+    double mu = s.genre->pause_log_mean + s.viewer.pause_scale, sd = std::max(0.2, s.genre->pause_log_sd);
+    double s_lo = e_lo > 0 ? norm_sf((std::log(e_lo) - mu) / sd) : 1.0;
+    double s_hi = norm_sf((std::log(std::max(1e-3, e_hi)) - mu) / sd);
+    f[F_PAUSE_LOGIT] = clamp_logit(s_lo > 1e-12 ? (s_lo - s_hi) / s_lo : 0.5);
+  }
+  double ev = 0, eg = 0, past = 0;
+  if (s.state == Playing) {
+    const double rate = s.rate > 0 ? s.rate : 1.0;
+    int64_t p0 = s.pos_ms + static_cast<int64_t>(static_cast<double>(lo) * rate);
+    int64_t p1 = s.pos_ms + static_cast<int64_t>(static_cast<double>(hi) * rate);
+    if (s.duration_ms > 0) {
+      double t_end = static_cast<double>(std::max<int64_t>(0, s.duration_ms - s.pos_ms)) / rate;  // wall ms to the end
+      past = std::clamp((static_cast<double>(hi) - std::max(t_end, static_cast<double>(lo))) /
+                            static_cast<double>(std::max<int64_t>(1, hi - lo)),
+                        0.0, 1.0);
+      p0 = std::min(p0, s.duration_ms);
+      p1 = std::min(p1, s.duration_ms);
+    }
+    ev = window_integral(s, p0, p1) / rate;
+    eg = s.genre->integral(p0, p1, s.duration_ms) / rate;
+  }
+  f[F_LOG_VIDEO_WINDOW] = std::log(ev + 1e-3);
+  f[F_VIDEO_WINDOW_LOGIT] = clamp_logit(1.0 - std::exp(-std::exp(s.viewer.log_mult) * ev));
+  f[F_LOG_GENRE_WINDOW] = std::log(eg + 1e-3);
+  f[F_PAST_END_FRAC] = past;
+  double seen = 0;
+  if (s.state == Playing) {
+    // Share of the band's media window this session has already played through
+    // (a bump at a scene change fires once: replayed stretches draw fewer actions).
+    const double rate = s.rate > 0 ? s.rate : 1.0;
+    double a = static_cast<double>(s.pos_ms) + static_cast<double>(lo) * rate;
+    double b = static_cast<double>(s.pos_ms) + static_cast<double>(hi) * rate;
+    double top = static_cast<double>(std::max(s.seen_ms, int64_t{0}));
+    if (b > a) seen = std::clamp((std::min(b, top) - a) / (b - a), 0.0, 1.0);
+  }
+  f[F_WINDOW_SEEN_FRAC] = seen;
+}
+
+} // namespace sp::hz

@@ -1,0 +1,174 @@
+// The hazard model's features (docs/model.md, "Predictor"): statistics of the
+// viewers, videos and genres gathered from training sessions, the state of a
+// session at a decision point (a Snapshot), and the feature vector for one
+// horizon band (t0 + lo, t0 + hi] from that decision point.
+//
+// Internal to src/predict/; the layout of the feature vector is versioned by
+// HazardModel's JSON "format".
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/interaction.h"
+#include "trace/trace.h"
+
+namespace sp::hz {
+
+constexpr int64_t kBinMs = 5000;      // video heatmap bin (media time)
+constexpr double kVideoPrior_s = 60;  // pseudo exposure pulling a video bin to its genre's hazard there
+constexpr double kGenrePrior_s = 600; // pseudo exposure pulling a genre's rate to the global rate
+constexpr double kPctPrior_s = 30;    // pseudo exposure pulling a genre percent bin to the genre's rate
+constexpr double kViewerPrior = 5;    // pseudo actions pulling a viewer's activity multiplier to 1
+constexpr double kPausePrior = 3;     // pseudo pauses pulling a viewer's pause scale to the genre's
+constexpr double kGapPrior = 5;       // pseudo gaps pulling a viewer's mean log gap to the global one
+constexpr double kKindPrior = 2;      // pseudo actions pulling a viewer's kind mix to the global one
+constexpr double kGenrePausePrior = 20;
+
+// Player state at a decision point. Other: opened but no viewer action yet, or the media has ended.
+enum State : int { Playing = 0, Paused = 1, Other = 2 };
+inline constexpr int kStates = 3;
+const char *state_name(int s);
+
+// Action kinds grouped for the viewer's mix.
+enum KindGroup : int { KPause = 0, KSeek = 1, KRate = 2, KVolume = 3 };
+inline constexpr int kKindGroups = 4;
+
+struct GlobalStats {
+  double rate = 0;            // viewer actions per playing wall second
+  double pause_log_mean = 2;  // mean log(pause seconds)
+  double pause_log_sd = 1.2;
+  double gap_log_mean = 3;    // mean log(gap seconds) between viewer actions
+  std::array<double, kKindGroups> kind_frac{};
+};
+
+struct GenreStats {
+  double rate = 0;                   // actions per playing wall second (shrunk to global)
+  std::array<double, 100> pct_hz{};  // hazard per wall second at each percent of the length (shrunk)
+  std::array<double, 101> pct_cum{}; // prefix sums of pct_hz
+  double pause_log_mean = 2;         // shrunk to global
+  double pause_log_sd = 1.2;
+  void finish();                     // fills pct_cum
+  // Integral of pct_hz over media [p0, p1] ms of a video of length dur, in "hazard x media seconds".
+  double integral(int64_t p0, int64_t p1, int64_t dur) const;
+};
+
+struct VideoStats {
+  std::string genre;
+  int64_t duration_ms = 0;
+  std::vector<double> hz;   // per kBinMs bin: hazard per playing wall second (shrunk to the genre)
+  std::vector<double> cum;  // prefix sums of hz, size hz.size() + 1
+  // Training only (not stored): raw actions / exposure seconds and the genre prior per bin.
+  std::vector<double> actions, exposure, prior;
+  void finish();
+  double integral(int64_t p0, int64_t p1) const;  // hazard x media seconds over [p0, p1] ms
+};
+
+// One session's own contribution to its video's heatmap (to leave it out of
+// its own training features).
+struct OwnBins {
+  std::vector<int> bin;
+  std::vector<double> actions, exposure;
+};
+
+struct ViewerStats {
+  double sessions = 0, play_actions = 0, play_expected = 0;
+  double pause_log_sum = 0, pauses = 0, gap_log_sum = 0, gaps = 0, actions = 0;
+  std::array<double, kKindGroups> kinds{};
+  void add(const ViewerStats &o);
+};
+
+// What the features use of a viewer (derived from ViewerStats with shrinkage).
+struct ViewerFeatures {
+  double log_mult = 0, pause_scale = 0, log_sessions = 0, gap_dev = 0, unseen = 1;
+  std::array<double, kKindGroups> kind_frac{};
+};
+ViewerFeatures viewer_features(const ViewerStats &v, const GlobalStats &g);
+ViewerFeatures viewer_features_unseen(const GlobalStats &g);
+
+// All statistics a model carries.
+struct Stats {
+  GlobalStats global;
+  GenreStats global_genre;  // pooled over genres (unknown genres)
+  std::unordered_map<std::string, GenreStats> genres;
+  std::unordered_map<std::string, VideoStats> videos;
+  std::unordered_map<std::string, ViewerStats> viewers;
+  std::unordered_map<std::string, ViewerFeatures> viewer_features;  // derived
+  const GenreStats &genre(const std::string &g) const;
+  const VideoStats *video(const std::string &id) const;
+  ViewerFeatures viewer(const std::string &id) const;
+  void derive();  // viewer_features from viewers
+};
+
+// Per-session summary from a walk over its events.
+struct SessionWalk {
+  OwnBins own;                             // 5 s bins of its video
+  std::array<double, 100> pct_actions{}, pct_exposure{};
+  double play_actions = 0, exposure_s = 0;
+  ViewerStats viewer;                      // this session's contribution (sessions = 1)
+  std::vector<double> pause_logs, gap_logs;
+};
+SessionWalk walk_session(const TraceSession &s);
+
+// Builds statistics from sessions; `walks` parallel to `sessions`.
+// `prior_viewer` (optional) receives, per session, the viewer's statistics
+// from that viewer's earlier sessions only (by start time).
+Stats build_stats(const std::vector<const TraceSession *> &sessions, const std::vector<SessionWalk> &walks,
+                  std::vector<ViewerStats> *prior_viewer);
+
+// The session at a decision point.
+struct Snapshot {
+  int state = Other;
+  int64_t since_action_ms = 0;  // since the last viewer action (or the session start)
+  int64_t since_start_ms = 0;
+  int n_actions = 0;
+  int last_kind = -1;           // Kind of the last viewer action, -1 none
+  int64_t pos_ms = 0;
+  int64_t seen_ms = 0;          // furthest media position played so far in the session
+  double rate = 1.0;
+  int64_t duration_ms = 0;
+  const GenreStats *genre = nullptr;
+  const VideoStats *video = nullptr;  // null: unseen video
+  const OwnBins *own = nullptr;       // training: leave these out of the video's heatmap
+  ViewerFeatures viewer;
+};
+
+// Feature layout.
+enum Feature : int {
+  F_LAST_PLAY, F_LAST_PAUSE, F_LAST_SEEK, F_LAST_VOLUME, F_LAST_RATE, F_LAST_OTHER,
+  F_LOG_ACTIONS, F_LOG_SESSION_S, F_LOG_SESSION_RATE, F_POS_FRAC, F_LOG_REMAINING_S, F_LOG_RATE, F_RATE_CHANGED,
+  F_LOG_LOCAL_DENSITY, F_V_LOG_MULT, F_V_PAUSE_SCALE, F_V_LOG_SESSIONS, F_V_FRAC_PAUSE, F_V_FRAC_SEEK,
+  F_V_FRAC_RATE, F_V_FRAC_VOLUME, F_V_GAP_DEV, F_V_UNSEEN, F_VIDEO_UNSEEN, F_G_LOG_RATE, F_G_PAUSE_LOG,
+  // band-specific
+  F_LOG_ELAPSED, F_LOG_ELAPSED_SQ, F_PAUSE_LOGIT, F_LOG_VIDEO_WINDOW, F_VIDEO_WINDOW_LOGIT, F_LOG_GENRE_WINDOW,
+  F_PAST_END_FRAC, F_WINDOW_SEEN_FRAC,
+  kFeatureCount
+};
+const char *feature_name(int f);
+
+// Fills the band-independent features (out has kFeatureCount entries).
+void base_features(const Snapshot &s, double *out);
+// Fills the features of band (lo, hi] ms after the decision point.
+void band_features(const Snapshot &s, int64_t lo_ms, int64_t hi_ms, double *out);
+
+// Replays a session's player state (the same rules as the trace replay).
+struct Cursor {
+  int64_t start_wall = 0, anchor_wall = 0;  // anchor: last viewer action (or start)
+  int n_actions = 0, last_kind = -1;
+  bool ended = false;
+  int64_t pos_ms = 0, base_wall = 0;
+  int64_t seen_ms = 0;  // furthest position reached while playing
+  bool paused = true;
+  double rate = 1.0;
+  int64_t duration_ms = 0;
+  void apply(const Interaction &e, int64_t wall);
+  int64_t position_at(int64_t wall) const;
+  int state(bool paused_now) const;
+};
+
+// Span start of a session as replay sees it.
+int64_t span_start(const TraceSession &s);
+
+} // namespace sp::hz

@@ -1,0 +1,865 @@
+// The hazard model: one L2 logistic regression per (player state, horizon
+// band) on the features of src/predict/features.h (docs/model.md, "Predictor").
+#include "predict/hazard.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "predict/features.h"
+#include "predict/logreg.h"
+
+namespace sp {
+
+using nlohmann::json;
+using namespace sp::hz;
+
+namespace {
+
+constexpr const char *kFormat = "smartplayer-hazard-logreg/1";
+constexpr int kMinRows = 50;      // fewer at-risk rows (or < 5 of either outcome): intercept only
+constexpr double kEps = 1e-6;     // probabilities are clipped to [kEps, 1 - kEps] in the log loss
+
+const std::vector<int64_t> &default_horizons() {
+  static const std::vector<int64_t> h{1000, 2000, 5000, 10000, 20000, 30000, 45000,
+                                      60000, 90000, 120000, 180000, 300000, 600000, 1800000};
+  return h;
+}
+
+// Elapsed times (s) since the last action at which training decision points
+// are taken (0 = at the action itself), jittered by +-25 %.
+constexpr std::array<double, 12> kLadder_s{0, 1, 3, 6, 12, 25, 50, 100, 200, 400, 900, 1800};
+
+uint64_t splitmix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+uint64_t fnv(const std::string &s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+double unit(uint64_t h) { return static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0); }
+
+struct BandModel {
+  double intercept = 0;
+  std::vector<double> coef;         // raw-feature coefficients (kFeatureCount)
+  std::vector<double> mean, scale;  // the standardisation the fit used
+  int64_t rows = 0;
+  double positives = 0;
+  int iterations = 0;
+  bool converged = true;
+};
+
+// A decision point of a session, as seen by the replay.
+struct Point {
+  uint32_t session = 0;
+  int state = Other;
+  int n_actions = 0, last_kind = -1;
+  int64_t since_action_ms = 0, since_start_ms = 0, pos_ms = 0, seen_ms = 0;
+  double rate = 1.0;
+  int64_t delta_ms = -1;   // to the next viewer action (-1: none before the end)
+  int64_t censor_ms = 0;   // to the end of the session
+  uint64_t hash = 0;
+};
+
+// Calls cb(Point) for each training decision point of session s.
+template <class CB>
+void session_points(const TraceSession &s, uint32_t index, CB &&cb) {
+  const int64_t start = span_start(s);
+  int64_t end = s.end_wall_ms > 0 ? s.end_wall_ms : (s.events.empty() ? start : s.events.back().wall_ms);
+  end = std::max(end, start);
+  const uint64_t sh = fnv(s.session_id) ^ (static_cast<uint64_t>(index) << 32);
+  // Events in the span.
+  size_t n = 0;
+  while (n < s.events.size() && s.events[n].wall_ms <= end) ++n;
+  std::vector<int64_t> next_action(n + 1, -1);
+  for (size_t i = n; i-- > 0;)
+    next_action[i] = is_viewer_action(s.events[i].kind) ? std::max(s.events[i].wall_ms, start) : next_action[i + 1];
+  Cursor c;
+  c.duration_ms = s.duration_ms;
+  c.start_wall = c.anchor_wall = c.base_wall = start;
+  size_t i = 0;
+  while (i < n && s.events[i].wall_ms <= start && !is_viewer_action(s.events[i].kind)) c.apply(s.events[i++], start);
+  int64_t seg = start;
+  uint64_t anchor_no = 0;
+  while (true) {
+    int64_t seg_end = i < n ? std::max(s.events[i].wall_ms, seg) : end;
+    seg_end = std::min(seg_end, end);
+    if (seg_end > seg) {
+      for (size_t j = 0; j < kLadder_s.size(); ++j) {
+        uint64_t h = splitmix(sh ^ (anchor_no * 64 + j));
+        double e0 = kLadder_s[j] * 1000.0 * (j == 0 ? 1.0 : 0.75 + 0.5 * unit(h));
+        int64_t t = c.anchor_wall + static_cast<int64_t>(e0);
+        if (t < seg) continue;
+        if (t >= seg_end) break;
+        Point p;
+        p.session = index;
+        p.state = c.state(c.paused);
+        p.n_actions = c.n_actions;
+        p.last_kind = c.last_kind;
+        p.since_action_ms = t - c.anchor_wall;
+        p.since_start_ms = t - start;
+        p.pos_ms = c.position_at(t);
+        p.seen_ms = c.seen_ms;
+        p.rate = c.rate;
+        int64_t na = next_action[i];
+        p.delta_ms = na >= 0 ? na - t : -1;
+        p.censor_ms = end - t;
+        p.hash = splitmix(h ^ 0x5bd1e995ull);
+        cb(p);
+      }
+    }
+    if (i >= n || seg_end >= end) break;
+    const Interaction &e = s.events[i++];
+    int64_t t = std::max(e.wall_ms, seg);
+    c.apply(e, t);
+    if (is_viewer_action(e.kind)) ++anchor_no;
+    seg = t;
+  }
+}
+
+// At risk in band (lo, hi] and the outcome.
+inline bool at_risk(const Point &p, int band, int64_t lo) {
+  if (p.censor_ms <= lo && band > 0) return false;
+  if (band == 0) return p.censor_ms > 0 || p.delta_ms >= 0;
+  return p.delta_ms < 0 || p.delta_ms > lo;
+}
+inline bool outcome(const Point &p, int64_t hi) { return p.delta_ms >= 0 && p.delta_ms <= hi; }
+
+} // namespace
+
+struct HazardModel::Impl {
+  std::vector<int64_t> horizons;
+  double l2 = 1.0;
+  Stats stats;
+  std::vector<BandModel> bands;  // [state * nb + band]
+  std::vector<double> base_rate; // per band (marginal, training)
+  HazardMetrics metrics;
+  int64_t holdout_sessions = 0;
+
+  size_t nb() const { return horizons.size(); }
+  int64_t lo(size_t k) const { return k == 0 ? 0 : horizons[k - 1]; }
+
+  Snapshot snapshot(const Point &p, const TraceSession &s, const OwnBins *own, const ViewerFeatures &vf) const {
+    Snapshot sn;
+    sn.state = p.state;
+    sn.since_action_ms = p.since_action_ms;
+    sn.since_start_ms = p.since_start_ms;
+    sn.n_actions = p.n_actions;
+    sn.last_kind = p.last_kind;
+    sn.pos_ms = p.pos_ms;
+    sn.seen_ms = p.seen_ms;
+    sn.rate = p.rate;
+    sn.duration_ms = s.duration_ms;
+    sn.genre = &stats.genre(s.genre);
+    sn.video = stats.video(s.video);
+    sn.own = own;
+    sn.viewer = vf;
+    return sn;
+  }
+
+  double hazard(const BandModel &m, const double *f) const {
+    double z = m.intercept;
+    if (!m.coef.empty())
+      for (int j = 0; j < kFeatureCount; ++j) z += m.coef[static_cast<size_t>(j)] * f[j];
+    return sigmoid(z);
+  }
+
+  // q[k] for every band from a snapshot.
+  void hazards(const Snapshot &sn, double *q) const {
+    std::array<double, kFeatureCount> f;
+    base_features(sn, f.data());
+    for (size_t k = 0; k < nb(); ++k) {
+      band_features(sn, lo(k), horizons[k], f.data());
+      q[k] = hazard(bands[static_cast<size_t>(sn.state) * nb() + k], f.data());
+    }
+  }
+
+  // Held-out figures over every decision point of `sessions` (no subsampling
+  // beyond `max_points`).
+  HazardMetrics score(const std::vector<const TraceSession *> &sessions, int64_t max_points) const;
+};
+
+HazardModel::HazardModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HazardModel::~HazardModel() = default;
+
+const HazardMetrics &HazardModel::metrics() const { return impl_->metrics; }
+
+HazardMetrics HazardModel::Impl::score(const std::vector<const TraceSession *> &sessions, int64_t max_points) const {
+  HazardMetrics m;
+  int64_t total = 0;
+  for (size_t i = 0; i < sessions.size(); ++i)
+    session_points(*sessions[i], static_cast<uint32_t>(i), [&](const Point &) { ++total; });
+  const double keep = total > max_points && max_points > 0 ? static_cast<double>(max_points) / static_cast<double>(total) : 1.0;
+  double ll = 0, bll = 0, brier = 0, pairs = 0;
+  std::array<double, 10> bp{}, bo{};
+  std::array<int64_t, 10> bc{};
+  std::vector<double> q(nb());
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    const TraceSession &s = *sessions[i];
+    const ViewerFeatures vf = stats.viewer(s.viewer);
+    session_points(s, static_cast<uint32_t>(i), [&](const Point &p) {
+      if (keep < 1.0 && unit(p.hash) >= keep) return;
+      ++m.examples;
+      Snapshot sn = snapshot(p, s, nullptr, vf);
+      hazards(sn, q.data());
+      for (size_t k = 0; k < nb(); ++k) {
+        if (!at_risk(p, static_cast<int>(k), lo(k))) break;
+        double y = outcome(p, horizons[k]) ? 1.0 : 0.0;
+        double pk = std::clamp(q[k], kEps, 1 - kEps);
+        double b = std::clamp(k < base_rate.size() ? base_rate[k] : 0.5, kEps, 1 - kEps);
+        ll -= y * std::log(pk) + (1 - y) * std::log(1 - pk);
+        bll -= y * std::log(b) + (1 - y) * std::log(1 - b);
+        brier += (q[k] - y) * (q[k] - y);
+        pairs += 1;
+        size_t bin = static_cast<size_t>(std::clamp(static_cast<int>(q[k] * 10), 0, 9));
+        bp[bin] += q[k];
+        bo[bin] += y;
+        ++bc[bin];
+        if (y > 0) break;
+      }
+    });
+  }
+  if (pairs > 0) {
+    m.log_loss = ll / pairs;
+    m.base_log_loss = bll / pairs;
+    m.brier = brier / pairs;
+  }
+  m.calibration.resize(10);
+  for (size_t b = 0; b < 10; ++b) {
+    m.calibration[b].count = bc[b];
+    m.calibration[b].predicted = bc[b] ? bp[b] / static_cast<double>(bc[b]) : (static_cast<double>(b) + 0.5) / 10.0;
+    m.calibration[b].observed = bc[b] ? bo[b] / static_cast<double>(bc[b]) : 0.0;
+  }
+  return m;
+}
+
+namespace {
+
+// Fits the per-(state, band) regressions on `sessions`. Returns null when
+// there is nothing to learn.
+std::unique_ptr<HazardModel::Impl> fit_impl(const std::vector<const TraceSession *> &sessions, const HazardOptions &opt,
+                                            const std::vector<int64_t> &horizons, const TrainProgress &progress,
+                                            double p0, double p1, int64_t &points_used) {
+  auto report = [&](const std::string &msg, double f) {
+    if (progress) progress(msg, p0 + (p1 - p0) * std::clamp(f, 0.0, 1.0));
+  };
+  auto impl = std::make_unique<HazardModel::Impl>();
+  impl->horizons = horizons;
+  impl->l2 = opt.l2;
+  const size_t nb = horizons.size();
+  const size_t n = sessions.size();
+  report("statistics of " + std::to_string(n) + " sessions", 0.0);
+  std::vector<SessionWalk> walks(n);
+  for (size_t i = 0; i < n; ++i) walks[i] = walk_session(*sessions[i]);
+  std::vector<ViewerStats> prior;
+  impl->stats = build_stats(sessions, walks, &prior);
+  const GlobalStats &G = impl->stats.global;
+  std::vector<ViewerFeatures> vf(n);
+  for (size_t i = 0; i < n; ++i) vf[i] = viewer_features(prior[i], G);
+
+  // Decision points (deterministic subsample to max_examples).
+  report("decision points", 0.1);
+  int64_t total = 0;
+  for (size_t i = 0; i < n; ++i) session_points(*sessions[i], static_cast<uint32_t>(i), [&](const Point &) { ++total; });
+  const double keep = opt.max_examples > 0 && total > opt.max_examples
+                          ? static_cast<double>(opt.max_examples) / static_cast<double>(total)
+                          : 1.0;
+  std::vector<Point> pts;
+  pts.reserve(static_cast<size_t>(std::min<double>(static_cast<double>(total), static_cast<double>(total) * keep + 16)));
+  for (size_t i = 0; i < n; ++i)
+    session_points(*sessions[i], static_cast<uint32_t>(i), [&](const Point &p) {
+      if (keep >= 1.0 || unit(p.hash) < keep) pts.push_back(p);
+    });
+  points_used = static_cast<int64_t>(pts.size());
+  if (pts.empty()) return nullptr;
+
+  // At-risk rows per (state, band) and the marginal rates.
+  std::vector<int64_t> count(kStates * nb, 0);
+  std::vector<double> pos_band(nb, 0), risk_band(nb, 0);
+  for (const Point &p : pts)
+    for (size_t k = 0; k < nb; ++k) {
+      int64_t lo = k == 0 ? 0 : horizons[k - 1];
+      if (!at_risk(p, static_cast<int>(k), lo)) break;
+      ++count[static_cast<size_t>(p.state) * nb + k];
+      risk_band[k] += 1;
+      if (outcome(p, horizons[k])) {
+        pos_band[k] += 1;
+        break;
+      }
+    }
+  impl->base_rate.resize(nb);
+  for (size_t k = 0; k < nb; ++k) impl->base_rate[k] = (pos_band[k] + 0.5) / (risk_band[k] + 1.0);
+
+  impl->bands.assign(kStates * nb, BandModel{});
+  const int64_t cap = std::max<int64_t>(1000, opt.max_rows_per_band);
+  LogRegOptions lo_opt;
+  lo_opt.l2 = opt.l2;
+  lo_opt.max_iterations = opt.max_iterations;
+  std::array<double, kFeatureCount> f;
+  for (int st = 0; st < kStates; ++st) {
+    // Row buffers for this state's bands (float to keep memory small).
+    std::vector<std::vector<float>> X(nb);
+    std::vector<std::vector<float>> Y(nb);
+    std::vector<double> keep_band(nb);
+    for (size_t k = 0; k < nb; ++k) {
+      int64_t c = count[static_cast<size_t>(st) * nb + k];
+      keep_band[k] = c > cap ? static_cast<double>(cap) / static_cast<double>(c) : 1.0;
+      size_t expect = static_cast<size_t>(std::min<int64_t>(c, cap + cap / 10 + 16));
+      X[k].reserve(expect * kFeatureCount);
+      Y[k].reserve(expect);
+    }
+    for (const Point &p : pts) {
+      if (p.state != st) continue;
+      const TraceSession &s = *sessions[p.session];
+      Snapshot sn = impl->snapshot(p, s, &walks[p.session].own, vf[p.session]);
+      bool have_base = false;
+      for (size_t k = 0; k < nb; ++k) {
+        int64_t lo = k == 0 ? 0 : horizons[k - 1];
+        if (!at_risk(p, static_cast<int>(k), lo)) break;
+        bool y = outcome(p, horizons[k]);
+        if (keep_band[k] >= 1.0 || unit(splitmix(p.hash + k)) < keep_band[k]) {
+          if (!have_base) {
+            base_features(sn, f.data());
+            have_base = true;
+          }
+          band_features(sn, lo, horizons[k], f.data());
+          for (int j = 0; j < kFeatureCount; ++j) X[k].push_back(static_cast<float>(f[static_cast<size_t>(j)]));
+          Y[k].push_back(y ? 1.0f : 0.0f);
+        }
+        if (y) break;
+      }
+    }
+    for (size_t k = 0; k < nb; ++k) {
+      BandModel &bm = impl->bands[static_cast<size_t>(st) * nb + k];
+      const Eigen::Index rows = static_cast<Eigen::Index>(Y[k].size());
+      double pos = 0;
+      for (float y : Y[k]) pos += y;
+      bm.rows = rows;
+      bm.positives = pos;
+      bm.coef.assign(kFeatureCount, 0.0);
+      bm.mean.assign(kFeatureCount, 0.0);
+      bm.scale.assign(kFeatureCount, 1.0);
+      report(std::string("fitting ") + state_name(st) + " band " + std::to_string(k + 1) + "/" + std::to_string(nb) +
+                 " (" + std::to_string(rows) + " rows)",
+             0.2 + 0.8 * (static_cast<double>(st) * static_cast<double>(nb) + static_cast<double>(k)) /
+                       static_cast<double>(kStates * nb));
+      if (rows < kMinRows || pos < 5 || static_cast<double>(rows) - pos < 5) {
+        // Too little to fit features: the smoothed rate (the band's marginal rate as prior).
+        double r = (pos + 2.0 * impl->base_rate[k]) / (static_cast<double>(rows) + 2.0);
+        r = std::clamp(r, 1e-6, 1 - 1e-6);
+        bm.intercept = std::log(r / (1 - r));
+        continue;
+      }
+      Eigen::MatrixXd M(rows, kFeatureCount);
+      Eigen::VectorXd yv(rows);
+      for (Eigen::Index r = 0; r < rows; ++r) {
+        for (int j = 0; j < kFeatureCount; ++j) M(r, j) = X[k][static_cast<size_t>(r) * kFeatureCount + static_cast<size_t>(j)];
+        yv[r] = Y[k][static_cast<size_t>(r)];
+      }
+      std::vector<float>().swap(X[k]);
+      Standardizer sd = Standardizer::fit(M);
+      sd.apply(M);
+      LogRegResult res = fit_logistic(M, yv, Eigen::VectorXd(), lo_opt);
+      double b = 0;
+      Eigen::VectorXd c;
+      sd.unscale(res.intercept, res.coef, b, c);
+      bm.intercept = b;
+      for (int j = 0; j < kFeatureCount; ++j) {
+        bm.coef[static_cast<size_t>(j)] = c[j];
+        bm.mean[static_cast<size_t>(j)] = sd.mean[j];
+        bm.scale[static_cast<size_t>(j)] = sd.scale[j];
+      }
+      bm.iterations = res.iterations;
+      bm.converged = res.converged;
+    }
+  }
+  return impl;
+}
+
+} // namespace
+
+std::shared_ptr<const HazardModel> HazardModel::train(const std::vector<const TraceSession *> &sessions_in,
+                                                      const HazardOptions &opt, const TrainProgress &progress,
+                                                      std::string &err) {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<const TraceSession *> sessions;
+  sessions.reserve(sessions_in.size());
+  int64_t events = 0, actions = 0;
+  for (const TraceSession *s : sessions_in) {
+    if (!s) continue;
+    sessions.push_back(s);
+    events += static_cast<int64_t>(s->events.size());
+    for (const Interaction &e : s->events) actions += is_viewer_action(e.kind) ? 1 : 0;
+  }
+  if (sessions.empty()) {
+    err = "no sessions to train on";
+    return nullptr;
+  }
+  if (actions == 0) {
+    err = "no viewer actions in " + std::to_string(sessions.size()) + " sessions: nothing to learn";
+    return nullptr;
+  }
+  std::vector<int64_t> horizons = opt.horizons_ms.empty() ? default_horizons() : opt.horizons_ms;
+  for (size_t k = 0; k < horizons.size(); ++k)
+    if (horizons[k] <= 0 || (k > 0 && horizons[k] <= horizons[k - 1])) {
+      err = "horizons must be positive and increasing";
+      return nullptr;
+    }
+  if (horizons.empty()) {
+    err = "no horizons";
+    return nullptr;
+  }
+  if (!(opt.l2 >= 0) || !std::isfinite(opt.l2)) {
+    err = "l2 must be a finite number >= 0";
+    return nullptr;
+  }
+  // Hold out the latest sessions (by start time) for the metrics.
+  std::vector<const TraceSession *> order = sessions;
+  std::stable_sort(order.begin(), order.end(),
+                   [](const TraceSession *a, const TraceSession *b) { return a->start_wall_ms < b->start_wall_ms; });
+  size_t held = 0;
+  double hf = std::clamp(opt.holdout_fraction, 0.0, 0.9);
+  if (order.size() >= 10 && hf > 0) held = std::max<size_t>(1, static_cast<size_t>(std::floor(hf * static_cast<double>(order.size()))));
+  std::vector<const TraceSession *> fit_part(order.begin(), order.end() - static_cast<std::ptrdiff_t>(held));
+  std::vector<const TraceSession *> holdout(order.end() - static_cast<std::ptrdiff_t>(held), order.end());
+
+  int64_t pts = 0;
+  const bool refit = held > 0 && opt.refit_on_all;
+  auto first = fit_impl(fit_part, opt, horizons, progress, 0.0, refit ? 0.45 : 0.9, pts);
+  if (!first) {
+    err = "no decision points in the training sessions";
+    return nullptr;
+  }
+  HazardMetrics m;
+  if (held > 0) {
+    if (progress) progress("scoring " + std::to_string(held) + " held-out sessions", refit ? 0.45 : 0.9);
+    m = first->score(holdout, opt.max_examples);
+  } else {
+    m = first->score(fit_part, opt.max_examples);  // in-sample: too few sessions to hold any out
+  }
+  std::unique_ptr<Impl> impl = std::move(first);
+  if (refit) {
+    int64_t pts2 = 0;
+    auto all = fit_impl(sessions, opt, horizons, progress, 0.5, 0.95, pts2);
+    if (all) {
+      impl = std::move(all);
+      pts = pts2;
+    }
+  }
+  m.sessions_seen = static_cast<int64_t>(sessions.size());
+  m.events_seen = events;
+  m.examples = pts;
+  m.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  impl->metrics = m;
+  impl->holdout_sessions = static_cast<int64_t>(held);
+  // Training-only arrays are not needed any more.
+  for (auto &[id, v] : impl->stats.videos) {
+    // Served (and stored) in float precision: a stored model forecasts exactly like this one.
+    for (double &x : v.hz) x = static_cast<double>(static_cast<float>(x));
+    v.finish();
+    std::vector<double>().swap(v.actions);
+    std::vector<double>().swap(v.exposure);
+    std::vector<double>().swap(v.prior);
+  }
+  if (progress) progress("done", 1.0);
+  return std::make_shared<const HazardModel>(std::move(impl));
+}
+
+Forecast HazardModel::forecast(const PolicyContext &ctx) const {
+  const Impl &I = *impl_;
+  Forecast fc;
+  fc.horizon_ms = I.horizons;
+  fc.cdf.assign(I.nb(), 0.0);
+  Snapshot sn;
+  static const TraceSession kEmpty;
+  const TraceSession &s = ctx.session ? *ctx.session : kEmpty;
+  Cursor c;
+  c.duration_ms = s.duration_ms;
+  const int64_t start = ctx.session ? span_start(s) : ctx.now_wall_ms;
+  c.start_wall = c.anchor_wall = c.base_wall = start;
+  for (const Interaction &e : s.events) c.apply(e, std::max(e.wall_ms, start));
+  sn.state = c.state(ctx.paused);
+  if (!ctx.session) sn.state = ctx.paused ? Paused : Playing;
+  sn.since_action_ms = std::max<int64_t>(0, ctx.now_wall_ms - c.anchor_wall);
+  sn.since_start_ms = std::max<int64_t>(0, ctx.now_wall_ms - start);
+  sn.n_actions = c.n_actions;
+  sn.last_kind = c.last_kind;
+  sn.pos_ms = ctx.position_ms;
+  sn.seen_ms = c.seen_ms;
+  sn.rate = ctx.rate > 0 && std::isfinite(ctx.rate) ? ctx.rate : 1.0;
+  sn.duration_ms = s.duration_ms;
+  sn.genre = &I.stats.genre(s.genre);
+  sn.video = I.stats.video(s.video);
+  sn.viewer = I.stats.viewer(s.viewer);
+  std::array<double, 64> qbuf;
+  std::vector<double> qvec;
+  double *q = qbuf.data();
+  if (I.nb() > qbuf.size()) {
+    qvec.resize(I.nb());
+    q = qvec.data();
+  }
+  I.hazards(sn, q);
+  double surv = 1.0;
+  for (size_t k = 0; k < I.nb(); ++k) {
+    double qk = std::isfinite(q[k]) ? std::clamp(q[k], 0.0, 1.0) : 0.0;
+    surv *= 1.0 - qk;
+    fc.cdf[k] = std::clamp(1.0 - surv, k ? fc.cdf[k - 1] : 0.0, 1.0);
+  }
+  return fc;
+}
+
+std::string HazardModel::describe() const {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%s (%d features x %zu bands x %d states, held-out log loss %.4f vs base %.4f)", kKind,
+                static_cast<int>(kFeatureCount), impl_->nb(), kStates, impl_->metrics.log_loss,
+                impl_->metrics.base_log_loss);
+  return buf;
+}
+
+double HazardModel::evaluate(const std::vector<const TraceSession *> &sessions) const {
+  std::vector<const TraceSession *> ss;
+  for (const TraceSession *s : sessions)
+    if (s) ss.push_back(s);
+  return impl_->score(ss, 0).log_loss;
+}
+
+// ---- JSON -------------------------------------------------------------------------
+
+namespace {
+json metrics_to_json(const HazardMetrics &m, int64_t holdout) {
+  json cal = json::array();
+  for (const auto &b : m.calibration) cal.push_back({{"predicted", b.predicted}, {"observed", b.observed}, {"count", b.count}});
+  return json{{"log_loss", m.log_loss},           {"base_log_loss", m.base_log_loss},
+              {"brier", m.brier},                 {"calibration", cal},
+              {"sessions_seen", m.sessions_seen}, {"events_seen", m.events_seen},
+              {"examples", m.examples},           {"train_seconds", m.train_seconds},
+              {"holdout_sessions", holdout}};
+}
+json genre_to_json(const GenreStats &g) {
+  return json{{"rate", g.rate}, {"pause_log_mean", g.pause_log_mean}, {"pause_log_sd", g.pause_log_sd},
+              {"pct_hz", g.pct_hz}};
+}
+constexpr size_t kViewerFields = 12;
+
+// Numbers as base64 of little-endian IEEE floats (float32, or float64 when `wide`).
+const char *kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+std::string pack(const std::vector<double> &v, bool wide) {
+  std::string bytes;
+  bytes.reserve(v.size() * (wide ? 8 : 4));
+  for (double x : v) {
+    if (wide) {
+      uint64_t u;
+      std::memcpy(&u, &x, 8);
+      for (int b = 0; b < 8; ++b) bytes.push_back(static_cast<char>((u >> (8 * b)) & 0xff));
+    } else {
+      float f = static_cast<float>(x);
+      uint32_t u;
+      std::memcpy(&u, &f, 4);
+      for (int b = 0; b < 4; ++b) bytes.push_back(static_cast<char>((u >> (8 * b)) & 0xff));
+    }
+  }
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
+    if (i + 1 < bytes.size()) n |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
+    if (i + 2 < bytes.size()) n |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 2]));
+    out.push_back(kB64[(n >> 18) & 63]);
+    out.push_back(kB64[(n >> 12) & 63]);
+    out.push_back(i + 1 < bytes.size() ? kB64[(n >> 6) & 63] : '=');
+    out.push_back(i + 2 < bytes.size() ? kB64[n & 63] : '=');
+  }
+  return out;
+}
+bool unpack(const std::string &s, bool wide, std::vector<double> &out) {
+  static const std::array<int, 256> dec = [] {
+    std::array<int, 256> d{};
+    d.fill(-1);
+    for (int i = 0; i < 64; ++i) d[static_cast<unsigned char>(kB64[i])] = i;
+    return d;
+  }();
+  if (s.size() % 4) return false;
+  std::string bytes;
+  bytes.reserve(s.size() / 4 * 3);
+  for (size_t i = 0; i < s.size(); i += 4) {
+    int c[4];
+    int pad = 0;
+    for (int k = 0; k < 4; ++k) {
+      unsigned char ch = static_cast<unsigned char>(s[i + static_cast<size_t>(k)]);
+      if (ch == '=' && i + 4 == s.size() && k >= 2) {
+        c[k] = 0;
+        ++pad;
+      } else {
+        if (pad || dec[ch] < 0) return false;
+        c[k] = dec[ch];
+      }
+    }
+    uint32_t n = (static_cast<uint32_t>(c[0]) << 18) | (static_cast<uint32_t>(c[1]) << 12) |
+                 (static_cast<uint32_t>(c[2]) << 6) | static_cast<uint32_t>(c[3]);
+    bytes.push_back(static_cast<char>((n >> 16) & 0xff));
+    if (pad < 2) bytes.push_back(static_cast<char>((n >> 8) & 0xff));
+    if (pad < 1) bytes.push_back(static_cast<char>(n & 0xff));
+  }
+  const size_t w = wide ? 8 : 4;
+  if (bytes.size() % w) return false;
+  out.clear();
+  out.reserve(bytes.size() / w);
+  for (size_t i = 0; i < bytes.size(); i += w) {
+    uint64_t u = 0;
+    for (size_t b = 0; b < w; ++b) u |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i + b])) << (8 * b);
+    double x;
+    if (wide) {
+      std::memcpy(&x, &u, 8);
+    } else {
+      uint32_t u32 = static_cast<uint32_t>(u);
+      float f;
+      std::memcpy(&f, &u32, 4);
+      x = f;
+    }
+    if (!std::isfinite(x)) return false;
+    out.push_back(x);
+  }
+  return true;
+}
+
+bool finite_number(const json &j) { return j.is_number() && std::isfinite(j.get<double>()); }
+double num(const json &j, const char *key) {
+  const json &v = j.at(key);
+  if (!finite_number(v)) throw std::runtime_error(std::string("\"") + key + "\" is not a finite number");
+  return v.get<double>();
+}
+GenreStats genre_from_json(const json &j) {
+  GenreStats g;
+  g.rate = num(j, "rate");
+  g.pause_log_mean = num(j, "pause_log_mean");
+  g.pause_log_sd = num(j, "pause_log_sd");
+  const json &p = j.at("pct_hz");
+  if (!p.is_array() || p.size() != 100) throw std::runtime_error("genre pct_hz must hold 100 numbers");
+  for (size_t i = 0; i < 100; ++i) {
+    if (!finite_number(p[i])) throw std::runtime_error("genre pct_hz holds a non-number");
+    g.pct_hz[i] = p[i].get<double>();
+  }
+  g.finish();
+  return g;
+}
+} // namespace
+
+std::string HazardModel::metrics_json() const { return metrics_to_json(impl_->metrics, impl_->holdout_sessions).dump(); }
+
+std::string HazardModel::to_json() const {
+  const Impl &I = *impl_;
+  json j;
+  j["format"] = kFormat;
+  j["kind"] = kKind;
+  j["horizons_ms"] = I.horizons;
+  j["l2"] = I.l2;
+  json names = json::array();
+  for (int f = 0; f < kFeatureCount; ++f) names.push_back(feature_name(f));
+  j["features"] = names;
+  json states = json::array();
+  for (int st = 0; st < kStates; ++st) {
+    json arr = json::array();
+    for (size_t k = 0; k < I.nb(); ++k) {
+      const BandModel &b = I.bands[static_cast<size_t>(st) * I.nb() + k];
+      arr.push_back(json{{"intercept", b.intercept}, {"coef", b.coef}, {"mean", b.mean}, {"scale", b.scale},
+                         {"rows", b.rows}, {"positives", b.positives}, {"iterations", b.iterations},
+                         {"converged", b.converged}});
+    }
+    states.push_back(json{{"state", state_name(st)}, {"bands", arr}});
+  }
+  j["states"] = states;
+  j["base_rate"] = I.base_rate;
+  const GlobalStats &G = I.stats.global;
+  j["global"] = json{{"rate", G.rate}, {"pause_log_mean", G.pause_log_mean}, {"pause_log_sd", G.pause_log_sd},
+                     {"gap_log_mean", G.gap_log_mean}, {"kind_frac", G.kind_frac}};
+  j["all_genres"] = genre_to_json(I.stats.global_genre);
+  json genres = json::object();
+  for (const auto &[name, g] : I.stats.genres) genres[name] = genre_to_json(g);
+  j["genres"] = genres;
+  // Videos and viewers are packed (ids in a list, numbers as base64 of
+  // little-endian floats) so that a model of thousands loads in milliseconds.
+  {
+    std::vector<std::string> ids;
+    ids.reserve(I.stats.videos.size());
+    for (const auto &[id, v] : I.stats.videos) ids.push_back(id);
+    std::sort(ids.begin(), ids.end());
+    json genre = json::array(), dur = json::array(), bins = json::array();
+    std::vector<double> hz;
+    for (const auto &id : ids) {
+      const VideoStats &v = I.stats.videos.at(id);
+      genre.push_back(v.genre);
+      dur.push_back(v.duration_ms);
+      bins.push_back(v.hz.size());
+      hz.insert(hz.end(), v.hz.begin(), v.hz.end());
+    }
+    j["videos"] = json{{"ids", ids}, {"genre", genre}, {"duration_ms", dur}, {"bins", bins}, {"bin_ms", kBinMs},
+                       {"hz_f32", pack(hz, false)}};
+  }
+  {
+    std::vector<std::string> ids;
+    ids.reserve(I.stats.viewers.size());
+    for (const auto &[id, v] : I.stats.viewers) ids.push_back(id);
+    std::sort(ids.begin(), ids.end());
+    std::vector<double> st;
+    st.reserve(ids.size() * kViewerFields);
+    for (const auto &id : ids) {
+      const ViewerStats &v = I.stats.viewers.at(id);
+      for (double x : {v.sessions, v.play_actions, v.play_expected, v.pause_log_sum, v.pauses, v.gap_log_sum, v.gaps,
+                       v.actions, v.kinds[0], v.kinds[1], v.kinds[2], v.kinds[3]})
+        st.push_back(x);
+    }
+    j["viewers"] = json{{"ids", ids},
+                        {"fields", {"sessions", "play_actions", "play_expected", "pause_log_sum", "pauses",
+                                    "gap_log_sum", "gaps", "actions", "kind_pause", "kind_seek", "kind_rate",
+                                    "kind_volume"}},
+                        {"stats_f64", pack(st, true)}};
+  }
+  j["metrics"] = metrics_to_json(I.metrics, I.holdout_sessions);
+  return j.dump();
+}
+
+std::shared_ptr<const HazardModel> HazardModel::from_json(const std::string &text, std::string &err) {
+  try {
+    json j = json::parse(text);
+    if (!j.is_object()) throw std::runtime_error("not a JSON object");
+    if (!j.contains("format") || !j["format"].is_string()) throw std::runtime_error("no \"format\" field");
+    if (j["format"].get<std::string>() != kFormat)
+      throw std::runtime_error("unknown format \"" + j["format"].get<std::string>() + "\" (expected \"" + kFormat + "\")");
+    auto impl = std::make_unique<Impl>();
+    for (const json &h : j.at("horizons_ms")) {
+      if (!h.is_number_integer()) throw std::runtime_error("horizons_ms must hold integers");
+      impl->horizons.push_back(h.get<int64_t>());
+    }
+    if (impl->horizons.empty()) throw std::runtime_error("no horizons");
+    for (size_t k = 0; k < impl->horizons.size(); ++k)
+      if (impl->horizons[k] <= 0 || (k && impl->horizons[k] <= impl->horizons[k - 1]))
+        throw std::runtime_error("horizons must be positive and increasing");
+    impl->l2 = num(j, "l2");
+    const json &names = j.at("features");
+    if (!names.is_array() || names.size() != static_cast<size_t>(kFeatureCount))
+      throw std::runtime_error("feature list does not match this build (" + std::to_string(kFeatureCount) + " features)");
+    for (int f = 0; f < kFeatureCount; ++f)
+      if (names[static_cast<size_t>(f)] != feature_name(f))
+        throw std::runtime_error(std::string("feature ") + std::to_string(f) + " is not \"" + feature_name(f) + "\"");
+    const json &states = j.at("states");
+    if (!states.is_array() || states.size() != static_cast<size_t>(kStates)) throw std::runtime_error("states: expected 3");
+    const size_t nb = impl->horizons.size();
+    impl->bands.resize(kStates * nb);
+    for (int st = 0; st < kStates; ++st) {
+      const json &arr = states[static_cast<size_t>(st)].at("bands");
+      if (!arr.is_array() || arr.size() != nb) throw std::runtime_error("one model per horizon band expected");
+      for (size_t k = 0; k < nb; ++k) {
+        const json &b = arr[k];
+        BandModel &bm = impl->bands[static_cast<size_t>(st) * nb + k];
+        bm.intercept = num(b, "intercept");
+        for (const char *key : {"coef", "mean", "scale"}) {
+          const json &v = b.at(key);
+          if (!v.is_array() || v.size() != static_cast<size_t>(kFeatureCount))
+            throw std::runtime_error(std::string(key) + ": expected one number per feature");
+          std::vector<double> out;
+          out.reserve(v.size());
+          for (const json &x : v) {
+            if (!finite_number(x)) throw std::runtime_error(std::string(key) + " holds a non-number");
+            out.push_back(x.get<double>());
+          }
+          (std::string(key) == "coef" ? bm.coef : std::string(key) == "mean" ? bm.mean : bm.scale) = std::move(out);
+        }
+        bm.rows = b.value("rows", int64_t{0});
+        bm.positives = b.value("positives", 0.0);
+        bm.iterations = b.value("iterations", 0);
+        bm.converged = b.value("converged", true);
+      }
+    }
+    for (const json &x : j.at("base_rate")) {
+      if (!finite_number(x)) throw std::runtime_error("base_rate holds a non-number");
+      impl->base_rate.push_back(x.get<double>());
+    }
+    if (impl->base_rate.size() != nb) throw std::runtime_error("base_rate: one per band expected");
+    const json &g = j.at("global");
+    GlobalStats &G = impl->stats.global;
+    G.rate = num(g, "rate");
+    G.pause_log_mean = num(g, "pause_log_mean");
+    G.pause_log_sd = num(g, "pause_log_sd");
+    G.gap_log_mean = num(g, "gap_log_mean");
+    const json &kf = g.at("kind_frac");
+    if (!kf.is_array() || kf.size() != static_cast<size_t>(kKindGroups)) throw std::runtime_error("kind_frac: 4 numbers expected");
+    for (size_t k = 0; k < static_cast<size_t>(kKindGroups); ++k) G.kind_frac[k] = kf[k].get<double>();
+    impl->stats.global_genre = genre_from_json(j.at("all_genres"));
+    for (const auto &[name, gj] : j.at("genres").items()) impl->stats.genres.emplace(name, genre_from_json(gj));
+    {
+      const json &vj = j.at("videos");
+      const json &ids = vj.at("ids"), &genre = vj.at("genre"), &dur = vj.at("duration_ms"), &bins = vj.at("bins");
+      if (!ids.is_array() || !genre.is_array() || !dur.is_array() || !bins.is_array() || genre.size() != ids.size() ||
+          dur.size() != ids.size() || bins.size() != ids.size())
+        throw std::runtime_error("videos: ids, genre, duration_ms and bins must be arrays of one length");
+      if (vj.at("bin_ms") != kBinMs) throw std::runtime_error("videos: unsupported bin_ms");
+      std::vector<double> hz;
+      if (!unpack(vj.at("hz_f32").get<std::string>(), false, hz)) throw std::runtime_error("videos: hz_f32 is not valid base64 floats");
+      size_t at = 0;
+      impl->stats.videos.reserve(ids.size());
+      for (size_t i = 0; i < ids.size(); ++i) {
+        VideoStats v;
+        v.genre = genre[i].get<std::string>();
+        v.duration_ms = dur[i].get<int64_t>();
+        size_t nbins = bins[i].get<size_t>();
+        if (nbins > hz.size() - at) throw std::runtime_error("videos: hz_f32 holds fewer numbers than bins say");
+        v.hz.assign(hz.begin() + static_cast<std::ptrdiff_t>(at), hz.begin() + static_cast<std::ptrdiff_t>(at + nbins));
+        at += nbins;
+        v.finish();
+        impl->stats.videos.emplace(ids[i].get<std::string>(), std::move(v));
+      }
+      if (at != hz.size()) throw std::runtime_error("videos: hz_f32 holds more numbers than bins say");
+    }
+    {
+      const json &vj = j.at("viewers");
+      const json &ids = vj.at("ids");
+      if (!ids.is_array()) throw std::runtime_error("viewers: ids must be an array");
+      std::vector<double> st;
+      if (!unpack(vj.at("stats_f64").get<std::string>(), true, st) || st.size() != ids.size() * kViewerFields)
+        throw std::runtime_error("viewers: stats_f64 must hold 12 numbers per viewer");
+      impl->stats.viewers.reserve(ids.size());
+      for (size_t i = 0; i < ids.size(); ++i) {
+        const double *a = st.data() + i * kViewerFields;
+        ViewerStats v;
+        v.sessions = a[0]; v.play_actions = a[1]; v.play_expected = a[2]; v.pause_log_sum = a[3]; v.pauses = a[4];
+        v.gap_log_sum = a[5]; v.gaps = a[6]; v.actions = a[7];
+        for (size_t k = 0; k < 4; ++k) v.kinds[k] = a[8 + k];
+        impl->stats.viewers.emplace(ids[i].get<std::string>(), v);
+      }
+    }
+    impl->stats.derive();
+    if (j.contains("metrics") && j["metrics"].is_object()) {
+      const json &m = j["metrics"];
+      HazardMetrics &M = impl->metrics;
+      M.log_loss = m.value("log_loss", -1.0);
+      M.base_log_loss = m.value("base_log_loss", -1.0);
+      M.brier = m.value("brier", -1.0);
+      M.sessions_seen = m.value("sessions_seen", int64_t{0});
+      M.events_seen = m.value("events_seen", int64_t{0});
+      M.examples = m.value("examples", int64_t{0});
+      M.train_seconds = m.value("train_seconds", 0.0);
+      impl->holdout_sessions = m.value("holdout_sessions", int64_t{0});
+      if (m.contains("calibration") && m["calibration"].is_array())
+        for (const json &b : m["calibration"])
+          M.calibration.push_back({b.value("predicted", 0.0), b.value("observed", 0.0), b.value("count", int64_t{0})});
+    }
+    err.clear();
+    return std::make_shared<const HazardModel>(std::move(impl));
+  } catch (const std::exception &e) {
+    err = std::string("hazard model JSON: ") + e.what();
+    return nullptr;
+  }
+}
+
+} // namespace sp

@@ -1,0 +1,473 @@
+// The predictor: L2 logistic regression (src/predict/logreg.h) and the hazard
+// model (src/predict/hazard.h) on simulated traces.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <vector>
+
+#include "policy/policies.h"
+#include "policy/replay.h"
+#include "predict/hazard.h"
+#include "predict/logreg.h"
+#include "sim/simulator.h"
+
+using namespace sp;
+
+namespace {
+
+// The penalised objective, written out independently of logreg.cpp.
+double objective(const std::vector<double> &x, const std::vector<double> &y, double l2, double b, double beta) {
+  double J = 0.5 * l2 * beta * beta;
+  for (size_t i = 0; i < x.size(); ++i) {
+    double eta = b + beta * x[i];
+    J += std::log(1.0 + std::exp(eta)) - y[i] * eta;
+  }
+  return J;
+}
+
+// Golden-section minimum of a convex 1-D function on [a, c].
+double golden(const std::function<double(double)> &f, double a, double c) {
+  const double r = (std::sqrt(5.0) - 1) / 2;
+  double x1 = c - r * (c - a), x2 = a + r * (c - a), f1 = f(x1), f2 = f(x2);
+  for (int i = 0; i < 200 && c - a > 1e-10; ++i) {
+    if (f1 < f2) {
+      c = x2; x2 = x1; f2 = f1; x1 = c - r * (c - a); f1 = f(x1);
+    } else {
+      a = x1; x1 = x2; f1 = f2; x2 = a + r * (c - a); f2 = f(x2);
+    }
+  }
+  return (a + c) / 2;
+}
+
+struct Data {
+  Eigen::MatrixXd X;
+  Eigen::VectorXd y;
+};
+
+Data make_data(int n, int p, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> nd(0, 1);
+  std::uniform_real_distribution<double> ud(0, 1);
+  Data d{Eigen::MatrixXd(n, p), Eigen::VectorXd(n)};
+  Eigen::VectorXd w(p);
+  for (int j = 0; j < p; ++j) w[j] = 0.8 * (j % 2 ? -1 : 1) * (1 + j);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < p; ++j) d.X(i, j) = nd(rng) * (1 + j) + j;
+    double eta = -0.5 + d.X.row(i).dot(w) / (1.0 + p);
+    d.y[i] = ud(rng) < 1 / (1 + std::exp(-eta)) ? 1 : 0;
+  }
+  return d;
+}
+
+// Simulated traces shared by the hazard tests.
+const std::vector<TraceSession> &sim_sessions() {
+  static const std::vector<TraceSession> s = [] {
+    sim::SimOptions o;
+    o.viewers = 150;
+    o.sessions_per_viewer = 4;
+    o.videos = 40;
+    o.seed = 3;
+    return sim::Simulator(o).generate_all();
+  }();
+  return s;
+}
+
+struct TrainTest {
+  std::vector<const TraceSession *> train, test;
+};
+TrainTest time_split() {
+  Split sp = split_by_time(sim_sessions(), 0.8);
+  return {sp.train, sp.test};
+}
+
+std::shared_ptr<const HazardModel> trained_model() {
+  static std::shared_ptr<const HazardModel> m = [] {
+    std::string err;
+    auto model = HazardModel::train(time_split().train, HazardOptions{}, nullptr, err);
+    REQUIRE(model);
+    return model;
+  }();
+  return m;
+}
+
+// Replays sessions with a policy that records every decision context's forecast.
+class Recorder final : public Policy {
+public:
+  explicit Recorder(std::function<void(const PolicyContext &)> f) : f_(std::move(f)) {}
+  std::string name() const override { return "recorder"; }
+  Plan plan(const PolicyContext &ctx) override {
+    f_(ctx);
+    // Sleep now and wake after 7 s: contexts at proactive wakes too.
+    return Plan{0, 7000};
+  }
+
+private:
+  std::function<void(const PolicyContext &)> f_;
+};
+
+} // namespace
+
+TEST_CASE("logistic regression matches an independent 1-feature optimum", "[logreg]") {
+  const std::vector<double> x{-2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 2.5, -0.7, 0.3, 1.2, -1.8};
+  const std::vector<double> y{0, 0, 1, 0, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1};
+  for (double l2 : {0.0, 1.0, 10.0}) {
+    // Independent: nested golden-section search of the penalised likelihood.
+    auto inner = [&](double beta) {
+      double b = golden([&](double bb) { return objective(x, y, l2, bb, beta); }, -20, 20);
+      return std::make_pair(b, objective(x, y, l2, b, beta));
+    };
+    double beta_star = golden([&](double beta) { return inner(beta).second; }, -20, 20);
+    double b_star = inner(beta_star).first;
+
+    Eigen::MatrixXd X(static_cast<Eigen::Index>(x.size()), 1);
+    Eigen::VectorXd Y(static_cast<Eigen::Index>(y.size()));
+    for (size_t i = 0; i < x.size(); ++i) {
+      X(static_cast<Eigen::Index>(i), 0) = x[i];
+      Y[static_cast<Eigen::Index>(i)] = y[i];
+    }
+    LogRegOptions o;
+    o.l2 = l2;
+    LogRegResult r = fit_logistic(X, Y, Eigen::VectorXd(), o);
+    INFO("l2 " << l2);
+    CHECK(r.converged);
+    CHECK(r.iterations >= 1);
+    CHECK(r.coef[0] == Approx(beta_star).margin(1e-5));
+    CHECK(r.intercept == Approx(b_star).margin(1e-5));
+    CHECK(r.objective == Approx(objective(x, y, l2, b_star, beta_star)).epsilon(1e-9));
+  }
+}
+
+TEST_CASE("logistic regression: gradient vanishes at the optimum, weights act as repeats", "[logreg]") {
+  Data d = make_data(400, 4, 11);
+  LogRegOptions o;
+  o.l2 = 2.0;
+  LogRegResult r = fit_logistic(d.X, d.y, Eigen::VectorXd(), o);
+  REQUIRE(r.converged);
+  Eigen::VectorXd g;
+  logistic_objective(d.X, d.y, Eigen::VectorXd(), o.l2, r.intercept, r.coef, &g);
+  CHECK(g.cwiseAbs().maxCoeff() < 1e-6);
+  CHECK(r.gradient_norm < 1e-6);
+  // Any perturbation increases the objective.
+  for (int j = 0; j < 4; ++j) {
+    Eigen::VectorXd c = r.coef;
+    c[j] += 1e-3;
+    CHECK(logistic_objective(d.X, d.y, Eigen::VectorXd(), o.l2, r.intercept, c) > r.objective);
+  }
+
+  // Weight 2 on the first 50 rows == those rows twice.
+  Eigen::VectorXd w = Eigen::VectorXd::Ones(400);
+  w.head(50).setConstant(2.0);
+  LogRegResult rw = fit_logistic(d.X, d.y, w, o);
+  Eigen::MatrixXd X2(450, 4);
+  Eigen::VectorXd y2(450);
+  X2 << d.X, d.X.topRows(50);
+  y2 << d.y, d.y.head(50);
+  LogRegResult rd = fit_logistic(X2, y2, Eigen::VectorXd(), o);
+  CHECK(rw.intercept == Approx(rd.intercept).margin(1e-7));
+  for (int j = 0; j < 4; ++j) CHECK(rw.coef[j] == Approx(rd.coef[j]).margin(1e-7));
+
+  // Warm start lands on the same optimum in fewer steps.
+  LogRegResult again = fit_logistic(d.X, d.y, Eigen::VectorXd(), o, &r);
+  CHECK(again.iterations <= 1);
+  CHECK((again.coef - r.coef).cwiseAbs().maxCoeff() < 1e-7);
+}
+
+TEST_CASE("logistic regression: L2 shrinks the coefficients but not the intercept", "[logreg]") {
+  Data d = make_data(300, 3, 5);
+  double prev = 1e300;
+  for (double l2 : {0.0, 1.0, 10.0, 100.0, 1000.0}) {
+    LogRegOptions o;
+    o.l2 = l2;
+    LogRegResult r = fit_logistic(d.X, d.y, Eigen::VectorXd(), o);
+    REQUIRE(r.converged);
+    double norm = r.coef.norm();
+    CHECK(norm < prev);
+    prev = norm;
+  }
+  // A huge penalty: coefficients ~0, intercept = logit of the base rate.
+  LogRegOptions o;
+  o.l2 = 1e9;
+  LogRegResult r = fit_logistic(d.X, d.y, Eigen::VectorXd(), o);
+  double rate = d.y.mean();
+  CHECK(r.coef.cwiseAbs().maxCoeff() < 1e-4);
+  CHECK(r.intercept == Approx(std::log(rate / (1 - rate))).margin(1e-3));
+}
+
+TEST_CASE("logistic regression: separable data stays finite", "[logreg]") {
+  Eigen::MatrixXd X(20, 1);
+  Eigen::VectorXd y(20);
+  for (int i = 0; i < 20; ++i) {
+    X(i, 0) = i - 9.5;
+    y[i] = i >= 10 ? 1 : 0;
+  }
+  LogRegOptions o;
+  o.l2 = 1.0;
+  LogRegResult r = fit_logistic(X, y, Eigen::VectorXd(), o);
+  CHECK(r.converged);
+  CHECK(std::isfinite(r.intercept));
+  CHECK(r.coef.allFinite());
+  CHECK(r.coef[0] > 0);
+  CHECK(r.gradient_norm < 1e-6);
+  // Without a penalty there is no optimum: the fit stops finite, not converged.
+  o.l2 = 0;
+  o.max_iterations = 25;
+  LogRegResult r0 = fit_logistic(X, y, Eigen::VectorXd(), o);
+  CHECK(std::isfinite(r0.intercept));
+  CHECK(r0.coef.allFinite());
+  CHECK(r0.coef[0] > r.coef[0]);
+}
+
+TEST_CASE("standardiser: same model on raw columns", "[logreg]") {
+  Data d = make_data(200, 3, 9);
+  d.X.col(2).setConstant(4.0);  // a constant column
+  Standardizer s = Standardizer::fit(d.X);
+  CHECK(s.scale[2] == 1.0);
+  Eigen::MatrixXd Z = d.X;
+  s.apply(Z);
+  CHECK(Z.col(0).mean() == Approx(0).margin(1e-12));
+  CHECK(std::sqrt(Z.col(0).squaredNorm() / 200) == Approx(1).epsilon(1e-9));
+  CHECK(Z.col(2).cwiseAbs().maxCoeff() == 0.0);
+  LogRegResult r = fit_logistic(Z, d.y, Eigen::VectorXd(), LogRegOptions{});
+  double b = 0;
+  Eigen::VectorXd c;
+  s.unscale(r.intercept, r.coef, b, c);
+  for (int i = 0; i < 200; ++i)
+    CHECK(b + d.X.row(i).dot(c) == Approx(r.intercept + Z.row(i).dot(r.coef)).margin(1e-9));
+}
+
+TEST_CASE("hazard model: forecasts are cdfs, held-out loss beats the base rate", "[hazard]") {
+  auto model = trained_model();
+  const HazardMetrics &m = model->metrics();
+  CHECK(m.sessions_seen == static_cast<int64_t>(time_split().train.size()));
+  CHECK(m.events_seen > 0);
+  CHECK(m.examples > 0);
+  REQUIRE(m.log_loss > 0);
+  REQUIRE(m.base_log_loss > 0);
+  CHECK(m.log_loss < m.base_log_loss);
+  CHECK(m.brier > 0);
+  CHECK(m.brier < 0.25);
+  // Calibration: 10 bins, counts add up, mean predictions inside their bins.
+  REQUIRE(m.calibration.size() == 10);
+  int64_t total = 0;
+  for (size_t b = 0; b < 10; ++b) {
+    total += m.calibration[b].count;
+    if (m.calibration[b].count > 0) {
+      CHECK(m.calibration[b].predicted >= b / 10.0 - 1e-12);
+      CHECK(m.calibration[b].predicted <= (b + 1) / 10.0 + 1e-12);
+      CHECK(m.calibration[b].observed >= 0);
+      CHECK(m.calibration[b].observed <= 1);
+    }
+  }
+  CHECK(total >= m.examples / 2);  // at least one (example, horizon) pair per held-out example, mostly more
+  // On the later, unseen sessions too.
+  double test_loss = model->evaluate(time_split().test);
+  CHECK(std::isfinite(test_loss));
+  CHECK(test_loss < m.base_log_loss * 1.05);
+  CHECK(model->describe().find("hazard-logreg") == 0);
+
+  // Every decision point the replay produces gets a proper cdf.
+  int64_t n = 0;
+  for (const TraceSession *s : time_split().test) {
+    Recorder rec([&](const PolicyContext &ctx) {
+      Forecast f = model->forecast(ctx);
+      REQUIRE(f.horizon_ms.size() == f.cdf.size());
+      REQUIRE(!f.cdf.empty());
+      for (size_t k = 0; k < f.cdf.size(); ++k) {
+        REQUIRE(f.cdf[k] >= 0.0);
+        REQUIRE(f.cdf[k] <= 1.0);
+        if (k) {
+          REQUIRE(f.horizon_ms[k] > f.horizon_ms[k - 1]);
+          REQUIRE(f.cdf[k] >= f.cdf[k - 1]);
+        }
+      }
+      ++n;
+    });
+    replay_session(*s, rec, CostModel::defaults());
+  }
+  CHECK(n > 1000);
+  // A context without a session still forecasts.
+  PolicyContext bare;
+  Forecast f = model->forecast(bare);
+  CHECK(f.cdf.size() == 14);
+}
+
+TEST_CASE("hazard model: the forecast reacts to the session", "[hazard]") {
+  auto model = trained_model();
+  // Opened, not started: the viewer presses play within seconds.
+  TraceSession s;
+  s.session_id = "t";
+  s.viewer = "nobody";
+  s.video = "nothing";
+  s.genre = "drama";
+  s.duration_ms = 1800000;
+  s.start_wall_ms = 1000000;
+  Interaction open;
+  open.seq = 1;
+  open.kind = Kind::Open;
+  open.wall_ms = 1000000;
+  s.events.push_back(open);
+  PolicyContext ctx;
+  ctx.session = &s;
+  ctx.now_wall_ms = 1000000;
+  ctx.paused = true;
+  Forecast opened = model->forecast(ctx);
+  // Playing for 10 minutes since the last action: far less likely to act within 5 s.
+  Interaction play = open;
+  play.seq = 2;
+  play.kind = Kind::Play;
+  play.wall_ms = 1001000;
+  s.events.push_back(play);
+  ctx.now_wall_ms = 1001000 + 600000;
+  ctx.position_ms = 600000;
+  ctx.paused = false;
+  Forecast playing = model->forecast(ctx);
+  CHECK(opened.cdf_at(5000) > 0.5);
+  CHECK(playing.cdf_at(5000) < opened.cdf_at(5000));
+}
+
+TEST_CASE("hazard model: JSON round trip and malformed input", "[hazard]") {
+  auto model = trained_model();
+  std::string text = model->to_json();
+  std::string err;
+  auto back = HazardModel::from_json(text, err);
+  REQUIRE(back);
+  CHECK(err.empty());
+  CHECK(back->to_json() == text);
+  CHECK(back->metrics().log_loss == model->metrics().log_loss);
+  CHECK(back->metrics().calibration.size() == 10);
+  int64_t n = 0;
+  for (const TraceSession *s : time_split().test) {
+    Recorder rec([&](const PolicyContext &ctx) {
+      Forecast a = model->forecast(ctx), b = back->forecast(ctx);
+      REQUIRE(a.horizon_ms == b.horizon_ms);
+      REQUIRE(a.cdf == b.cdf);  // bit-identical
+      ++n;
+    });
+    replay_session(*s, rec, CostModel::defaults());
+    if (n > 3000) break;
+  }
+  CHECK(n > 100);
+  CHECK(back->evaluate(time_split().test) == model->evaluate(time_split().test));
+
+  nlohmann::json j = nlohmann::json::parse(text);
+  CHECK(j["format"] == "smartplayer-hazard-logreg/1");
+  CHECK(j["kind"] == HazardModel::kKind);
+  auto reject = [&](const std::string &t, const std::string &what) {
+    std::string e;
+    auto m = HazardModel::from_json(t, e);
+    INFO(what);
+    CHECK(!m);
+    CHECK(!e.empty());
+  };
+  reject("", "empty");
+  reject("not json", "not JSON");
+  reject("[1,2]", "not an object");
+  reject("{}", "no format");
+  reject(text.substr(0, text.size() / 2), "truncated");
+  {
+    auto k = j;
+    k["format"] = "smartplayer-hazard-logreg/999";
+    reject(k.dump(), "unknown format");
+  }
+  {
+    auto k = j;
+    k["states"][0]["bands"][3]["coef"].erase(0);
+    reject(k.dump(), "short coefficient vector");
+  }
+  {
+    auto k = j;
+    k["horizons_ms"][2] = 1;
+    reject(k.dump(), "horizons not increasing");
+  }
+  {
+    auto k = j;
+    k["features"][0] = "something_else";
+    reject(k.dump(), "feature layout changed");
+  }
+  {
+    auto k = j;
+    k["states"][1]["bands"][0]["intercept"] = "x";
+    reject(k.dump(), "intercept not a number");
+  }
+  {
+    auto k = j;
+    k.erase("videos");
+    reject(k.dump(), "no videos");
+  }
+  {
+    auto k = j;
+    k["videos"]["hz_f32"] = "not base64!";
+    reject(k.dump(), "bad base64");
+  }
+  {
+    auto k = j;
+    std::string h = k["videos"]["hz_f32"];
+    k["videos"]["hz_f32"] = h.substr(0, h.size() - 8);
+    reject(k.dump(), "fewer hazards than bins");
+  }
+  {
+    auto k = j;
+    k["viewers"]["ids"].push_back("one-more-viewer");
+    reject(k.dump(), "viewer stats do not match the ids");
+  }
+}
+
+TEST_CASE("hazard model: nothing to learn", "[hazard]") {
+  std::string err;
+  CHECK(!HazardModel::train({}, HazardOptions{}, nullptr, err));
+  CHECK(!err.empty());
+  // Sessions with no viewer action.
+  TraceSession s;
+  s.session_id = "a";
+  s.viewer = "v";
+  s.video = "x";
+  s.duration_ms = 60000;
+  s.start_wall_ms = 1000;
+  s.end_wall_ms = 61000;
+  Interaction open;
+  open.seq = 1;
+  open.kind = Kind::Open;
+  open.wall_ms = 1000;
+  s.events.push_back(open);
+  err.clear();
+  CHECK(!HazardModel::train({&s}, HazardOptions{}, nullptr, err));
+  CHECK(err.find("no viewer actions") != std::string::npos);
+  // Bad options.
+  HazardOptions bad;
+  bad.horizons_ms = {5000, 1000};
+  err.clear();
+  CHECK(!HazardModel::train(time_split().train, bad, nullptr, err));
+  CHECK(!err.empty());
+}
+
+TEST_CASE("hazard model: progress, tiny data, learned policy", "[hazard]") {
+  // A handful of sessions: no hold-out possible, still a model.
+  const TrainTest tt = time_split();
+  std::vector<const TraceSession *> few(tt.train.begin(), tt.train.begin() + 5);
+  std::vector<double> fractions;
+  std::string err;
+  auto m = HazardModel::train(few, HazardOptions{}, [&](const std::string &, double f) { fractions.push_back(f); }, err);
+  REQUIRE(m);
+  REQUIRE(!fractions.empty());
+  CHECK(std::is_sorted(fractions.begin(), fractions.end()));
+  CHECK(fractions.back() == 1.0);
+  CHECK(std::isfinite(m->metrics().log_loss));
+
+  // The learned policy on the trained model spends less than staying awake.
+  auto model = trained_model();
+  CostModel c = CostModel::defaults();
+  ReplayTotals learned, always;
+  for (const TraceSession *s : time_split().test) {
+    LearnedPolicy lp(*model, c);
+    AlwaysOnPolicy ao;
+    learned.add(replay_session(*s, lp, c));
+    always.add(replay_session(*s, ao, c));
+  }
+  CHECK(learned.cost < always.cost);
+  CHECK(learned.awake_fraction() < 0.8);
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# smartplayer-train end to end: train from a behaviour log and from a trace
+# file, the metrics JSON on stdout, the stored model version, the model file,
+# and the error exits.
+set -euo pipefail
+BIN="${SP_BINARY_DIR:?}/tools"
+TRAIN="$BIN/smartplayer-train"
+for t in smartplayer-train smartplayer-sim smartplayer-cli; do
+  [ -x "$BIN/$t" ] || { echo "missing $BIN/$t"; exit 1; }
+done
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+"$BIN/smartplayer-sim" --viewers 60 --sessions 4 --seed 5 --out "$work/t.jsonl" --quiet
+"$BIN/smartplayer-cli" --db "$work/log.db" import-traces "$work/t.jsonl" >/dev/null
+
+"$TRAIN" --db "$work/log.db" --save-to-db --out "$work/m1.json" >"$work/a.json" 2>"$work/a.err"
+grep -q "%" "$work/a.err"   # progress on stderr
+"$TRAIN" --db "$work/log.db" --save-to-db --quiet >"$work/b.json" 2>"$work/b.err"
+[ ! -s "$work/b.err" ] || { echo "--quiet printed:"; cat "$work/b.err"; exit 1; }
+"$TRAIN" --traces "$work/t.jsonl" --l2 1000 --quiet --out "$work/m2.json" >"$work/c.json"
+
+python3 - "$work" <<'PY'
+import json, math, sys
+w = sys.argv[1]
+a, b, c = (json.load(open(f"{w}/{n}.json")) for n in "abc")
+sessions = sum(1 for line in open(f"{w}/t.jsonl") if line.strip())
+for d in (a, b, c):
+    assert d["kind"] == "hazard-logreg", d["kind"]
+    for k in ("log_loss", "base_log_loss", "brier", "train_seconds"):
+        assert isinstance(d[k], (int, float)) and math.isfinite(d[k]), (k, d[k])
+    assert 0 < d["log_loss"] < d["base_log_loss"], (d["log_loss"], d["base_log_loss"])
+    assert d["sessions_seen"] == sessions, (d["sessions_seen"], sessions)
+    assert d["events_seen"] > d["sessions_seen"] and d["examples"] > 0
+    assert len(d["calibration"]) == 10 and sum(x["count"] for x in d["calibration"]) > 0
+assert a["saved_version"] >= 1 and b["saved_version"] == a["saved_version"] + 1, (a.get("saved_version"), b.get("saved_version"))
+assert "saved_version" not in c
+m1, m2 = json.load(open(f"{w}/m1.json")), json.load(open(f"{w}/m2.json"))
+assert m1["format"] == "smartplayer-hazard-logreg/1" and m1["kind"] == "hazard-logreg"
+assert m1["l2"] == 300 and m2["l2"] == 1000
+assert len(m1["horizons_ms"]) == 14 and len(m1["states"]) == 3
+print("train json ok")
+PY
+
+expect() {  # expect STATUS MESSAGE -- command...
+  local want=$1 msg=$2; shift 3
+  set +e; "$@" >"$work/out" 2>"$work/err"; local got=$?; set -e
+  [ "$got" = "$want" ] || { echo "expected exit $want, got $got: $*"; cat "$work/err"; exit 1; }
+  grep -q -- "$msg" "$work/err" || { echo "expected '$msg' in stderr of: $*"; cat "$work/err"; exit 1; }
+}
+expect 1 "no behaviour log" -- "$TRAIN" --db "$work/missing.db"
+echo "not a database" >"$work/bad.db"
+expect 1 "cannot open" -- "$TRAIN" --db "$work/bad.db"
+: >"$work/empty.jsonl"
+"$BIN/smartplayer-cli" --db "$work/empty.db" import-traces "$work/empty.jsonl" >/dev/null
+expect 1 "no sessions" -- "$TRAIN" --db "$work/empty.db" --save-to-db
+expect 1 "no sessions" -- "$TRAIN" --traces "$work/empty.jsonl"
+expect 1 "cannot read" -- "$TRAIN" --traces "$work/missing.jsonl"
+expect 2 "give --db" -- "$TRAIN"
+expect 2 "needs --db" -- "$TRAIN" --traces "$work/t.jsonl" --save-to-db
+expect 2 "--l2" -- "$TRAIN" --db "$work/log.db" --l2 -1
+expect 2 "unknown option" -- "$TRAIN" --db "$work/log.db" --frobnicate
+echo "train.sh ok"

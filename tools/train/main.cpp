@@ -1,0 +1,166 @@
+// smartplayer-train: fit the hazard model (src/predict/hazard.h) from the
+// behaviour log's sessions or a trace file, print its held-out metrics as
+// JSON on stdout, and optionally store it in the log (docs/model.md).
+//
+//   smartplayer-train --db PATH [--save-to-db] [--out model.json] [--traces FILE]
+//                     [--l2 X] [--quiet]
+//
+// Exit status: 0 ok, 1 input / training / output error, 2 bad usage.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "log/behaviour_log.h"
+#include "predict/hazard.h"
+#include "trace/trace.h"
+
+using namespace sp;
+using nlohmann::json;
+
+namespace {
+
+void usage(std::ostream &o) {
+  o << "usage: smartplayer-train (--db PATH | --traces FILE) [options]\n"
+       "  --db PATH        behaviour log (SQLite) to read sessions from (and to store the model in)\n"
+       "  --traces FILE    read sessions from a trace file (JSON Lines) instead of the log\n"
+       "  --save-to-db     store the trained model in the log given by --db (a new model version)\n"
+       "  --out FILE       also write the model JSON to FILE\n"
+       "  --l2 X           ridge penalty on standardised coefficients (default 300)\n"
+       "  --quiet          no progress on stderr\n"
+       "Prints the model's held-out metrics as JSON on stdout.\n";
+}
+
+int fail(const std::string &msg) {
+  std::cerr << "smartplayer-train: " << msg << "\n";
+  return 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string db, traces, out;
+  bool save = false, quiet = false;
+  HazardOptions opt;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](std::string &v) {
+      if (i + 1 >= argc) {
+        std::cerr << "smartplayer-train: " << a << " needs a value\n";
+        return false;
+      }
+      v = argv[++i];
+      return true;
+    };
+    if (a == "--help" || a == "-h") {
+      usage(std::cout);
+      return 0;
+    } else if (a == "--db") {
+      if (!value(db)) return 2;
+    } else if (a == "--traces") {
+      if (!value(traces)) return 2;
+    } else if (a == "--out") {
+      if (!value(out)) return 2;
+    } else if (a == "--l2") {
+      std::string v;
+      if (!value(v)) return 2;
+      char *end = nullptr;
+      double x = std::strtod(v.c_str(), &end);
+      if (v.empty() || !end || *end || !std::isfinite(x) || x < 0) {
+        std::cerr << "smartplayer-train: --l2: expected a number >= 0, got \"" << v << "\"\n";
+        return 2;
+      }
+      opt.l2 = x;
+    } else if (a == "--save-to-db") {
+      save = true;
+    } else if (a == "--quiet") {
+      quiet = true;
+    } else {
+      std::cerr << "smartplayer-train: unknown option \"" << a << "\"\n";
+      usage(std::cerr);
+      return 2;
+    }
+  }
+  if (db.empty() && traces.empty()) {
+    std::cerr << "smartplayer-train: give --db PATH or --traces FILE\n";
+    usage(std::cerr);
+    return 2;
+  }
+  if (save && db.empty()) {
+    std::cerr << "smartplayer-train: --save-to-db needs --db PATH\n";
+    return 2;
+  }
+
+  std::vector<TraceSession> sessions;
+  std::unique_ptr<BehaviourLog> log;
+  if (!db.empty()) {
+    if (!std::filesystem::exists(db)) return fail("no behaviour log at " + db);
+    LogOptions lo;
+    lo.read_only = !save;
+    std::string err;
+    if (int r = BehaviourLog::open(db, lo, log, err)) return fail("cannot open " + db + ": " + err + " (" + std::to_string(r) + ")");
+  }
+  if (!traces.empty()) {
+    TraceReadResult rr = read_trace_file(traces, OnMalformed::Skip);
+    if (!rr.ok) return fail("cannot read " + traces + (rr.errors.empty() ? "" : ": " + rr.errors.front().message));
+    if (!rr.errors.empty() && !quiet)
+      std::cerr << "smartplayer-train: " << traces << ": skipped " << rr.errors.size() << " malformed line(s), first at line "
+                << rr.errors.front().line << ": " << rr.errors.front().message << "\n";
+    sessions = std::move(rr.sessions);
+  } else {
+    std::string err;
+    if (int r = log->read_traces(sessions, err)) return fail("cannot read sessions from " + db + ": " + err + " (" + std::to_string(r) + ")");
+  }
+  if (sessions.empty()) return fail("no sessions to train on in " + (traces.empty() ? db : traces));
+  if (!quiet) std::cerr << "smartplayer-train: " << sessions.size() << " sessions\n";
+
+  std::vector<const TraceSession *> ptrs;
+  ptrs.reserve(sessions.size());
+  for (const auto &s : sessions) ptrs.push_back(&s);
+  int last = -1;
+  TrainProgress progress;
+  if (!quiet)
+    progress = [&last](const std::string &msg, double f) {
+      int pct = static_cast<int>(f * 100.0);
+      if (pct / 5 == last / 5 && f < 1.0) return;
+      last = pct;
+      std::fprintf(stderr, "smartplayer-train: %3d%% %s\n", pct, msg.c_str());
+    };
+  std::string err;
+  auto model = HazardModel::train(ptrs, opt, progress, err);
+  if (!model) return fail("training failed: " + err);
+
+  if (!out.empty()) {
+    std::ofstream f(out, std::ios::binary | std::ios::trunc);
+    f << model->to_json();
+    f.close();
+    if (!f) return fail("cannot write " + out);
+  }
+  json result = json::parse(model->metrics_json());
+  result["kind"] = HazardModel::kKind;
+  result["model"] = model->describe();
+  result["source"] = traces.empty() ? db : traces;
+  if (save) {
+    ModelRow row;
+    row.kind = HazardModel::kKind;
+    row.created_wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    row.blob = model->to_json();
+    row.metrics = model->metrics_json();
+    row.sessions_seen = model->metrics().sessions_seen;
+    row.events_seen = model->metrics().events_seen;
+    if (int r = log->save_model(row, err)) return fail("cannot store the model in " + db + ": " + err + " (" + std::to_string(r) + ")");
+    result["saved_version"] = row.version;
+    if (!quiet) std::cerr << "smartplayer-train: stored model version " << row.version << " in " << db << "\n";
+  }
+  if (!out.empty()) result["out"] = out;
+  std::cout << result.dump(2) << "\n";
+  return 0;
+}
