@@ -24,7 +24,7 @@ machine() {
 clip1080() {
   local f=bench-data/clip1080.mp4
   if [ ! -s $f ]; then
-    note "making the 1080p clip ($((SECONDS_PLAY + 10)) s, 30 fps, x264 + AAC)"
+    note "making the 1080p clip ($((SECONDS_PLAY + 10)) s, 30 fps, x264 + AAC)" >&2
     ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=1920x1080:rate=30:duration=$((SECONDS_PLAY + 10))" \
       -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=$((SECONDS_PLAY + 10))" \
       -c:v libx264 -preset veryfast -g 60 -pix_fmt yuv420p -c:a aac -shortest $f

@@ -116,7 +116,9 @@ int retrain_if_better(BehaviourLog &log, const CostModel &cost, std::string &new
   std::vector<const TraceSession *> holdout(order.end() - static_cast<std::ptrdiff_t>(held), order.end());
 
   std::string terr;
-  auto candidate = HazardModel::train(train, HazardOptions{}, nullptr, terr);
+  HazardOptions opt;
+  opt.refit_on_all = false;  // the held-out part above is this step's judge; one fit is enough
+  auto candidate = HazardModel::train(train, opt, nullptr, terr);
   if (!candidate) {
     err = "retraining failed: " + terr;
     return SP_OK;
