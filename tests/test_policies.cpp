@@ -206,6 +206,28 @@ TEST_CASE("seed-genre plan: sleeps outside the windows and wakes at the next one
   CHECK(pol.plan(ctx).awake_ms == -1);
 }
 
+TEST_CASE("seed-genre plan: a proactive wake a few ms before its window does not nap and wake again") {
+  std::vector<TraceSession> train;
+  TraceSession t = meta_session("drama", 100000);
+  t.events = {ev(1, Kind::Pause, 0, 50000)};
+  train.push_back(t);
+  auto fit = std::make_shared<SeedGenreFit>(SeedGenreFit::train(train, 1e12));  // awake {0, 50, 51, 99, 100}
+  SeedGenrePolicy pol(fit);
+  TraceSession s = meta_session("drama", 100000);
+  PolicyContext ctx;
+  ctx.session = &s;
+  ctx.rate = 1.0;
+  ctx.after_proactive_wake = true;
+  ctx.position_ms = 49990;  // the clock 10 ms short of the 50 % window
+  Plan p = pol.plan(ctx);
+  CHECK(p.awake_ms == 2010);    // awake through 50 % and 51 %
+  CHECK(p.asleep_ms == 47000);  // then asleep to 99 %
+  ctx.position_ms = 49000;      // a whole second short: still asleep until the window
+  p = pol.plan(ctx);
+  CHECK(p.awake_ms == 0);
+  CHECK(p.asleep_ms == 1000);
+}
+
 TEST_CASE("learned: an action certainly at 60 s -> sleep now, wake just before 60 s") {
   FixedForecaster f(Forecast{{1000, 59000, 60000, 600000}, {0.0, 0.0, 1.0, 1.0}});
   LearnedPolicy pol(f, kCost);

@@ -128,14 +128,24 @@ Plan SeedGenrePolicy::plan(const PolicyContext &ctx) {
     double d = (target - static_cast<double>(ctx.position_ms)) / rate;
     return std::max<int64_t>(0, static_cast<int64_t>(std::ceil(d)));
   };
-  int q = cur;  // first non-awake percentage at or after cur
+  // A proactive wake lands at the next awake percentage's wall deadline; the
+  // playback clock may be a few ms short of it. Within 250 ms of that
+  // percentage count it as reached, or the rule would nap for a few ms and
+  // wake again, over and over.
+  int cur_eff = cur;
+  bool awake_eff = awake_now;
+  if (!awake_now && cur < 100 && g->awake[static_cast<size_t>(cur + 1)] && wall_until(cur + 1) <= 250) {
+    cur_eff = cur + 1;
+    awake_eff = true;
+  }
+  int q = cur_eff;  // first non-awake percentage at or after cur
   while (q <= 100 && g->awake[static_cast<size_t>(q)]) ++q;
   if (q > 100) return Plan{-1, -1};  // awake to the end
-  int64_t awake_ms = awake_now ? wall_until(q) : 0;
+  int64_t awake_ms = awake_eff ? wall_until(q) : 0;
   int r = q + 1;  // next awake percentage after q
   while (r <= 100 && !g->awake[static_cast<size_t>(r)]) ++r;
   if (r > 100) return Plan{awake_ms, -1};
-  int64_t sleep_from = awake_now ? wall_until(q) : 0;
+  int64_t sleep_from = awake_eff ? wall_until(q) : 0;
   int64_t asleep_ms = wall_until(r) - sleep_from;
   if (asleep_ms <= 0) asleep_ms = 1;
   return Plan{awake_ms, asleep_ms};
