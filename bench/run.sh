@@ -105,11 +105,11 @@ sessions() {
     "$B/tools/smartplayer-train" --db $seed --save-to-db
   fi
   "$B/bench/bench_sessions" --traces $traces --clip $clip --seed-db $seed --viewers "${VIEWERS:-20}" \
-    --seconds "$SECONDS_PLAY" --policies always-on,fixed-timeout,learned --json "$OUT/sessions.json" | tee "$OUT/sessions.txt"
+    --seconds "${SESSION_SECONDS:-180}" --policies always-on,fixed-timeout,learned --json "$OUT/sessions.json" | tee "$OUT/sessions.txt"
   note "one player each on the same clip for $SECONDS_PLAY s: wall user sys maxrss_kb voluntary_cs involuntary_cs"
   {
-    measure sp-always-on "$B/tools/smartplayer-play" --seconds "$SECONDS_PLAY" --video sdl --audio sdl --policy always-on --db "$OUT/p1.db" $clip
-    measure sp-learned "$B/tools/smartplayer-play" --seconds "$SECONDS_PLAY" --video sdl --audio sdl --policy learned --db $seed $clip
+    measure sp-always-on "$B/tools/smartplayer-play" --seconds "$SECONDS_PLAY" --video sdl --audio sdl --policy always-on --db "$OUT/p1.db" --set online_learning=0 $clip
+    measure sp-learned "$B/tools/smartplayer-play" --seconds "$SECONDS_PLAY" --video sdl --audio sdl --policy learned --db $seed --set online_learning=0 $clip
     measure ffplay-small ffplay -hide_banner -loglevel error -autoexit -t "$SECONDS_PLAY" $clip
     measure mpv-small mpv --no-config --really-quiet --vo=null --ao=null --length="$SECONDS_PLAY" $clip
   } | tee "$OUT/wakeups.txt"

@@ -3,7 +3,8 @@
 // (bench/run.sh) and quick checks.
 //
 //   smartplayer-play [--seconds S] [--first-frame] [--db PATH] [--policy P]
-//                    [--video sdl|callback|none] [--audio sdl|none] [--rate X] FILE
+//                    [--video sdl|callback|none] [--audio sdl|none] [--rate X]
+//                    [--set KEY=VALUE]... FILE
 //
 // Plays FILE for S seconds (default: to the end) and prints one JSON line:
 // time to first frame (from process start), frames shown, position, stats.
@@ -15,6 +16,8 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "smartplayer.h"
 
@@ -45,7 +48,8 @@ void on_event(const sp_event *ev, void *user) {
 int usage(const char *argv0) {
   std::fprintf(stderr,
                "usage: %s [--seconds S] [--first-frame] [--db PATH] [--policy P] [--video sdl|callback|none]\n"
-               "          [--audio sdl|none] [--rate X] FILE\n",
+               "          [--audio sdl|none] [--rate X] [--set KEY=VALUE]... FILE\n"
+               "  --set passes any sp_config key (docs/api.md), e.g. --set online_learning=0\n",
                argv0);
   return 2;
 }
@@ -57,6 +61,7 @@ int main(int argc, char **argv) {
   bool first_frame_only = false;
   std::string db, policy = "auto", video = "sdl", audio = "sdl";
   const char *file = nullptr;
+  std::vector<std::pair<std::string, std::string>> extra;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> const char * { return i + 1 < argc ? argv[++i] : nullptr; };
@@ -68,7 +73,12 @@ int main(int argc, char **argv) {
     else if (a == "--video" && (v = next())) video = v;
     else if (a == "--audio" && (v = next())) audio = v;
     else if (a == "--rate" && (v = next())) rate = std::atof(v);
-    else if (a == "--help" || a == "-h") return usage(argv[0]), 0;
+    else if (a == "--set" && (v = next())) {
+      std::string kv = v;
+      size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) return usage(argv[0]);
+      extra.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    } else if (a == "--help" || a == "-h") return usage(argv[0]), 0;
     else if (a[0] != '-' && !file) file = argv[i];
     else return usage(argv[0]);
   }
@@ -82,6 +92,13 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "smartplayer-play: bad option value\n");
     sp_config_destroy(cfg);
     return 2;
+  }
+  for (const auto &[k, val] : extra) {
+    if (int r = sp_config_set(cfg, k.c_str(), val.c_str()); r != SP_OK) {
+      std::fprintf(stderr, "smartplayer-play: --set %s=%s: %s\n", k.c_str(), val.c_str(), sp_strerror(r));
+      sp_config_destroy(cfg);
+      return 2;
+    }
   }
   sp_player *p = nullptr;
   int rc = sp_player_create(cfg, &p);
