@@ -7,7 +7,13 @@
  * the connection is back, so none is lost.
  *
  *   example_loopback_host --port N [--db PATH] [--policy P] [--viewer V]
- *                         [--genre G] [--script "T CMD [ARG]; ..."] FILE
+ *                         [--genre G] [--cost H,W,M] [--script "T CMD [ARG]; ..."] FILE
+ *
+ * --cost is the cost model the policy plans with (sp_config "cost"): what a
+ * second of holding this connection, a reconnect and a late interaction are
+ * worth to this host. A loopback reconnect is cheap, so the default here is
+ * "1,3,6" (a reconnect costs as much as 3 s of holding), not the library's
+ * default, which prices a wake like a TLS handshake over a mobile radio.
  *
  * Script commands at T seconds after play: pause, play, seek MS, rate X,
  * volume N, mute 0|1, stop. The run ends with the script's last command or
@@ -176,7 +182,7 @@ static void count_frames(const sp_video_frame *f, void *user) {
 }
 
 int main(int argc, char **argv) {
-  const char *db = "", *policy = "auto", *viewer = "loopback-viewer", *genre = "unknown", *script = "";
+  const char *db = "", *policy = "auto", *viewer = "loopback-viewer", *genre = "unknown", *script = "", *cost = "1,3,6";
   const char *file = NULL;
   struct host h;
   memset(&h, 0, sizeof h);
@@ -188,9 +194,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--viewer") && i + 1 < argc) viewer = argv[++i];
     else if (!strcmp(argv[i], "--genre") && i + 1 < argc) genre = argv[++i];
     else if (!strcmp(argv[i], "--script") && i + 1 < argc) script = argv[++i];
+    else if (!strcmp(argv[i], "--cost") && i + 1 < argc) cost = argv[++i];
     else if (argv[i][0] != '-' && !file) file = argv[i];
     else {
-      fprintf(stderr, "usage: %s --port N [--db PATH] [--policy P] [--viewer V] [--genre G] [--script S] FILE\n",
+      fprintf(stderr, "usage: %s --port N [--db PATH] [--policy P] [--viewer V] [--genre G] [--cost H,W,M] [--script S] FILE\n",
               argv[0]);
       return 2;
     }
@@ -207,7 +214,7 @@ int main(int argc, char **argv) {
   if (!cfg) return 1;
   if ((rc = sp_config_set(cfg, "video_output", "callback")) != SP_OK ||
       (rc = sp_config_set(cfg, "audio_output", "none")) != SP_OK || (rc = sp_config_set(cfg, "db", db)) != SP_OK ||
-      (rc = sp_config_set(cfg, "policy", policy)) != SP_OK) {
+      (rc = sp_config_set(cfg, "policy", policy)) != SP_OK || (rc = sp_config_set(cfg, "cost", cost)) != SP_OK) {
     fprintf(stderr, "loopback host: config: %s\n", sp_strerror(rc));
     sp_config_destroy(cfg);
     return 1;
@@ -222,6 +229,14 @@ int main(int argc, char **argv) {
   long frames = 0;
   sp_set_event_callback(p, on_event, &h);
   sp_set_control_callback(p, on_control, &h);
+  {
+    /* The plane starts awake and only reports changes: acquire the
+       connection now if it is awake already. */
+    int state = SP_CONTROL_ASLEEP;
+    int64_t wakes_in = -1;
+    if (sp_get_control_state(p, &state, &wakes_in) == SP_OK && state == SP_CONTROL_AWAKE)
+      on_control(1, SP_WAKE_PROACTIVE, &h);
+  }
   sp_set_video_callback(p, count_frames, SP_PIXEL_YUV420P, &frames);
   pthread_t hb;
   pthread_create(&hb, NULL, heartbeat, &h);
