@@ -52,8 +52,9 @@ struct Waiter {
   }
 };
 
-sp_player *make_player(const std::string &db, Waiter &w) {
+sp_player *make_player(const std::string &db, Waiter &w, int batch_ms = 200) {
   sp_config *cfg = sp_config_create();
+  sp_config_set(cfg, "log_batch_ms", std::to_string(batch_ms).c_str());
   sp_config_set(cfg, "video_output", "callback");
   sp_config_set(cfg, "audio_output", "none");
   sp_config_set(cfg, "db", db.c_str());
@@ -141,10 +142,11 @@ std::string temp_db(const char *name) {
   return p.string();
 }
 
-// One call, then wait until the control thread has committed it.
+// One call, then wait until the control thread has committed it. Arg: the
+// batching window (log_batch_ms; 200 is the default, 0 commits at once).
 void BM_CallToLogged(benchmark::State &state) {
   Waiter w;
-  sp_player *p = make_player(temp_db("sp_bench_call.db"), w);
+  sp_player *p = make_player(temp_db("sp_bench_call.db"), w, static_cast<int>(state.range(0)));
   int v = 0;
   int64_t seq = 1;
   for (auto _ : state) {
@@ -155,7 +157,7 @@ void BM_CallToLogged(benchmark::State &state) {
   }
   sp_player_destroy(p);
 }
-BENCHMARK(BM_CallToLogged)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(50);
+BENCHMARK(BM_CallToLogged)->Arg(200)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(50);
 
 // Bursts of 1000 calls; items = events committed.
 void BM_LogThroughput(benchmark::State &state) {

@@ -273,6 +273,13 @@ int main(int argc, char **argv) {
     pthread_mutex_unlock(&h.mu);
   }
   double played_s = now_s() - t0;
+  /* Connection-seconds held while the session played. The connection stays
+     up (if it is up) until the player is destroyed so the last events reach
+     the server, but teardown (flushing, a retraining step finishing) is not
+     playback and is reported apart. */
+  pthread_mutex_lock(&h.mu);
+  double held_playing_s = h.connected_s + (h.fd >= 0 ? now_s() - h.connected_since : 0.0);
+  pthread_mutex_unlock(&h.mu);
   sp_stats st;
   memset(&st, 0, sizeof st);
   st.struct_size = sizeof st;
@@ -304,11 +311,11 @@ int main(int argc, char **argv) {
     close(fd);
   }
   printf("{\"policy\":\"%s\",\"played_s\":%.3f,\"frames\":%ld,\"commands\":%ld,\"commands_failed\":%ld,"
-         "\"host_connects\":%ld,\"host_connected_s\":%.3f,\"events_sent\":%ld,\"events_undelivered\":%ld,"
+         "\"host_connects\":%ld,\"host_connected_s\":%.3f,\"host_connected_total_s\":%.3f,\"events_sent\":%ld,\"events_undelivered\":%ld,"
          "\"wakes_proactive\":%lld,\"wakes_on_demand\":%lld,\"awake_s\":%.3f,\"asleep_s\":%.3f,"
          "\"wake_latency_p50_ms\":%.3f,\"wake_latency_p99_ms\":%.3f,\"control_wakeups\":%lld,"
          "\"events_logged\":%lld,\"events_dropped\":%lld,\"policy_in_use\":\"%s\",\"server\":%s}\n",
-         policy, played_s, frames, commands, failed, h.connects, h.connected_s, h.sent_events, undelivered,
+         policy, played_s, frames, commands, failed, h.connects, held_playing_s, h.connected_s, h.sent_events, undelivered,
          (long long)st.wakes_proactive, (long long)st.wakes_on_demand, st.awake_s, st.asleep_s,
          st.wake_latency_p50_ms, st.wake_latency_p99_ms, (long long)st.control_wakeups,
          (long long)st.events_logged, (long long)st.events_dropped, st.policy, reply);

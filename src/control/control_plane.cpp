@@ -424,14 +424,17 @@ private:
       int r = with_retry([&](std::string &e) { return log_->end_session(id, wall, reason, e); }, err);
       if (r != SP_OK) emit(SP_EVENT_ERROR, r, 0, 0, 0, "ending the session in the behaviour log failed: " + err);
     }
-    if (state() != SP_CONTROL_AWAKE) wake(SP_WAKE_PROACTIVE, false);
+    // No wake here: with no session there is nothing to serve, so a plane
+    // that sleeps stays asleep (the host keeps its resources released) until
+    // the next session begins, which wakes it.
     {
       std::lock_guard lk(mu_);
       auto now = Clock::now();
-      awake_s_ += ms_between(stretch_start_, now) / 1000.0;
+      (state_ == SP_CONTROL_AWAKE ? awake_s_ : asleep_s_) += ms_between(stretch_start_, now) / 1000.0;
       stretch_start_ = now;
       session_open_ = false;
       has_sleep_at_ = false;
+      has_wake_deadline_ = false;  // no proactive wake without a session
       windows_.clear();
     }
     cur_.end_wall_ms = wall_now_ms();
