@@ -5,39 +5,14 @@
 #include <limits>
 
 #include "core/interaction.h"
+#include "trace/playback.h"
 
 namespace sp {
 
 namespace {
 constexpr int64_t kInf = std::numeric_limits<int64_t>::max();
 
-struct PlayState {
-  int64_t pos_ms = 0;   // at base_wall
-  int64_t base_wall = 0;
-  bool paused = true;   // after open, until play
-  double rate = 1.0;
-  int64_t duration_ms = 0;
-
-  int64_t position_at(int64_t wall) const {
-    double p = static_cast<double>(pos_ms);
-    if (!paused && wall > base_wall) p += static_cast<double>(wall - base_wall) * rate;
-    if (duration_ms > 0) p = std::min(p, static_cast<double>(duration_ms));
-    return static_cast<int64_t>(std::max(0.0, p));
-  }
-  void apply(const Interaction &e, int64_t wall) {
-    pos_ms = e.position_ms;
-    base_wall = wall;
-    switch (e.kind) {
-    case Kind::Open: paused = true; break;
-    case Kind::Play: paused = false; break;
-    case Kind::Pause: case Kind::Stop: case Kind::End: paused = true; break;
-    case Kind::Seek: if (e.to_ms) pos_ms = *e.to_ms; break;
-    case Kind::Rate: if (e.value && *e.value > 0) rate = *e.value; break;
-    default: break;
-    }
-    if (duration_ms > 0) pos_ms = std::clamp<int64_t>(pos_ms, 0, duration_ms);
-  }
-};
+using PlayState = PlaybackState;
 } // namespace
 
 void session_span(const TraceSession &s, int64_t &start_ms, int64_t &end_ms) {

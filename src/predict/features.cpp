@@ -131,17 +131,7 @@ int64_t span_start(const TraceSession &s) {
 
 void Cursor::apply(const Interaction &e, int64_t wall) {
   if (!paused) seen_ms = std::max(seen_ms, std::min(position_at(wall), std::max<int64_t>(0, e.position_ms)));
-  pos_ms = e.position_ms;
-  base_wall = wall;
-  switch (e.kind) {
-  case Kind::Open: paused = true; break;
-  case Kind::Play: paused = false; break;
-  case Kind::Pause: case Kind::Stop: case Kind::End: paused = true; break;
-  case Kind::Seek: if (e.to_ms) pos_ms = *e.to_ms; break;
-  case Kind::Rate: if (e.value && *e.value > 0) rate = *e.value; break;
-  default: break;
-  }
-  if (duration_ms > 0) pos_ms = std::clamp<int64_t>(pos_ms, 0, duration_ms);
+  PlaybackState::apply(e, wall);
   if (is_viewer_action(e.kind)) {
     anchor_wall = wall;
     ++n_actions;
@@ -150,13 +140,6 @@ void Cursor::apply(const Interaction &e, int64_t wall) {
   } else if (e.kind == Kind::End) {
     ended = true;
   }
-}
-
-int64_t Cursor::position_at(int64_t wall) const {
-  double p = static_cast<double>(pos_ms);
-  if (!paused && wall > base_wall) p += static_cast<double>(wall - base_wall) * rate;
-  if (duration_ms > 0) p = std::min(p, static_cast<double>(duration_ms));
-  return static_cast<int64_t>(std::max(0.0, p));
 }
 
 int Cursor::state(bool paused_now) const {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/interaction.h"
+#include "trace/playback.h"
 #include "trace/trace.h"
 
 namespace sp::hz {
@@ -154,17 +155,12 @@ void base_features(const Snapshot &s, double *out);
 void band_features(const Snapshot &s, int64_t lo_ms, int64_t hi_ms, double *out);
 
 // Replays a session's player state (the same rules as the trace replay).
-struct Cursor {
+struct Cursor : PlaybackState {
   int64_t start_wall = 0, anchor_wall = 0;  // anchor: last viewer action (or start)
   int n_actions = 0, last_kind = -1;
   bool ended = false;
-  int64_t pos_ms = 0, base_wall = 0;
   int64_t seen_ms = 0;  // furthest position reached while playing
-  bool paused = true;
-  double rate = 1.0;
-  int64_t duration_ms = 0;
   void apply(const Interaction &e, int64_t wall);
-  int64_t position_at(int64_t wall) const;
   int state(bool paused_now) const;
 };
 
