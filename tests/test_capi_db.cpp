@@ -123,6 +123,7 @@ TEST_CASE("another writer holding the lock: calls are applied at once, logged on
   // A second writer takes the write lock and keeps it for a second.
   sqlite3 *other = nullptr;
   REQUIRE(sqlite3_open(db.c_str(), &other) == SQLITE_OK);
+  sqlite3_busy_timeout(other, 10000);  // the player may be mid-commit right now
   REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
 
   REQUIRE(sp_pause(p) == SP_OK);
