@@ -16,7 +16,7 @@ using PlayState = PlaybackState;
 } // namespace
 
 void session_span(const TraceSession &s, int64_t &start_ms, int64_t &end_ms) {
-  start_ms = (!s.events.empty() && s.events[0].kind == Kind::Open) ? s.events[0].wall_ms : s.start_wall_ms;
+  start_ms = session_start_ms(s);
   if (s.end_wall_ms > 0) end_ms = s.end_wall_ms;
   else end_ms = s.events.empty() ? start_ms : s.events.back().wall_ms;
   end_ms = std::max(end_ms, start_ms);

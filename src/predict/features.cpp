@@ -125,10 +125,6 @@ ViewerFeatures viewer_features_unseen(const GlobalStats &g) { return viewer_feat
 
 // ---- cursor -------------------------------------------------------------------
 
-int64_t span_start(const TraceSession &s) {
-  return (!s.events.empty() && s.events[0].kind == Kind::Open) ? s.events[0].wall_ms : s.start_wall_ms;
-}
-
 void Cursor::apply(const Interaction &e, int64_t wall) {
   if (!paused) seen_ms = std::max(seen_ms, std::min(position_at(wall), std::max<int64_t>(0, e.position_ms)));
   PlaybackState::apply(e, wall);
@@ -152,7 +148,7 @@ int Cursor::state(bool paused_now) const {
 SessionWalk walk_session(const TraceSession &s) {
   SessionWalk w;
   w.viewer.sessions = 1;
-  int64_t start = span_start(s);
+  int64_t start = session_start_ms(s);
   int64_t end = s.end_wall_ms > 0 ? s.end_wall_ms : (s.events.empty() ? start : s.events.back().wall_ms);
   end = std::max(end, start);
   const int64_t dur = s.duration_ms;

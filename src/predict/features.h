@@ -164,7 +164,5 @@ struct Cursor : PlaybackState {
   int state(bool paused_now) const;
 };
 
-// Span start of a session as replay sees it.
-int64_t span_start(const TraceSession &s);
 
 } // namespace sp::hz

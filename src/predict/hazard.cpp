@@ -75,7 +75,7 @@ struct Point {
 // Calls cb(Point) for each training decision point of session s.
 template <class CB>
 void session_points(const TraceSession &s, uint32_t index, CB &&cb) {
-  const int64_t start = span_start(s);
+  const int64_t start = session_start_ms(s);
   int64_t end = s.end_wall_ms > 0 ? s.end_wall_ms : (s.events.empty() ? start : s.events.back().wall_ms);
   end = std::max(end, start);
   const uint64_t sh = fnv(s.session_id) ^ (static_cast<uint64_t>(index) << 32);
@@ -486,7 +486,7 @@ Forecast HazardModel::forecast(const PolicyContext &ctx) const {
   const TraceSession &s = ctx.session ? *ctx.session : kEmpty;
   Cursor c;
   c.duration_ms = s.duration_ms;
-  const int64_t start = ctx.session ? span_start(s) : ctx.now_wall_ms;
+  const int64_t start = ctx.session ? session_start_ms(s) : ctx.now_wall_ms;
   c.start_wall = c.anchor_wall = c.base_wall = start;
   for (const Interaction &e : s.events) c.apply(e, std::max(e.wall_ms, start));
   sn.state = c.state(ctx.paused);

@@ -25,4 +25,8 @@ void PlaybackState::apply(const Interaction &e, int64_t wall) {
   if (duration_ms > 0) pos_ms = std::clamp<int64_t>(pos_ms, 0, duration_ms);
 }
 
+int64_t session_start_ms(const TraceSession &s) {
+  return (!s.events.empty() && s.events[0].kind == Kind::Open) ? s.events[0].wall_ms : s.start_wall_ms;
+}
+
 } // namespace sp

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "core/interaction.h"
+#include "trace/trace.h"
 
 namespace sp {
 
@@ -22,5 +23,9 @@ struct PlaybackState {
   // play plays, seek jumps to its target, rate changes the speed).
   void apply(const Interaction &e, int64_t wall);
 };
+
+// Where replay and the predictor start a session's timeline: its `open`
+// event when it begins with one, else the session's recorded start.
+int64_t session_start_ms(const TraceSession &s);
 
 } // namespace sp
