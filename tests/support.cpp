@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,6 +89,20 @@ int64_t frame_index_from_rgba(const uint8_t *rgba, int width, int height, int li
     if (px[0] > 128) n |= (int64_t{1} << b);
   }
   return n;
+}
+
+int closed_port() {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  bind(s, reinterpret_cast<sockaddr *>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(s, reinterpret_cast<sockaddr *>(&a), &len);
+  int port = ntohs(a.sin_port);
+  close(s);
+  return port;
 }
 
 std::string source_dir() {

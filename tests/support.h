@@ -47,6 +47,9 @@ int run(const std::string &cmd);
 // Run and capture stdout.
 std::string run_capture(const std::string &cmd, int *status = nullptr);
 
+// A loopback TCP port that nothing listens on (bound once, then closed).
+int closed_port();
+
 // Locations from CTest's environment.
 std::string source_dir();
 std::string binary_dir();

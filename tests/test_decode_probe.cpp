@@ -25,19 +25,6 @@ std::string read_all(const std::string &path) {
   return std::string(std::istreambuf_iterator<char>(f), {});
 }
 // A TCP port on 127.0.0.1 with nothing listening (bound then closed).
-int closed_port() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  bind(s, reinterpret_cast<sockaddr *>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr *>(&a), &len);
-  int port = ntohs(a.sin_port);
-  close(s);
-  return port;
-}
 } // namespace
 
 TEST_CASE("probe_media reads the facts of a generated clip") {
