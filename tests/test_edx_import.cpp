@@ -41,8 +41,13 @@ TEST_CASE("edX times parse to epoch milliseconds") {
   CHECK(ms == 1380897510000);
   REQUIRE(sp::parse_edx_time("1970-01-01T00:00:00Z", ms));
   CHECK(ms == 0);
+  REQUIRE(sp::parse_edx_time("2024-02-29 12:00:00", ms));  // leap year
+  CHECK(ms == 1709208000000);
+  REQUIRE(sp::parse_edx_time("2000-02-29T00:00:00Z", ms));
+  CHECK(ms == 951782400000);
   for (const char *bad : {"", "yesterday", "2013-10-04", "2013-13-04T00:00:00", "2013-10-04T25:00:00",
-                          "2013-10-04T14:38:30.", "2013-10-04T14:38:30+0", "2013-10-04T14:38:30 junk"}) {
+                          "2013-10-04T14:38:30.", "2023-02-29T00:00:00", "1900-02-29T00:00:00", "2024-02-30T00:00:00",
+                          "2013-10-04T14:38:30+0", "2013-10-04T14:38:30 junk"}) {
     INFO(bad);
     CHECK_FALSE(sp::parse_edx_time(bad, ms));
   }
