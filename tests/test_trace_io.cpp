@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -26,8 +28,8 @@ Interaction ev(int64_t seq, Kind k, int64_t pos, int64_t wall) {
 TraceSession sample(const std::string &id) {
   TraceSession s;
   s.session_id = id;
-  s.viewer = "viewer-\"7\"";  // quotes must survive
-  s.video = "clip_é";          // UTF-8 must survive
+  s.viewer = "viewer-\"7\""; // quotes must survive
+  s.video = "clip_é";        // UTF-8 must survive
   s.genre = "lecture";
   s.duration_ms = 600000;
   s.start_wall_ms = 1700000000000;
@@ -63,7 +65,7 @@ std::string good_line() {
   std::ostringstream os;
   write_trace(os, sample("s1"));
   std::string l = os.str();
-  l.pop_back();  // newline
+  l.pop_back(); // newline
   return l;
 }
 
@@ -157,7 +159,7 @@ TEST_CASE("each kind of malformed line is refused with a clear message", "[trace
   struct Case {
     const char *name;
     std::string line;
-    const char *expect;  // substring of the message
+    const char *expect; // substring of the message
   };
   std::vector<Case> cases = {
       {"not json", "{\"session\": ", "not valid JSON"},
@@ -218,12 +220,12 @@ TEST_CASE("each kind of malformed line is refused with a clear message", "[trace
 
 TEST_CASE("Skip reports every bad line and keeps the good ones; Refuse stops at the first", "[trace_io]") {
   std::string bad_kind = edited([](nlohmann::json &j) { j["events"][1]["kind"] = "dance"; });
-  std::string text = good_line() + "\n" +  // 1
-                     "garbage\n" +         // 2
-                     good_line() + "\n" +  // 3
-                     "\n" +                // 4 (blank)
-                     bad_kind + "\n" +     // 5
-                     good_line();          // 6 (no final newline)
+  std::string text = good_line() + "\n" + // 1
+                     "garbage\n" +        // 2
+                     good_line() + "\n" + // 3
+                     "\n" +               // 4 (blank)
+                     bad_kind + "\n" +    // 5
+                     good_line();         // 6 (no final newline)
   {
     std::stringstream ss(text);
     auto r = read_traces(ss, OnMalformed::Skip);
@@ -254,9 +256,73 @@ TEST_CASE("written lines use the documented field names", "[trace_io]") {
   for (const char *k : {"session", "viewer", "video", "genre", "duration_ms", "start_wall_ms", "end_wall_ms",
                         "end_reason", "events"})
     CHECK(j.contains(k));
-  CHECK(j["events"][0] == nlohmann::json::parse(R"({"seq":1,"kind":"open","pos_ms":0,"wall_ms":1700000000000})"));
+  CHECK(j["events"][0] ==
+        nlohmann::json::parse(R"({"seq":1,"kind":"open","pos_ms":0,"wall_ms":1700000000000})"));
   CHECK(j["events"][2]["from_ms"] == 1000);
   CHECK(j["events"][2]["to_ms"] == 45000);
   CHECK(j["events"][3]["old"] == 100.0);
   CHECK(j["events"][3]["value"] == 35.5);
+}
+
+TEST_CASE("every kind round-trips with every optional field the writer can emit", "[trace_io]") {
+  // For each kind, each combination of the payload fields that the player,
+  // the simulator or an importer set for it (docs/traces.md, "Kinds").
+  struct Payload {
+    std::optional<int64_t> from, to;
+    std::optional<double> old, value;
+  };
+  const std::vector<std::pair<Kind, std::vector<Payload>>> table = {
+      {Kind::Open, {{}}},
+      {Kind::Play, {{}}},
+      {Kind::Pause, {{}}},
+      {Kind::Seek, {{1000, 45000, {}, {}}, {45000, 0, {}, {}}}},
+      {Kind::Skip, {{{}, {}, {}, 1.0}, {{}, {}, {}, -1.0}}},
+      {Kind::Volume, {{{}, {}, {}, 35.5}, {{}, {}, 100.0, 0.0}}},
+      {Kind::Mute, {{{}, {}, {}, 1.0}, {{}, {}, 0.0, 1.0}, {{}, {}, 1.0, 0.0}}},
+      {Kind::Rate, {{{}, {}, {}, 1.25}, {{}, {}, 1.0, 0.5}, {{}, {}, 2.0, 16.0}}},
+      {Kind::Stop, {{}}},
+      {Kind::Step, {{}}},
+      {Kind::End, {{}}},
+  };
+  REQUIRE(table.size() == static_cast<size_t>(kKindCount));
+  TraceSession s = sample("all");
+  s.events.clear();
+  int64_t seq = 0;
+  for (const auto &[kind, payloads] : table)
+    for (const auto &p : payloads) {
+      ++seq;
+      Interaction e = ev(seq, kind, 1000 * seq, 1700000000000 + 1000 * seq);
+      e.from_ms = p.from;
+      e.to_ms = p.to;
+      e.old_value = p.old;
+      e.value = p.value;
+      s.events.push_back(e);
+    }
+  s.end_wall_ms = 1700000000000 + 1000 * (seq + 1);
+
+  std::stringstream ss;
+  write_trace(ss, s);
+  INFO(ss.str());
+  auto r = read_traces(ss, OnMalformed::Refuse);
+  INFO((r.errors.empty() ? std::string() : r.errors[0].message));
+  REQUIRE(r.ok);
+  REQUIRE(r.sessions.size() == 1);
+  CHECK(r.sessions[0].events == s.events);
+
+  // Each event alone, so one refused field names its own kind.
+  for (const auto &e : s.events) {
+    TraceSession one = s;
+    one.events = {e};
+    one.events[0].seq = 1;
+    std::ostringstream os;
+    write_trace(os, one);
+    std::string line = os.str();
+    line.pop_back();
+    TraceSession back;
+    std::string err;
+    INFO(line);
+    CHECK(parse_trace_line(line, back, err));
+    CHECK(err.empty());
+    CHECK(back.events == one.events);
+  }
 }

@@ -28,7 +28,9 @@ struct Bad {
   std::string msg;
 };
 
-[[noreturn]] void fail(std::string msg) { throw Bad{std::move(msg)}; }
+[[noreturn]] void fail(std::string msg) {
+  throw Bad{std::move(msg)};
+}
 
 const json &need(const json &obj, const char *key, const std::string &where) {
   auto it = obj.find(key);
@@ -70,7 +72,8 @@ double get_num(const json &v, const char *key, double lo, double hi, const std::
 }
 
 bool valid_end_reason(const std::string &r) {
-  return r.empty() || r == "finished" || r == "abandoned" || r == "stopped" || r == "replaced" || r == "error";
+  return r.empty() || r == "finished" || r == "abandoned" || r == "stopped" || r == "replaced" ||
+         r == "error";
 }
 
 Interaction parse_event(const json &e, size_t index, int64_t prev_seq) {
@@ -105,8 +108,7 @@ Interaction parse_event(const json &e, size_t index, int64_t prev_seq) {
   };
   auto forbid = [&](std::initializer_list<const char *> keys) {
     for (const char *key : keys)
-      if (e.contains(key))
-        fail(where + "field \"" + key + "\" is not allowed on a \"" + kname + "\" event");
+      if (e.contains(key)) fail(where + "field \"" + key + "\" is not allowed on a \"" + kname + "\" event");
   };
 
   switch (in.kind) {
@@ -131,10 +133,13 @@ Interaction parse_event(const json &e, size_t index, int64_t prev_seq) {
     if (!in.value) fail(where + "volume needs \"value\" (0..100)");
     break;
   case Kind::Mute:
-    forbid({"from_ms", "to_ms", "old"});
+    forbid({"from_ms", "to_ms"});
+    in.old_value = opt_num("old", 0, 1);
     in.value = opt_num("value", 0, 1);
     if (!in.value) fail(where + "mute needs \"value\" (1 muted, 0 unmuted)");
     if (*in.value != 0.0 && *in.value != 1.0) fail(where + "mute \"value\" must be 0 or 1");
+    if (in.old_value && *in.old_value != 0.0 && *in.old_value != 1.0)
+      fail(where + "mute \"old\" must be 0 or 1");
     break;
   case Kind::Rate:
     forbid({"from_ms", "to_ms"});
@@ -151,9 +156,9 @@ Interaction parse_event(const json &e, size_t index, int64_t prev_seq) {
 
 TraceSession parse_session(const json &j) {
   if (!j.is_object()) fail("a trace line must be a JSON object");
-  static const std::set<std::string, std::less<>> known = {
-      "session",       "viewer",      "video",      "genre", "duration_ms",
-      "start_wall_ms", "end_wall_ms", "end_reason", "events"};
+  static const std::set<std::string, std::less<>> known = {"session",     "viewer",      "video",
+                                                           "genre",       "duration_ms", "start_wall_ms",
+                                                           "end_wall_ms", "end_reason",  "events"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!known.count(it.key())) fail("unknown field \"" + it.key() + "\"");
 
@@ -284,7 +289,8 @@ TraceReadResult read_trace_file(const std::string &path, OnMalformed mode) {
     return r;
   }
   auto r = read_traces(f, mode);
-  for (auto &e : r.errors) e.message = path + ": " + e.message;
+  for (auto &e : r.errors)
+    e.message = path + ": " + e.message;
   return r;
 }
 
@@ -294,7 +300,8 @@ void write_trace(std::ostream &out, const TraceSession &s) {
 }
 
 void write_traces(std::ostream &out, const std::vector<TraceSession> &sessions) {
-  for (const auto &s : sessions) write_trace(out, s);
+  for (const auto &s : sessions)
+    write_trace(out, s);
 }
 
 bool write_trace_file(const std::string &path, const std::vector<TraceSession> &sessions, std::string &err) {
