@@ -22,6 +22,7 @@
 
 #include "control/control_plane.h"
 #include "control/live_policy.h"
+#include "core/thread_name.h"
 #include "log/behaviour_log.h"
 
 namespace sp {
@@ -235,6 +236,7 @@ public:
 private:
   // ------------------------------------------------------------ thread side
   void run() {
+    set_thread_name("sp-control");
     tid_.store(static_cast<pid_t>(::syscall(SYS_gettid)));
     {
       std::lock_guard lk(mu_);
@@ -666,6 +668,7 @@ private:
     // A worker with its own connection: never on the render or audio path,
     // and not on this thread (which must be free to serve the gate).
     trainer_ = std::thread([this] {
+      set_thread_name("sp-train");
       std::unique_ptr<BehaviourLog> log;
       std::string err;
       LogOptions lo;

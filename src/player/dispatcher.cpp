@@ -1,5 +1,7 @@
 #include "player/dispatcher.h"
 
+#include "core/thread_name.h"
+
 namespace sp {
 
 Dispatcher::Dispatcher() : th_([this] { loop(); }) {}
@@ -25,6 +27,7 @@ void Dispatcher::stop() {
 }
 
 void Dispatcher::loop() {
+  set_thread_name("sp-events");
   std::unique_lock lk(mu_);
   for (;;) {
     cv_.wait(lk, [&] { return stop_ || !q_.empty(); });

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <future>
 
+#include "core/thread_name.h"
 #include "decode/audio_filter.h"
 #include "render/audio_sink.h"
 #include "render/sdl_output.h"
@@ -21,13 +23,17 @@ constexpr int kMinPackets = 25;
 constexpr double kMinQueuedSeconds = 1.0;
 constexpr double kRefreshRate = 0.01;
 
-double ts_to_s(int64_t ts, AVRational tb) { return ts == AV_NOPTS_VALUE ? NAN : static_cast<double>(ts) * av_q2d(tb); }
+double ts_to_s(int64_t ts, AVRational tb) {
+  return ts == AV_NOPTS_VALUE ? NAN : static_cast<double>(ts) * av_q2d(tb);
+}
 } // namespace
 
 Engine::Engine(const EngineOptions &opt, AudioSink *sink, EngineListener *listener)
     : opt_(opt), sink_(sink), listener_(listener) {}
 
-Engine::~Engine() { close(); }
+Engine::~Engine() {
+  close();
+}
 
 bool Engine::on_engine_thread() const {
   auto id = std::this_thread::get_id();
@@ -45,12 +51,20 @@ int Engine::open(const std::string &url, std::string &err) {
     err = "'" + url + "' has no video stream";
     return input_.audio_stream() >= 0 ? SP_ERR_NO_VIDEO : SP_ERR_FORMAT;
   }
-  r = open_decoder(ic, vidx_, vdec_, err, 0);
-  if (r != SP_OK) return r;
   vtb_ = ic->streams[vidx_]->time_base;
+  start_time_ = ic->start_time != AV_NOPTS_VALUE ? static_cast<double>(ic->start_time) / AV_TIME_BASE : 0.0;
+  duration_ = static_cast<double>(facts_.duration_ms) / 1000.0;
+  fps_ = facts_.fps;
+  opened_ = true;
+
+  // Each decoder is opened on its own (named) thread, so that FFmpeg's
+  // worker threads, which it creates there, carry the decoder's name. The
+  // thread reports the outcome before it starts decoding.
   if (opt_.audio && input_.audio_stream() >= 0) {
     std::string aerr;
-    if (open_decoder(ic, input_.audio_stream(), adec_, aerr, 1) == SP_OK) {
+    int ar =
+        start_decoder(adec_th_, "sp-adec", input_.audio_stream(), adec_, aerr, 1, [this] { audio_loop(); });
+    if (ar == SP_OK) {
       aidx_ = input_.audio_stream();
       atb_ = ic->streams[aidx_]->time_base;
       audio_on_ = true;
@@ -58,21 +72,40 @@ int Engine::open(const std::string &url, std::string &err) {
       listener_->on_error(SP_ERR_FORMAT, "audio disabled: " + aerr);
     }
   }
+  r = start_decoder(vdec_th_, "sp-vdec", vidx_, vdec_, err, 0, [this] { video_loop(); });
+  if (r != SP_OK) return r;
   for (unsigned i = 0; i < ic->nb_streams; ++i)
     if (static_cast<int>(i) != vidx_ && static_cast<int>(i) != aidx_) ic->streams[i]->discard = AVDISCARD_ALL;
-  start_time_ = ic->start_time != AV_NOPTS_VALUE ? static_cast<double>(ic->start_time) / AV_TIME_BASE : 0.0;
-  duration_ = static_cast<double>(facts_.duration_ms) / 1000.0;
-  fps_ = facts_.fps;
 
   reset_serials(NAN, true);
   sink_->set_paused(true);
   sink_->set_active(audio_on_);
-  opened_ = true;
-  demux_th_ = std::thread([this] { demux_loop(); });
-  vdec_th_ = std::thread([this] { video_loop(); });
-  if (audio_on_) adec_th_ = std::thread([this] { audio_loop(); });
-  if (opt_.video != EngineOptions::Video::Sdl) present_th_ = std::thread([this] { present_loop(); });
+  demux_th_ = std::thread([this] {
+    set_thread_name("sp-demux");
+    demux_loop();
+  });
+  if (opt_.video != EngineOptions::Video::Sdl)
+    present_th_ = std::thread([this] {
+      set_thread_name("sp-present");
+      present_loop();
+    });
   return SP_OK;
+}
+
+int Engine::start_decoder(std::thread &th, const char *name, int stream, ff::CodecCtxPtr &ctx,
+                          std::string &err, int threads, std::function<void()> loop) {
+  std::promise<int> opened;
+  auto result = opened.get_future();
+  // The thread owns the promise; `err` is written before the result is set
+  // and not touched after it.
+  th = std::thread([this, &ctx, &err, name, stream, threads, opened = std::move(opened),
+                    loop = std::move(loop)]() mutable {
+    set_thread_name(name);
+    int r = open_decoder(input_.fmt(), stream, ctx, err, threads);
+    opened.set_value(r);
+    if (r == SP_OK) loop();
+  });
+  return result.get();
 }
 
 void Engine::request_stop() {
@@ -81,9 +114,7 @@ void Engine::request_stop() {
   videoq_.abort();
   audioq_.abort();
   pictq_.abort();
-  {
-    std::lock_guard lk(seek_mu_);
-  }
+  { std::lock_guard lk(seek_mu_); }
   demux_cv_.notify_all();
   notify_presenter();
 }
@@ -203,7 +234,8 @@ void Engine::notify_presenter() {
 bool Engine::queues_full() const {
   if (videoq_.bytes() + audioq_.bytes() > kMaxQueueBytes) return true;
   auto enough = [](const PacketQueue &q, AVRational tb) {
-    return q.packets() > kMinPackets && (q.duration() == 0 || av_q2d(tb) * static_cast<double>(q.duration()) > kMinQueuedSeconds);
+    return q.packets() > kMinPackets &&
+           (q.duration() == 0 || av_q2d(tb) * static_cast<double>(q.duration()) > kMinQueuedSeconds);
   };
   return enough(videoq_, vtb_) && (!audio_on_ || enough(audioq_, atb_));
 }
@@ -224,7 +256,7 @@ void Engine::do_seek() {
   if (r < 0) r = avformat_seek_file(ic, -1, INT64_MIN, ts, INT64_MAX, 0);
   if (r < 0 && listener_)
     listener_->on_error(SP_ERR_IO, "seek to " + std::to_string(static_cast<int64_t>(target * 1000)) +
-                                        " ms failed: " + ff::av_error_string(r));
+                                       " ms failed: " + ff::av_error_string(r));
   reset_serials(target, accurate);
   {
     std::lock_guard lk(seek_mu_);
@@ -471,7 +503,8 @@ bool Engine::audio_emit(AudioState &st, AVFrame *filt) {
       st.cur = b;
     }
     int take = std::min(n - i, AudioBlock::kFrames - st.cur->frames);
-    std::memcpy(st.cur->samples + st.cur->frames * 2, src + i * 2, static_cast<size_t>(take) * 2 * sizeof(int16_t));
+    std::memcpy(st.cur->samples + st.cur->frames * 2, src + i * 2,
+                static_cast<size_t>(take) * 2 * sizeof(int16_t));
     st.cur->frames += take;
     i += take;
     if (st.cur->frames == AudioBlock::kFrames) {
@@ -498,7 +531,8 @@ bool Engine::audio_process(AudioState &st, AVFrame *f) {
   double r = rate();
   int out_rate = sink_->out_rate();
   if (!st.filter.matches(f, r, opt_.tempo, out_rate)) {
-    double next = st.filter.configured() ? st.anchor + st.out_count * (st.filter.effective_rate() / out_rate) : NAN;
+    double next =
+        st.filter.configured() ? st.anchor + st.out_count * (st.filter.effective_rate() / out_rate) : NAN;
     audio_drain_filter(st);
     std::string err;
     if (st.filter.configure(f, r, opt_.tempo, out_rate, err) != SP_OK) {
@@ -598,9 +632,12 @@ double Engine::compute_target_delay(double delay, double now) const {
   double diff = (vid_clock_.get(now) - master) / rate();
   double thr = std::max(kSyncThresholdMin, std::min(kSyncThresholdMax, delay));
   if (!std::isnan(diff) && std::fabs(diff) < kNoSyncThreshold) {
-    if (diff <= -thr) delay = std::max(0.0, delay + diff);
-    else if (diff >= thr && delay > kSyncFramedupThreshold) delay = delay + diff;
-    else if (diff >= thr) delay = 2 * delay;
+    if (diff <= -thr)
+      delay = std::max(0.0, delay + diff);
+    else if (diff >= thr && delay > kSyncFramedupThreshold)
+      delay = delay + diff;
+    else if (diff >= thr)
+      delay = 2 * delay;
   }
   return delay;
 }

@@ -51,7 +51,7 @@ struct EngineOptions {
   bool audio = false;                             // play audio into the sink
   bool tempo = true;                              // rate_mode: tempo (atempo) or resample
   int network_timeout_ms = 10000;
-  bool framedrop = true;                          // drop late frames (ffplay -framedrop)
+  bool framedrop = true; // drop late frames (ffplay -framedrop)
 };
 
 // Notifications from engine threads. on_frame runs on the presenter thread
@@ -100,9 +100,9 @@ public:
   double rate() const { return rate_.load(std::memory_order_acquire); }
 
   // ---- getters (any thread) ----
-  double position() const;         // seconds: displayed frame or pending seek target
+  double position() const; // seconds: displayed frame or pending seek target
   double duration() const { return duration_; }
-  double buffered() const;         // seconds decoded/queued ahead of the position
+  double buffered() const; // seconds decoded/queued ahead of the position
   bool ended() const { return ended_.load(std::memory_order_acquire); }
   EngineStats stats() const;
   const MediaProbe &facts() const { return facts_; }
@@ -117,6 +117,10 @@ private:
     double target = NAN; // accurate-seek target (NAN: none)
   };
 
+  // Start `th` named `name`: it opens the decoder of `stream` into `ctx` and,
+  // if that worked, runs `loop`. Returns the open's result (message in err).
+  int start_decoder(std::thread &th, const char *name, int stream, ff::CodecCtxPtr &ctx, std::string &err,
+                    int threads, std::function<void()> loop);
   void demux_loop();
   void video_loop();
   void audio_loop();
