@@ -24,8 +24,8 @@ namespace {
 
 bool same_session(const TraceSession &a, const TraceSession &b) {
   return a.session_id == b.session_id && a.viewer == b.viewer && a.video == b.video && a.genre == b.genre &&
-         a.duration_ms == b.duration_ms && a.start_wall_ms == b.start_wall_ms && a.end_wall_ms == b.end_wall_ms &&
-         a.end_reason == b.end_reason && a.events == b.events;
+         a.duration_ms == b.duration_ms && a.start_wall_ms == b.start_wall_ms &&
+         a.end_wall_ms == b.end_wall_ms && a.end_reason == b.end_reason && a.events == b.events;
 }
 
 bool same_traces(const std::vector<TraceSession> &a, const std::vector<TraceSession> &b) {
@@ -74,15 +74,18 @@ double quantile(std::vector<double> v, double q) {
 // Every rule a simulated session must obey; returns "" or the first problem.
 std::string session_problem(const TraceSession &s) {
   if (s.events.empty()) return "no events";
-  if (s.events.front().kind != Kind::Open || s.events.front().position_ms != 0) return "does not start with open at 0";
+  if (s.events.front().kind != Kind::Open || s.events.front().position_ms != 0)
+    return "does not start with open at 0";
   if (s.duration_ms <= 0) return "bad duration";
   if (s.start_wall_ms != s.events.front().wall_ms) return "start_wall_ms is not the open's time";
   if (s.end_wall_ms != s.events.back().wall_ms) return "end_wall_ms is not the last event's time";
   for (size_t i = 0; i < s.events.size(); ++i) {
     const auto &e = s.events[i];
     if (e.seq != static_cast<int64_t>(i) + 1) return "seq gap at " + std::to_string(i);
-    if (i > 0 && e.wall_ms < s.events[i - 1].wall_ms) return "wall time goes back at seq " + std::to_string(e.seq);
-    if (e.position_ms < 0 || e.position_ms > s.duration_ms) return "position out of range at seq " + std::to_string(e.seq);
+    if (i > 0 && e.wall_ms < s.events[i - 1].wall_ms)
+      return "wall time goes back at seq " + std::to_string(e.seq);
+    if (e.position_ms < 0 || e.position_ms > s.duration_ms)
+      return "position out of range at seq " + std::to_string(e.seq);
     if (i > 0 && e.kind == Kind::Open) return "second open";
     bool last = i + 1 == s.events.size();
     if ((e.kind == Kind::Stop || e.kind == Kind::End) && !last) return "events after stop/end";
@@ -95,8 +98,10 @@ std::string session_problem(const TraceSession &s) {
     }
     if (e.kind == Kind::Rate && (!e.value || !e.old_value || *e.value <= 0 || *e.value == *e.old_value))
       return "bad rate";
-    if (e.kind == Kind::Volume && (!e.value || *e.value < 0 || *e.value > 100 || !e.old_value)) return "bad volume";
-    if (e.kind == Kind::Mute && (!e.value || (*e.value != 0 && *e.value != 1) || e.old_value)) return "bad mute";
+    if (e.kind == Kind::Volume && (!e.value || *e.value < 0 || *e.value > 100 || !e.old_value))
+      return "bad volume";
+    if (e.kind == Kind::Mute && (!e.value || (*e.value != 0 && *e.value != 1) || e.old_value))
+      return "bad mute";
     if (e.kind == Kind::End && e.position_ms != s.duration_ms) return "end not at the duration";
   }
   Kind lastk = s.events.back().kind;
@@ -150,16 +155,18 @@ TEST_CASE("every simulated session is valid") {
   // Every interaction kind the model uses shows up.
   std::set<Kind> kinds;
   for (const auto &s : p.sessions)
-    for (const auto &e : s.events) kinds.insert(e.kind);
-  for (Kind k : {Kind::Open, Kind::Play, Kind::Pause, Kind::Seek, Kind::Rate, Kind::Volume, Kind::Mute, Kind::Stop,
-                 Kind::End})
+    for (const auto &e : s.events)
+      kinds.insert(e.kind);
+  for (Kind k : {Kind::Open, Kind::Play, Kind::Pause, Kind::Seek, Kind::Rate, Kind::Volume, Kind::Mute,
+                 Kind::Stop, Kind::End})
     CHECK(kinds.count(k) == 1);
 }
 
 TEST_CASE("a viewer's sessions are ordered in time across days") {
   const auto &p = population();
   std::map<std::string, std::vector<const TraceSession *>> by_viewer;
-  for (const auto &s : p.sessions) by_viewer[s.viewer].push_back(&s);
+  for (const auto &s : p.sessions)
+    by_viewer[s.viewer].push_back(&s);
   REQUIRE(by_viewer.size() == p.sim.viewers().size());
   size_t multi_day = 0;
   for (const auto &[viewer, list] : by_viewer) {
@@ -167,7 +174,8 @@ TEST_CASE("a viewer's sessions are ordered in time across days") {
       CHECK(list[i]->start_wall_ms >= p.sim.options().start_wall_ms);
       if (i > 0) CHECK(list[i]->start_wall_ms >= list[i - 1]->end_wall_ms);
     }
-    if (list.size() >= 3 && list.back()->start_wall_ms - list.front()->start_wall_ms > 2 * 86400000LL) ++multi_day;
+    if (list.size() >= 3 && list.back()->start_wall_ms - list.front()->start_wall_ms > 2 * 86400000LL)
+      ++multi_day;
   }
   CHECK(multi_day > by_viewer.size() / 2);
 }
@@ -177,15 +185,17 @@ TEST_CASE("session counts: per-viewer mean or an exact total") {
   double avg = static_cast<double>(mean.total_sessions()) / 500.0;
   CHECK(avg > 4.5);
   CHECK(avg < 5.5);
-  for (int c : mean.session_counts()) CHECK(c >= 1);
+  for (int c : mean.session_counts())
+    CHECK(c >= 1);
 
   auto o = opts(50, 5, 3);
   o.total_sessions = 137;
   Simulator exact(o);
   CHECK(exact.total_sessions() == 137);
   CHECK(exact.generate_all().size() == 137);
-  for (int c : exact.session_counts()) CHECK(c >= 1);
-  o.total_sessions = 20;  // fewer sessions than viewers
+  for (int c : exact.session_counts())
+    CHECK(c >= 1);
+  o.total_sessions = 20; // fewer sessions than viewers
   Simulator few(o);
   CHECK(few.total_sessions() == 20);
   CHECK(few.generate_all().size() == 20);
@@ -245,8 +255,8 @@ TEST_CASE("intro-skippers seek past the intro at the start") {
         first_seek = &e;
         break;
       }
-    bool hit = first_seek && first_seek->position_ms < v->intro_end_ms && *first_seek->to_ms >= v->intro_end_ms &&
-               *first_seek->to_ms <= v->intro_end_ms + 10000;
+    bool hit = first_seek && first_seek->position_ms < v->intro_end_ms &&
+               *first_seek->to_ms >= v->intro_end_ms && *first_seek->to_ms <= v->intro_end_ms + 10000;
     if (p.sim.find_viewer(s.viewer)->archetype == Archetype::IntroSkipper) {
       ++skip_n;
       skip_hit += hit;
@@ -256,7 +266,8 @@ TEST_CASE("intro-skippers seek past the intro at the start") {
     }
   }
   REQUIRE(skip_n > 100);
-  double skip_frac = static_cast<double>(skip_hit) / skip_n, other_frac = static_cast<double>(other_hit) / other_n;
+  double skip_frac = static_cast<double>(skip_hit) / skip_n,
+         other_frac = static_cast<double>(other_hit) / other_n;
   INFO("intro-skippers " << skip_frac << ", others " << other_frac);
   CHECK(skip_frac > 0.6);
   CHECK(skip_frac > 3 * other_frac);
@@ -271,9 +282,11 @@ TEST_CASE("interactions concentrate near structure positions") {
   for (const auto &v : p.sim.catalogue()) {
     std::vector<char> cov(static_cast<size_t>(v.duration_ms / 1000) + 1, 0);
     for (auto pt : structure_points(v))
-      for (int64_t s = std::max<int64_t>(0, pt / 1000 - 10); s <= std::min<int64_t>(v.duration_ms / 1000, pt / 1000 + 10); ++s)
+      for (int64_t s = std::max<int64_t>(0, pt / 1000 - 10);
+           s <= std::min<int64_t>(v.duration_ms / 1000, pt / 1000 + 10); ++s)
         cov[static_cast<size_t>(s)] = 1;
-    coverage[v.id] = static_cast<double>(std::count(cov.begin(), cov.end(), 1)) / static_cast<double>(cov.size());
+    coverage[v.id] =
+        static_cast<double>(std::count(cov.begin(), cov.end(), 1)) / static_cast<double>(cov.size());
   }
   // Also a heat map over offset from the nearest scene change: 5-second bins.
   std::map<int64_t, double> heat;
@@ -284,12 +297,14 @@ TEST_CASE("interactions concentrate near structure positions") {
       if (!initiating(e.kind)) continue;
       n += 1;
       expected += coverage[v->id];
-      bool close = std::any_of(pts.begin(), pts.end(), [&](int64_t pt) { return std::llabs(e.position_ms - pt) <= 10000; });
+      bool close = std::any_of(pts.begin(), pts.end(),
+                               [&](int64_t pt) { return std::llabs(e.position_ms - pt) <= 10000; });
       near += close;
       int64_t best = INT64_MAX;
       for (auto sc : v->scene_ms)
         if (std::llabs(e.position_ms - sc) < std::llabs(best)) best = e.position_ms - sc;
-      if (best != INT64_MAX && std::llabs(best) < 60000) heat[static_cast<int64_t>(std::floor(best / 5000.0))] += 1;
+      if (best != INT64_MAX && std::llabs(best) < 60000)
+        heat[static_cast<int64_t>(std::floor(best / 5000.0))] += 1;
     }
   }
   REQUIRE(n > 1000);
@@ -326,7 +341,8 @@ TEST_CASE("pauses are heavy-tailed") {
     bool is_pauser = p.sim.find_viewer(s.viewer)->archetype == Archetype::Pauser;
     for (size_t i = 0; i + 1 < s.events.size(); ++i)
       if (s.events[i].kind == Kind::Pause && s.events[i + 1].kind == Kind::Play)
-        (is_pauser ? pauser : rest).push_back(static_cast<double>(s.events[i + 1].wall_ms - s.events[i].wall_ms));
+        (is_pauser ? pauser : rest)
+            .push_back(static_cast<double>(s.events[i + 1].wall_ms - s.events[i].wall_ms));
   }
   REQUIRE(!pauser.empty());
   REQUIRE(!rest.empty());
@@ -444,4 +460,186 @@ TEST_CASE("smartplayer-sim writes the same file for the same seed") {
   CHECK(run(tool + " --viewers 3 2>/dev/null") == 2);
   CHECK(run(tool + " --bogus --out " + d.file("x") + " 2>/dev/null") == 2);
   CHECK(run(tool + " --viewers 3 --out /nonexistent-dir/x.jsonl 2>/dev/null") == 1);
+  // Modes and the truth file.
+  CHECK(run(tool + " --viewers 5 --mode memoryless --mean-gap-s 30 --quiet --out " + d.file("m.jsonl") +
+            " --truth " + d.file("truth.jsonl")) == 0);
+  sp::sim::Truth truth;
+  std::string err;
+  REQUIRE(sp::sim::read_truth_file(d.file("truth.jsonl"), truth, err));
+  CHECK(truth.options.mode == sp::sim::Mode::Memoryless);
+  CHECK(truth.options.mean_gap_s == 30);
+  CHECK(truth.viewers.size() == 5);
+  CHECK(run(tool + " --viewers 3 --mode dreamy --out " + d.file("x") + " 2>/dev/null") == 2);
+  CHECK(run(tool + " --viewers 3 --duration-scale 0 --out " + d.file("x") + " 2>/dev/null") == 2);
+  CHECK(run(tool + " --viewers 3 --mean-gap-s 1 --out " + d.file("x") + " 2>/dev/null") == 2);
+}
+
+namespace {
+
+sp::sim::SimOptions mode_opts(sp::sim::Mode m, int viewers, uint64_t seed) {
+  auto o = opts(viewers, 5, seed);
+  o.mode = m;
+  return o;
+}
+
+// Gaps (s) between consecutive viewer actions, and from the open to the first.
+std::vector<double> action_gaps(const std::vector<TraceSession> &sessions) {
+  std::vector<double> g;
+  for (const auto &s : sessions)
+    for (size_t i = 1; i < s.events.size(); ++i)
+      g.push_back((s.events[i].wall_ms - s.events[i - 1].wall_ms) / 1000.0);
+  return g;
+}
+
+double mean_of(const std::vector<double> &v) {
+  double t = 0;
+  for (double x : v)
+    t += x;
+  return t / static_cast<double>(v.size());
+}
+
+} // namespace
+
+TEST_CASE("renewal modes: valid sessions of unknown length, gaps from the mode's distribution") {
+  using sp::sim::Mode;
+  for (Mode m : {Mode::Memoryless, Mode::Bursty, Mode::HeavyTailed}) {
+    INFO(sp::sim::mode_name(m));
+    Simulator sim(mode_opts(m, 150, 9));
+    auto t = sim.generate_all();
+    REQUIRE(t.size() == static_cast<size_t>(sim.total_sessions()));
+    for (const auto &s : t) {
+      REQUIRE(!s.events.empty());
+      CHECK(s.events.front().kind == Kind::Open);
+      CHECK(s.duration_ms == 0);
+      CHECK(s.end_reason == "abandoned");
+      CHECK(s.end_wall_ms >= s.events.back().wall_ms);
+      for (size_t i = 1; i < s.events.size(); ++i) {
+        CHECK(s.events[i].wall_ms >= s.events[i - 1].wall_ms);
+        CHECK(sp::is_viewer_action(s.events[i].kind));
+      }
+      if (s.events.size() > 1) CHECK(s.events[1].kind == Kind::Play);
+    }
+    // Round trip through the trace format (duration 0 = unknown length).
+    std::stringstream ss;
+    sp::write_traces(ss, t);
+    CHECK(sp::read_traces(ss, sp::OnMalformed::Refuse).ok);
+    auto g = action_gaps(t);
+    REQUIRE(g.size() > 2000);
+    double mean = mean_of(g);
+    INFO("mean gap " << mean << " s, median " << quantile(g, 0.5));
+    // Gaps are censored by the session end (mean 20 min), which shortens the
+    // observed mean (much for the Pareto tail); the shapes differ clearly.
+    CHECK(mean > (m == Mode::HeavyTailed ? 25 : 40));
+    CHECK(mean < 65);
+    if (m == Mode::Memoryless) {
+      // Exponential: median = mean ln 2, the 90th percentile = mean ln 10.
+      CHECK(quantile(g, 0.5) / mean == Approx(std::log(2.0)).epsilon(0.12));
+      CHECK(quantile(g, 0.9) / mean == Approx(std::log(10.0)).epsilon(0.12));
+    } else if (m == Mode::Bursty) {
+      // 60 % quick follow-ups (mean 3 s): the median is a few seconds.
+      CHECK(quantile(g, 0.5) < 8);
+    } else {
+      // Pareto 1.2 with mean 60 s: scale 10 s, nothing shorter; a long tail.
+      CHECK(quantile(g, 0.0) >= 9.9);
+      CHECK(quantile(g, 0.99) > 8 * mean);
+    }
+  }
+}
+
+TEST_CASE("drifting mode: viewers change habits half-way through their sessions") {
+  using sp::sim::Mode;
+  Simulator sim(mode_opts(Mode::Drifting, 200, 4));
+  auto truth = sim.truth();
+  REQUIRE(truth.drift_at.size() == 200);
+  REQUIRE(truth.drifted.size() == 200);
+  size_t changed = 0;
+  for (size_t i = 0; i < 200; ++i) {
+    CHECK(truth.drift_at[i] >= 1);
+    CHECK(truth.drifted[i].id == truth.viewers[i].id);
+    changed += truth.drifted[i].archetype != truth.viewers[i].archetype;
+    CHECK(truth.find_viewer(truth.viewers[i].id, 0) == &truth.viewers[i]);
+    CHECK(truth.find_viewer(truth.viewers[i].id, truth.drift_at[i]) == &truth.drifted[i]);
+  }
+  CHECK(changed > 100); // most draw another archetype
+  // The structured sessions stay valid; the first half is the same as without drift.
+  Simulator plain(mode_opts(Mode::Structured, 200, 4));
+  auto a = sim.viewer_sessions(7), b = plain.viewer_sessions(7);
+  REQUIRE(a.size() == b.size());
+  for (size_t k = 0; k < a.size(); ++k) {
+    CHECK(session_problem(a[k]).empty());
+    if (static_cast<int>(k) < truth.drift_at[7]) CHECK(same_session(a[k], b[k]));
+  }
+}
+
+TEST_CASE("duration scale makes sessions shorter or longer") {
+  auto o = opts(60, 3, 5);
+  o.duration_scale = 0.1;
+  Simulator short_sim(o);
+  o.duration_scale = 3;
+  Simulator long_sim(o);
+  Simulator plain(opts(60, 3, 5));
+  auto median_len = [](const Simulator &s) {
+    std::vector<double> d;
+    for (const auto &v : s.catalogue())
+      d.push_back(static_cast<double>(v.duration_ms));
+    return quantile(d, 0.5);
+  };
+  CHECK(median_len(short_sim) < 0.2 * median_len(plain));
+  CHECK(median_len(long_sim) > 2 * median_len(plain));
+  for (const auto &s : short_sim.generate_all())
+    CHECK(session_problem(s).empty());
+  o.duration_scale = 0;
+  CHECK_THROWS_AS(Simulator(o), std::invalid_argument);
+}
+
+TEST_CASE("the truth file round-trips every generative parameter") {
+  using sp::sim::Mode;
+  for (Mode m : {Mode::Structured, Mode::Drifting, Mode::Bursty}) {
+    auto o = mode_opts(m, 25, 12);
+    o.duration_scale = 0.7;
+    o.mean_gap_s = 45;
+    Simulator sim(o);
+    std::stringstream ss;
+    sp::sim::write_truth(ss, sim.truth());
+    sp::sim::Truth back;
+    std::string err;
+    REQUIRE(sp::sim::read_truth(ss, back, err));
+    CHECK(err.empty());
+    CHECK(back.options.mode == m);
+    CHECK(back.options.seed == 12);
+    CHECK(back.options.duration_scale == 0.7);
+    CHECK(back.options.mean_gap_s == 45);
+    REQUIRE(back.videos.size() == sim.catalogue().size());
+    for (size_t i = 0; i < back.videos.size(); ++i) {
+      const auto &a = back.videos[i], &b = sim.catalogue()[i];
+      CHECK(a.id == b.id);
+      CHECK(a.genre == b.genre);
+      CHECK(a.duration_ms == b.duration_ms);
+      CHECK(a.scene_ms == b.scene_ms);
+      CHECK(a.scene_salience == b.scene_salience); // exact: JSON doubles round-trip
+    }
+    REQUIRE(back.viewers.size() == 25);
+    for (size_t i = 0; i < 25; ++i) {
+      const auto &a = back.viewers[i], &b = sim.viewers()[i];
+      CHECK(a.id == b.id);
+      CHECK(a.archetype == b.archetype);
+      CHECK(a.action_weight == b.action_weight);
+      CHECK(a.genre_pref == b.genre_pref);
+      CHECK(a.base_rate_per_min == b.base_rate_per_min);
+      CHECK(a.pause_median_s == b.pause_median_s);
+      CHECK(a.finish_prob == b.finish_prob);
+      CHECK(a.volume == b.volume);
+    }
+    CHECK(back.drift_at.size() == (m == Mode::Drifting ? 25u : 0u));
+  }
+  sp::sim::Truth t;
+  std::string err;
+  std::stringstream bad("{\"truth\":\"something-else\"}\n");
+  CHECK_FALSE(sp::sim::read_truth(bad, t, err));
+  CHECK(err.find("not a smartplayer-sim truth file") != std::string::npos);
+  std::stringstream broken("{\"truth\":\"smartplayer-sim-truth/1\",\"options\":{\"mode\":\"structured\"}}\n");
+  CHECK_FALSE(sp::sim::read_truth(broken, t, err));
+  CHECK(err.find("line 1") != std::string::npos);
+  CHECK(sp::sim::session_index("viewer00012-s007") == 6);
+  CHECK(sp::sim::session_index("edx-000001") == -1);
 }

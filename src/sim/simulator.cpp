@@ -9,102 +9,37 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/model.h"
 #include "sim/random.h"
 
 namespace sp::sim {
 namespace {
 
-constexpr double kSec = 1000.0;
-constexpr double kMin = 60.0 * kSec;
-constexpr double kHour = 60.0 * kMin;
-constexpr double kDay = 24.0 * kHour;
+using namespace model;
 
-// Base actions (index into Viewer::action_weight / GenreSpec::action).
-enum Action { APause = 0, ASeekFwd, ASeekBack, AVolume, AMute, ARate, AStop, kActionCount };
+constexpr uint64_t kStreamCatalogue = 1, kStreamViewer = 2, kStreamSessions = 3, kStreamDrift = 4;
 
-struct GenreSpec {
-  const char *name;
-  double share;                          // share of the catalogue
-  double dur_median_s, dur_sigma, dur_min_s, dur_max_s;
-  double intro_prob, intro_min_s, intro_max_s;
-  double scene_gap_s;                    // median gap between scene changes
-  double credits_prob, credits_min_s, credits_max_s;
-  double base_mult;                      // background intensity factor
-  std::array<double, kActionCount> action;  // base action weights
-  double rate_mult;                      // scales rate_change_prob
-  double finish_mult;                    // scales finish_prob
-  double intro_skip_mult;                // scales skip_intro_prob
-  double volume_start_prob;              // volume adjust in the first seconds
-};
+int64_t to_ms(double v) {
+  return static_cast<int64_t>(std::llround(v));
+}
 
-// clang-format off
-constexpr std::array<GenreSpec, kGenreCount> kGenres = {{
-  //  name        share  med    sig   min   max    intro  imin imax  gap   cred  cmin cmax  base  pause fwd  back vol  mute rate stop   rate  fin   skip  vol0
-  {"lecture",     0.20,  900,  0.50,  300, 3600,   0.60,  5,  20,   150,  0.30,  5,  15,  1.40, {3.0, 1.0, 2.0, 0.3, 0.2, 1.0, 0.5}, 1.00, 0.85, 0.8, 0.05},
-  {"documentary", 0.10, 2400,  0.40,  900, 5400,   0.90, 30,  90,   240,  0.95, 40, 120,  0.80, {2.0, 1.0, 1.0, 0.5, 0.3, 0.3, 0.5}, 0.50, 0.90, 1.0, 0.08},
-  {"drama",       0.15, 2700,  0.35, 1200, 8400,   0.90, 40, 100,   200,  1.00, 60, 180,  0.60, {2.0, 0.8, 1.0, 0.6, 0.3, 0.05, 0.4}, 0.05, 1.10, 1.0, 0.10},
-  {"comedy",      0.12, 1380,  0.20,  900, 2400,   0.85, 20,  45,   120,  0.90, 30,  60,  0.60, {1.5, 0.8, 1.2, 0.5, 0.3, 0.05, 0.4}, 0.05, 1.10, 1.0, 0.08},
-  {"sports",      0.10, 2400,  0.80,  300, 7200,   0.40,  5,  20,   300,  0.30, 10,  30,  0.90, {1.0, 2.5, 1.5, 0.8, 0.5, 0.1, 0.6}, 0.10, 0.80, 0.6, 0.15},
-  {"music",       0.12,  230,  0.25,  120,  480,   0.80,  8,  25,    50,  0.10,  3,   8,  0.50, {0.5, 1.0, 1.2, 2.0, 0.5, 0.02, 0.8}, 0.02, 1.20, 0.5, 0.30},
-  {"news",        0.09,  900,  0.50,  300, 2700,   0.90, 10,  20,   100,  0.60, 10,  20,  0.90, {1.0, 2.0, 0.6, 0.6, 0.4, 0.3, 1.0}, 0.40, 0.80, 0.8, 0.10},
-  {"kids",        0.12, 1000,  0.40,  420, 1800,   0.95, 20,  60,   110,  0.90, 20,  40,  1.00, {1.5, 0.8, 1.5, 1.0, 0.5, 0.02, 0.4}, 0.02, 1.10, 1.0, 0.12},
-}};
-
-struct ArchetypeSpec {
-  const char *name;
-  double share;
-  double base_rate;        // per media minute (median)
-  double structure_gain;
-  std::array<double, kActionCount> action_mult;
-  double skip_intro_lo, skip_intro_hi;
-  double pause_med_lo, pause_med_hi, pause_sig_lo, pause_sig_hi, walk_away;
-  double rewatch;
-  double rate_change;
-  double finish;
-  double credits_skip;
-  double binge;
-  std::array<double, kGenreCount> genre_bias;
-};
-
-constexpr std::array<ArchetypeSpec, kArchetypeCount> kArchetypes = {{
-  // name             share base  gain  pause fwd back vol mute rate stop   skip intro  pause med  sigma     walk  rew   rate  fin   cred  binge  lec doc dra com spo mus new kid
-  {"intro-skipper",   0.18, 0.45, 1.0, {1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0}, 0.85, 0.95,  5, 20, 0.9, 1.3, 0.02, 0.20, 0.03, 0.65, 0.40, 0.25, {1, 1, 2, 1.5, 1, 1, 1, 1.5}},
-  {"pauser",          0.18, 1.00, 1.0, {4.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0}, 0.05, 0.15, 20, 60, 1.2, 1.6, 0.05, 0.20, 0.03, 0.60, 0.15, 0.15, {2, 1.5, 1, 1, 1, 1, 1, 1}},
-  {"binger",          0.15, 0.20, 0.5, {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5}, 0.20, 0.40,  5, 20, 0.9, 1.3, 0.02, 0.10, 0.03, 0.92, 0.85, 0.65, {0.5, 1, 3, 2, 1, 1, 0.5, 2}},
-  {"rewatcher",       0.15, 0.45, 2.0, {1.0, 1.0, 3.0, 1.0, 1.0, 1.0, 1.0}, 0.05, 0.15,  5, 20, 0.9, 1.3, 0.02, 0.80, 0.03, 0.65, 0.15, 0.15, {1, 1, 1, 1.5, 2, 2, 1, 1}},
-  {"speed-changer",   0.10, 0.45, 1.0, {1.0, 1.0, 1.0, 1.0, 1.0, 3.0, 1.0}, 0.05, 0.15,  5, 20, 0.9, 1.3, 0.02, 0.20, 0.90, 0.60, 0.15, 0.15, {4, 2, 1, 1, 1, 0.5, 1.5, 0.5}},
-  {"channel-surfer",  0.12, 0.70, 1.0, {1.0, 3.0, 1.0, 1.0, 1.0, 1.0, 3.0}, 0.10, 0.30,  5, 15, 0.9, 1.3, 0.02, 0.15, 0.03, 0.15, 0.30, 0.45, {1, 1, 1, 1, 2, 2, 2, 1}},
-  {"casual",          0.12, 0.40, 1.0, {1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0}, 0.05, 0.15,  5, 20, 0.9, 1.3, 0.02, 0.20, 0.03, 0.50, 0.20, 0.15, {1, 1, 1, 1, 1, 1, 1, 1}},
-}};
-// clang-format on
-
-// Bumps of the interaction intensity at structure positions.
-constexpr double kSceneMass = 0.8;      // expected events per scene change (gain 1, salience 1)
-constexpr double kSceneSigmaMs = 3000;  // spread of the reaction around a scene change
-constexpr double kSceneLagMs = 1500;    // the peak lies just after the change
-constexpr double kIntroMass = 0.3;
-constexpr double kMinSceneGapMs = 30000;  // >= 10 sigma: bumps never overlap much
-constexpr size_t kMaxEvents = 600;
-constexpr double kBaseStopFactor = 0.15;        // safety cap per session
-
-constexpr uint64_t kStreamCatalogue = 1, kStreamViewer = 2, kStreamSessions = 3;
-
-int64_t to_ms(double v) { return static_cast<int64_t>(std::llround(v)); }
-
-Video make_video(Rng &rng, size_t index, Genre g) {
+Video make_video(Rng &rng, size_t index, Genre g, double scale) {
   const GenreSpec &gs = kGenres[static_cast<size_t>(g)];
   Video v;
   char buf[32];
   std::snprintf(buf, sizeof buf, "vid%04zu", index);
   v.id = buf;
   v.genre = g;
-  double dur_s = std::clamp(rng.lognormal(gs.dur_median_s, gs.dur_sigma), gs.dur_min_s, gs.dur_max_s);
+  double dur_s = std::clamp(rng.lognormal(gs.dur_median_s * scale, gs.dur_sigma), gs.dur_min_s * scale,
+                            gs.dur_max_s * scale);
+  dur_s = std::max(dur_s, 1.0);
   v.duration_ms = to_ms(dur_s) * 1000;
   double d = static_cast<double>(v.duration_ms);
-  v.intro_end_ms = rng.bernoulli(gs.intro_prob) ? to_ms(rng.uniform(gs.intro_min_s, gs.intro_max_s) * kSec) : 0;
-  v.credits_start_ms =
-      rng.bernoulli(gs.credits_prob) ? v.duration_ms - to_ms(rng.uniform(gs.credits_min_s, gs.credits_max_s) * kSec)
-                                     : v.duration_ms;
+  v.intro_end_ms =
+      rng.bernoulli(gs.intro_prob) ? to_ms(rng.uniform(gs.intro_min_s, gs.intro_max_s) * kSec) : 0;
+  v.credits_start_ms = rng.bernoulli(gs.credits_prob)
+                           ? v.duration_ms - to_ms(rng.uniform(gs.credits_min_s, gs.credits_max_s) * kSec)
+                           : v.duration_ms;
   // Keep the intro, the content and the credits in order even for short videos.
   if (v.intro_end_ms > d * 0.2) v.intro_end_ms = to_ms(d * 0.2);
   if (v.credits_start_ms < to_ms(d * 0.8)) v.credits_start_ms = to_ms(d * 0.8);
@@ -126,7 +61,8 @@ Viewer make_viewer(Rng &rng, size_t index, const std::array<bool, kGenreCount> &
   std::snprintf(buf, sizeof buf, "viewer%05zu", index);
   v.id = buf;
   std::array<double, kArchetypeCount> shares{};
-  for (size_t i = 0; i < kArchetypes.size(); ++i) shares[i] = kArchetypes[i].share;
+  for (size_t i = 0; i < kArchetypes.size(); ++i)
+    shares[i] = kArchetypes[i].share;
   auto ai = rng.categorical(shares.data(), shares.size());
   v.archetype = static_cast<Archetype>(ai);
   const ArchetypeSpec &as = kArchetypes[ai];
@@ -137,13 +73,15 @@ Viewer make_viewer(Rng &rng, size_t index, const std::array<bool, kGenreCount> &
     v.genre_pref[g] = w;
     total += w;
   }
-  for (auto &w : v.genre_pref) w /= total;
+  for (auto &w : v.genre_pref)
+    w /= total;
 
   constexpr double kActSigma = 0.5;
-  v.activity = rng.lognormal(std::exp(-kActSigma * kActSigma / 2), kActSigma);  // mean 1
+  v.activity = rng.lognormal(std::exp(-kActSigma * kActSigma / 2), kActSigma); // mean 1
   v.base_rate_per_min = rng.lognormal(as.base_rate, 0.35);
   v.structure_gain = rng.lognormal(as.structure_gain, 0.3);
-  for (size_t a = 0; a < kActionCount; ++a) v.action_weight[a] = as.action_mult[a] * rng.lognormal(1.0, 0.3);
+  for (size_t a = 0; a < kActionCount; ++a)
+    v.action_weight[a] = as.action_mult[a] * rng.lognormal(1.0, 0.3);
   v.skip_intro_prob = rng.uniform(as.skip_intro_lo, as.skip_intro_hi);
   v.pause_median_s = rng.uniform(as.pause_med_lo, as.pause_med_hi);
   v.pause_sigma = rng.uniform(as.pause_sig_lo, as.pause_sig_hi);
@@ -158,7 +96,8 @@ Viewer make_viewer(Rng &rng, size_t index, const std::array<bool, kGenreCount> &
   // Usual hour: evening for most, some at lunch, in the morning or afternoon.
   static constexpr std::array<double, 4> kHourShare = {0.6, 0.15, 0.1, 0.15};
   static constexpr std::array<double, 4> kHourCentre = {20.5, 12.5, 8.0, 15.5};
-  v.preferred_hour = kHourCentre[rng.categorical(kHourShare.data(), kHourShare.size())] + rng.uniform(-1.0, 1.0);
+  v.preferred_hour =
+      kHourCentre[rng.categorical(kHourShare.data(), kHourShare.size())] + rng.uniform(-1.0, 1.0);
   v.volume = static_cast<int>(rng.uniform_int(40, 100));
   return v;
 }
@@ -189,7 +128,7 @@ public:
     s.start_wall_ms = to_ms(wall_);
     plan();
     emit(Kind::Open);
-    wall_ += rng_.lognormal(1200, 0.6);
+    wall_ += rng_.lognormal(kFirstPlayMedianMs, kFirstPlaySigma);
     emit(Kind::Play);
     s.end_reason = play_loop();
     s.end_wall_ms = events_.back().wall_ms;
@@ -200,10 +139,8 @@ public:
 private:
   enum class CreditsPlan { Watch, SkipToEnd, StopThere };
 
-  double scene_amp(size_t k) const {
-    return kSceneMass * viewer_.structure_gain * video_.scene_salience[k] / (kSceneSigmaMs * 2.5066282746310002);
-  }
-  double intro_amp() const { return kIntroMass * viewer_.structure_gain / (kSceneSigmaMs * 2.5066282746310002); }
+  double scene_amp(size_t k) const { return scene_mass(viewer_, video_, k) / (kSceneSigmaMs * kSqrt2Pi); }
+  double intro_amp() const { return intro_mass(viewer_) / (kSceneSigmaMs * kSqrt2Pi); }
   static double bump(double amp, double centre, double p) {
     double z = (p - centre) / kSceneSigmaMs;
     return z * z > 50 ? 0.0 : amp * std::exp(-0.5 * z * z);
@@ -238,28 +175,37 @@ private:
     intro_skip_at_ = -1;
     if (video_.intro_end_ms > 0 &&
         rng_.bernoulli(std::min(1.0, viewer_.skip_intro_prob * gs_.intro_skip_mult))) {
-      double hi = std::min(6000.0, static_cast<double>(video_.intro_end_ms) * 0.5);
-      intro_skip_at_ = rng_.uniform(std::min(500.0, hi * 0.5), hi);
+      Window w = intro_skip_window(static_cast<double>(video_.intro_end_ms));
+      intro_skip_at_ = rng_.uniform(w.lo, w.hi);
     }
     rate_at_ = -1;
-    if (rng_.bernoulli(std::min(1.0, viewer_.rate_change_prob * gs_.rate_mult)))
-      rate_at_ = rng_.uniform(3000.0, std::max(3001.0, std::min(60000.0, dur_ * 0.25)));
-    volume_at_ = rng_.bernoulli(gs_.volume_start_prob) ? rng_.uniform(500.0, std::min(8000.0, dur_ * 0.5)) : -1;
+    if (rng_.bernoulli(std::min(1.0, viewer_.rate_change_prob * gs_.rate_mult))) {
+      Window w = rate_plan_window(dur_);
+      rate_at_ = rng_.uniform(w.lo, w.hi);
+    }
+    if (rng_.bernoulli(gs_.volume_start_prob)) {
+      Window w = volume_plan_window(dur_);
+      volume_at_ = rng_.uniform(w.lo, w.hi);
+    } else {
+      volume_at_ = -1;
+    }
     finish_ = rng_.bernoulli(std::min(0.98, viewer_.finish_prob * gs_.finish_mult));
     if (!finish_) {
-      if (viewer_.archetype == Archetype::ChannelSurfer && rng_.bernoulli(0.8))
-        abandon_budget_ = rng_.exponential(90 * kSec);
+      if (viewer_.archetype == Archetype::ChannelSurfer && rng_.bernoulli(kSurferQuickLeaveProb))
+        abandon_budget_ = rng_.exponential(kSurferWatchMeanMs);
       else
-        abandon_budget_ = rng_.uniform(0.03, 0.97) * static_cast<double>(video_.credits_start_ms);
+        abandon_budget_ = rng_.uniform(kAbandonLo, kAbandonHi) * static_cast<double>(video_.credits_start_ms);
     }
     credits_ = CreditsPlan::Watch;
     credits_at_ = -1;
-    if (video_.credits_start_ms < video_.duration_ms - 1000) {
+    if (static_cast<double>(video_.credits_start_ms) < dur_ - kCreditsMinLengthMs) {
       if (rng_.bernoulli(viewer_.credits_skip_prob))
         credits_ = CreditsPlan::SkipToEnd;
-      else if (rng_.bernoulli(0.2))
+      else if (rng_.bernoulli(kCreditsStopProb))
         credits_ = CreditsPlan::StopThere;
-      credits_at_ = std::min(dur_ - 500.0, static_cast<double>(video_.credits_start_ms) + rng_.lognormal(2500, 0.6));
+      credits_at_ =
+          std::min(dur_ - kCreditsEndMarginMs, static_cast<double>(video_.credits_start_ms) +
+                                                   rng_.lognormal(kCreditsLagMedianMs, kCreditsLagSigma));
     }
   }
 
@@ -287,15 +233,17 @@ private:
 
   void seek_to(double to) {
     to = std::clamp(std::round(to), 0.0, dur_);
-    if (to_ms(to) == to_ms(pos_)) return;  // nowhere to go (e.g. back at 0)
+    if (to_ms(to) == to_ms(pos_)) return; // nowhere to go (e.g. back at 0)
     emit(Kind::Seek, to_ms(pos_), to_ms(to));
     pos_ = to;
-    wall_ += rng_.uniform(50, 400);  // buffering after the seek
+    wall_ += rng_.uniform(kSeekStallMinMs, kSeekStallMaxMs); // buffering after the seek
     // Planned triggers only fire when playback crosses them.
     if (intro_skip_at_ >= 0 && pos_ >= intro_skip_at_) intro_skip_at_ = -1;
     // A planned early rate/volume change still happens, just after the jump.
-    if (rate_at_ >= 0 && pos_ >= rate_at_) rate_at_ = std::min(dur_, pos_ + rng_.uniform(1000, 5000));
-    if (volume_at_ >= 0 && pos_ >= volume_at_) volume_at_ = std::min(dur_, pos_ + rng_.uniform(1000, 5000));
+    if (rate_at_ >= 0 && pos_ >= rate_at_)
+      rate_at_ = std::min(dur_, pos_ + rng_.uniform(kPlanDelayMinMs, kPlanDelayMaxMs));
+    if (volume_at_ >= 0 && pos_ >= volume_at_)
+      volume_at_ = std::min(dur_, pos_ + rng_.uniform(kPlanDelayMinMs, kPlanDelayMaxMs));
     if (credits_at_ >= 0 && pos_ >= credits_at_) credits_at_ = -1;
   }
 
@@ -311,11 +259,12 @@ private:
 
   void do_pause() {
     emit(Kind::Pause);
-    double len = rng_.bernoulli(viewer_.walk_away_prob) ? rng_.pareto(10 * kMin, 1.1)
-                                                         : rng_.lognormal(viewer_.pause_median_s * kSec, viewer_.pause_sigma);
-    len = std::clamp(len, 300.0, 24 * kHour);
+    double len = rng_.bernoulli(viewer_.walk_away_prob)
+                     ? rng_.pareto(kWalkAwayScaleMs, kWalkAwayShape)
+                     : rng_.lognormal(viewer_.pause_median_s * kSec, viewer_.pause_sigma);
+    len = std::clamp(len, kPauseMinMs, kPauseMaxMs);
     wall_ += len;
-    double stop_p = 0.02 + (len > 30 * kMin ? 0.3 : 0.0);
+    double stop_p = kStopAfterPause + (len > kLongPauseMs ? kStopAfterLongPause : 0.0);
     if (rng_.bernoulli(stop_p)) {
       stopped_ = true;
       emit(Kind::Stop);
@@ -332,7 +281,7 @@ private:
   }
 
   void do_mute() {
-    emit(Kind::Mute, {}, {}, {}, muted_ ? 0.0 : 1.0);  // the trace format has only the new state
+    emit(Kind::Mute, {}, {}, {}, muted_ ? 0.0 : 1.0); // the trace format has only the new state
     muted_ = !muted_;
   }
 
@@ -344,15 +293,26 @@ private:
 
   void base_action() {
     std::array<double, kActionCount> w{};
-    for (size_t a = 0; a < kActionCount; ++a) w[a] = gs_.action[a] * viewer_.action_weight[a];
-    w[AStop] *= kBaseStopFactor;  // most abandonment comes from the planned budget
-    if (muted_) w[AMute] *= 6;  // unmuting soon after muting
+    for (size_t a = 0; a < kActionCount; ++a)
+      w[a] = gs_.action[a] * viewer_.action_weight[a];
+    w[AStop] *= kBaseStopFactor;
+    if (muted_) w[AMute] *= 6; // unmuting soon after muting
     switch (static_cast<Action>(rng_.categorical(w.data(), w.size()))) {
-    case APause: do_pause(); break;
-    case ASeekFwd: seek_to(pos_ + rng_.lognormal(30 * kSec, 0.8)); break;
-    case ASeekBack: seek_to(pos_ - rng_.lognormal(15 * kSec, 0.7)); break;
-    case AVolume: do_volume(); break;
-    case AMute: do_mute(); break;
+    case APause:
+      do_pause();
+      break;
+    case ASeekFwd:
+      seek_to(pos_ + rng_.lognormal(30 * kSec, 0.8));
+      break;
+    case ASeekBack:
+      seek_to(pos_ - rng_.lognormal(15 * kSec, 0.7));
+      break;
+    case AVolume:
+      do_volume();
+      break;
+    case AMute:
+      do_mute();
+      break;
     case ARate: {
       static constexpr std::array<double, 5> kRates = {0.75, 1.0, 1.25, 1.5, 2.0};
       double to = rate_ != 1.0 && rng_.bernoulli(0.6) ? 1.0
@@ -370,17 +330,25 @@ private:
   }
 
   void scene_action(size_t k) {
-    scene_active_[k] = false;  // a bump fires at most once per session
+    scene_active_[k] = false; // a bump fires at most once per session
     if (rng_.bernoulli(viewer_.rewatch_prob)) {
       seek_to(pos_ - rng_.uniform(10 * kSec, 30 * kSec));
       return;
     }
-    static constexpr std::array<double, 5> w = {0.45, 0.27, 0.15, 0.11, 0.02};  // pause, back, fwd, vol, stop
+    static constexpr std::array<double, 5> w = {0.45, 0.27, 0.15, 0.11, 0.02}; // pause, back, fwd, vol, stop
     switch (rng_.categorical(w.data(), w.size())) {
-    case 0: do_pause(); break;
-    case 1: seek_to(pos_ - rng_.lognormal(8 * kSec, 0.5)); break;
-    case 2: seek_to(pos_ + rng_.lognormal(40 * kSec, 0.6)); break;
-    case 3: do_volume(); break;
+    case 0:
+      do_pause();
+      break;
+    case 1:
+      seek_to(pos_ - rng_.lognormal(8 * kSec, 0.5));
+      break;
+    case 2:
+      seek_to(pos_ + rng_.lognormal(40 * kSec, 0.6));
+      break;
+    case 3:
+      do_volume();
+      break;
     default:
       stopped_ = true;
       emit(Kind::Stop);
@@ -389,13 +357,23 @@ private:
 
   void intro_action() {
     intro_active_ = false;
-    static constexpr std::array<double, 5> w = {0.3, 0.25, 0.2, 0.15, 0.1};  // vol, pause, back, fwd, rate
+    static constexpr std::array<double, 5> w = {0.3, 0.25, 0.2, 0.15, 0.1}; // vol, pause, back, fwd, rate
     switch (rng_.categorical(w.data(), w.size())) {
-    case 0: do_volume(); break;
-    case 1: do_pause(); break;
-    case 2: seek_to(pos_ - rng_.uniform(3 * kSec, 10 * kSec)); break;
-    case 3: seek_to(pos_ + rng_.lognormal(20 * kSec, 0.5)); break;
-    default: do_rate(viewer_.preferred_rate); break;
+    case 0:
+      do_volume();
+      break;
+    case 1:
+      do_pause();
+      break;
+    case 2:
+      seek_to(pos_ - rng_.uniform(3 * kSec, 10 * kSec));
+      break;
+    case 3:
+      seek_to(pos_ + rng_.lognormal(20 * kSec, 0.5));
+      break;
+    default:
+      do_rate(viewer_.preferred_rate);
+      break;
     }
   }
 
@@ -428,7 +406,7 @@ private:
         return "finished";
       case TIntro:
         intro_skip_at_ = -1;
-        seek_to(static_cast<double>(video_.intro_end_ms) + std::abs(rng_.normal(0, 1500)));
+        seek_to(static_cast<double>(video_.intro_end_ms) + std::abs(rng_.normal(0, kIntroLandingSdMs)));
         break;
       case TRate:
         rate_at_ = -1;
@@ -463,7 +441,7 @@ private:
       }
       }
       if (stopped_) return "abandoned";
-      if (pos_ >= dur_) {  // a seek reached the end
+      if (pos_ >= dur_) { // a seek reached the end
         wall_ += rng_.uniform(100, 500);
         pos_ = dur_;
         emit(Kind::End);
@@ -491,7 +469,140 @@ private:
   std::vector<Interaction> events_;
 };
 
+// ---- renewal modes: i.i.d. gaps between actions -----------------------------
+
+// Memoryless, bursty and heavy-tailed sessions (docs/simulator.md, "Modes").
+// The video is one of the catalogue's, but its length is not given (0, like a
+// live stream), so positions say nothing; every gap between consecutive
+// actions (from the open to the first play too) is an independent draw of
+// gap_ms(); the session ends after an exponential time with no final event.
+class RenewalSim {
+public:
+  RenewalSim(Rng &rng, const SimOptions &opt, const Viewer &viewer, const Video &video, double start_wall)
+      : rng_(rng), opt_(opt), viewer_(viewer), video_(video), wall_(start_wall) {}
+
+  TraceSession run(std::string session_id) {
+    TraceSession s;
+    s.session_id = std::move(session_id);
+    s.viewer = viewer_.id;
+    s.video = video_.id;
+    s.genre = std::string(genre_name(video_.genre));
+    s.duration_ms = 0;
+    s.start_wall_ms = to_ms(wall_);
+    const double end = wall_ + rng_.exponential(opt_.mean_session_s * kSec);
+    emit(Kind::Open);
+    while (events_.size() < kMaxEvents) {
+      double next = wall_ + gap_ms(rng_, opt_);
+      if (next >= end) break;
+      if (playing_) pos_ += next - wall_;
+      wall_ = next;
+      act();
+    }
+    s.end_wall_ms = std::max(to_ms(end), events_.back().wall_ms);
+    s.end_reason = "abandoned";
+    s.events = std::move(events_);
+    return s;
+  }
+
+private:
+  void act() {
+    if (!playing_) {
+      playing_ = true;
+      emit(Kind::Play);
+      return;
+    }
+    static constexpr std::array<double, 3> w = {0.3, 0.4, 0.3}; // pause, seek, volume
+    switch (rng_.categorical(w.data(), w.size())) {
+    case 0:
+      playing_ = false;
+      emit(Kind::Pause);
+      break;
+    case 1: {
+      double d = rng_.lognormal(20 * kSec, 0.8);
+      double to = std::round(rng_.bernoulli(0.5) || pos_ < d + 1000 ? pos_ + d : pos_ - d);
+      emit(Kind::Seek, to_ms(pos_), to_ms(to));
+      pos_ = to;
+      break;
+    }
+    default: {
+      int nv = std::clamp(volume_ + static_cast<int>(std::lround(rng_.normal(0, 18))), 0, 100);
+      if (nv == volume_) nv = volume_ >= 50 ? volume_ - 10 : volume_ + 10;
+      emit(Kind::Volume, {}, {}, static_cast<double>(volume_), static_cast<double>(nv));
+      volume_ = nv;
+    }
+    }
+  }
+
+  void emit(Kind k, std::optional<int64_t> from = {}, std::optional<int64_t> to = {},
+            std::optional<double> old_value = {}, std::optional<double> value = {}) {
+    Interaction e;
+    e.seq = static_cast<int64_t>(events_.size()) + 1;
+    e.kind = k;
+    e.position_ms = std::max<int64_t>(0, to_ms(pos_));
+    e.wall_ms = to_ms(wall_);
+    if (!events_.empty()) e.wall_ms = std::max(e.wall_ms, events_.back().wall_ms);
+    e.from_ms = from;
+    e.to_ms = to;
+    e.old_value = old_value;
+    e.value = value;
+    events_.push_back(e);
+  }
+
+  Rng &rng_;
+  const SimOptions &opt_;
+  const Viewer &viewer_;
+  const Video &video_;
+  double wall_;
+  double pos_ = 0;
+  bool playing_ = false;
+  int volume_ = 80;
+  std::vector<Interaction> events_;
+};
+
 } // namespace
+
+double model::gap_ms(Rng &rng, const SimOptions &opt) {
+  const double mean = opt.mean_gap_s * kSec;
+  switch (opt.mode) {
+  case Mode::Bursty: {
+    const double long_mean = (mean - kBurstShareShort * kBurstShortMeanMs) / (1.0 - kBurstShareShort);
+    return rng.exponential(rng.bernoulli(kBurstShareShort) ? kBurstShortMeanMs : long_mean);
+  }
+  case Mode::HeavyTailed:
+    return rng.pareto(mean * (kHeavyShape - 1.0) / kHeavyShape, kHeavyShape);
+  default:
+    return rng.exponential(mean);
+  }
+}
+
+std::string_view mode_name(Mode m) {
+  switch (m) {
+  case Mode::Structured:
+    return "structured";
+  case Mode::Memoryless:
+    return "memoryless";
+  case Mode::Bursty:
+    return "bursty";
+  case Mode::HeavyTailed:
+    return "heavy-tailed";
+  case Mode::Drifting:
+    return "drifting";
+  }
+  return "unknown";
+}
+
+bool parse_mode(std::string_view name, Mode &out) {
+  for (int i = 0; i < kModeCount; ++i)
+    if (mode_name(static_cast<Mode>(i)) == name) {
+      out = static_cast<Mode>(i);
+      return true;
+    }
+  return false;
+}
+
+bool is_renewal(Mode m) {
+  return m == Mode::Memoryless || m == Mode::Bursty || m == Mode::HeavyTailed;
+}
 
 std::string_view genre_name(Genre g) {
   auto i = static_cast<size_t>(g);
@@ -509,15 +620,22 @@ Simulator::Simulator(SimOptions opt) : opt_(opt) {
   if (opt_.total_sessions < 0 && !(opt_.sessions_per_viewer >= 1.0))
     throw std::invalid_argument("sessions per viewer must be at least 1");
   if (opt_.start_wall_ms < 0) throw std::invalid_argument("start wall time must not be negative");
+  if (!(opt_.duration_scale > 0 && opt_.duration_scale <= 100))
+    throw std::invalid_argument("duration scale must be in (0, 100]");
+  if (!(opt_.mean_gap_s >= 2 && opt_.mean_gap_s <= 86400))
+    throw std::invalid_argument("mean gap must be in [2, 86400] s");
+  if (!(opt_.mean_session_s >= 1 && opt_.mean_session_s <= 86400))
+    throw std::invalid_argument("mean session length must be in [1, 86400] s");
 
   Rng crng(derive_seed(opt_.seed, kStreamCatalogue, 0));
   std::array<double, kGenreCount> shares{};
-  for (size_t g = 0; g < kGenreCount; ++g) shares[g] = kGenres[g].share;
+  for (size_t g = 0; g < kGenreCount; ++g)
+    shares[g] = kGenres[g].share;
   std::array<bool, kGenreCount> present{};
   for (size_t i = 0; i < static_cast<size_t>(opt_.videos); ++i) {
     // The first videos cover every genre once, the rest follow the shares.
     auto g = i < kGenreCount ? i : crng.categorical(shares.data(), shares.size());
-    videos_.push_back(make_video(crng, i, static_cast<Genre>(g)));
+    videos_.push_back(make_video(crng, i, static_cast<Genre>(g), opt_.duration_scale));
     by_genre_[g].push_back(i);
     present[g] = true;
   }
@@ -532,10 +650,12 @@ Simulator::Simulator(SimOptions opt) : opt_(opt) {
     // Exactly total_sessions: one each while they last, the rest by activity
     // (largest remainder, ties to the lower index).
     int64_t left = opt_.total_sessions;
-    for (size_t i = 0; i < counts_.size() && left > 0; ++i, --left) counts_[i] = 1;
+    for (size_t i = 0; i < counts_.size() && left > 0; ++i, --left)
+      counts_[i] = 1;
     if (left > 0) {
       double act = 0;
-      for (const auto &v : viewers_) act += v.activity;
+      for (const auto &v : viewers_)
+        act += v.activity;
       std::vector<std::pair<double, size_t>> rem;
       int64_t given = 0;
       for (size_t i = 0; i < viewers_.size(); ++i) {
@@ -546,7 +666,8 @@ Simulator::Simulator(SimOptions opt) : opt_(opt) {
         rem.emplace_back(-(share - static_cast<double>(whole)), i);
       }
       std::sort(rem.begin(), rem.end());
-      for (size_t j = 0; given < left; ++j, ++given) counts_[rem[j % rem.size()].second] += 1;
+      for (size_t j = 0; given < left; ++j, ++given)
+        counts_[rem[j % rem.size()].second] += 1;
     }
   } else {
     for (size_t i = 0; i < viewers_.size(); ++i) {
@@ -554,11 +675,24 @@ Simulator::Simulator(SimOptions opt) : opt_(opt) {
       counts_[i] = 1 + srng.poisson((opt_.sessions_per_viewer - 1.0) * viewers_[i].activity);
     }
   }
+
+  if (opt_.mode == Mode::Drifting) {
+    // Half-way through their sessions, viewers take up other habits: new traits
+    // (and usually another archetype) from a stream of their own.
+    for (size_t i = 0; i < viewers_.size(); ++i) {
+      Rng drng(derive_seed(opt_.seed, kStreamDrift, i));
+      Viewer v = make_viewer(drng, i, present);
+      v.activity = viewers_[i].activity;
+      drifted_.push_back(std::move(v));
+      drift_at_.push_back(counts_[i] >= 2 ? counts_[i] / 2 : counts_[i]);
+    }
+  }
 }
 
 int64_t Simulator::total_sessions() const {
   int64_t n = 0;
-  for (int c : counts_) n += c;
+  for (int c : counts_)
+    n += c;
   return n;
 }
 
@@ -576,7 +710,7 @@ const Viewer *Simulator::find_viewer(std::string_view id) const {
 
 std::vector<TraceSession> Simulator::viewer_sessions(size_t i) const {
   if (i >= viewers_.size()) throw std::out_of_range("viewer index out of range");
-  const Viewer &viewer = viewers_[i];
+  const Viewer &first = viewers_[i];
   // Skip the count draw so the session stream is the same in both count modes.
   Rng rng(derive_seed(opt_.seed, kStreamSessions, i) ^ 0xA5A5A5A5A5A5A5A5ULL);
   std::vector<TraceSession> out;
@@ -586,8 +720,9 @@ std::vector<TraceSession> Simulator::viewer_sessions(size_t i) const {
   double day = std::floor(rng.uniform(0.0, 3.0));
   double prev_end = -1;
   size_t prev_video = 0;
-  std::array<double, kGenreCount> pref = viewer.genre_pref;
   for (int k = 0; k < n; ++k) {
+    const Viewer &viewer = (!drift_at_.empty() && k >= drift_at_[i]) ? drifted_[i] : first;
+    const std::array<double, kGenreCount> &pref = viewer.genre_pref;
     size_t vi;
     double t;
     if (k > 0 && rng.bernoulli(viewer.binge_prob)) {
@@ -602,7 +737,8 @@ std::vector<TraceSession> Simulator::viewer_sessions(size_t i) const {
       const auto &list = by_genre_[g];
       std::vector<double> pop;
       pop.reserve(list.size());
-      for (auto j : list) pop.push_back(videos_[j].popularity);
+      for (auto j : list)
+        pop.push_back(videos_[j].popularity);
       vi = list[rng.categorical(pop)];
       if (k > 0) day += std::max(0.0, std::floor(rng.exponential(1.5))) + (rng.bernoulli(0.7) ? 1 : 0);
       t = start + day * kDay + (viewer.preferred_hour + rng.normal(0, 1.0)) * kHour;
@@ -615,8 +751,13 @@ std::vector<TraceSession> Simulator::viewer_sessions(size_t i) const {
     t = std::max(t, start);
     char buf[48];
     std::snprintf(buf, sizeof buf, "%s-s%03d", viewer.id.c_str(), k + 1);
-    SessionSim sim(rng, viewer, videos_[vi], t);
-    out.push_back(sim.run(buf));
+    if (is_renewal(opt_.mode)) {
+      RenewalSim sim(rng, opt_, viewer, videos_[vi], t);
+      out.push_back(sim.run(buf));
+    } else {
+      SessionSim sim(rng, viewer, videos_[vi], t);
+      out.push_back(sim.run(buf));
+    }
     prev_end = static_cast<double>(out.back().end_wall_ms);
     prev_video = vi;
   }
@@ -626,9 +767,20 @@ std::vector<TraceSession> Simulator::viewer_sessions(size_t i) const {
 void Simulator::generate(const std::function<void(TraceSession &&)> &sink,
                          const std::function<void(size_t, size_t)> &progress) const {
   for (size_t i = 0; i < viewers_.size(); ++i) {
-    for (auto &s : viewer_sessions(i)) sink(std::move(s));
+    for (auto &s : viewer_sessions(i))
+      sink(std::move(s));
     if (progress) progress(i + 1, viewers_.size());
   }
+}
+
+Truth Simulator::truth() const {
+  Truth t;
+  t.options = opt_;
+  t.videos = videos_;
+  t.viewers = viewers_;
+  t.drift_at = drift_at_;
+  t.drifted = drifted_;
+  return t;
 }
 
 std::vector<TraceSession> Simulator::generate_all() const {
@@ -655,7 +807,8 @@ void write_viewers(std::ostream &out, const Simulator &sim) {
   for (size_t i = 0; i < sim.viewers().size(); ++i) {
     const Viewer &v = sim.viewers()[i];
     nlohmann::json pref = nlohmann::json::object();
-    for (size_t g = 0; g < kGenreCount; ++g) pref[std::string(genre_name(static_cast<Genre>(g)))] = v.genre_pref[g];
+    for (size_t g = 0; g < kGenreCount; ++g)
+      pref[std::string(genre_name(static_cast<Genre>(g)))] = v.genre_pref[g];
     nlohmann::json j = {{"id", v.id},
                         {"archetype", std::string(archetype_name(v.archetype))},
                         {"sessions", sim.session_counts()[i]},

@@ -2,7 +2,9 @@
 //
 //   smartplayer-sim --viewers N --sessions M --seed S --out FILE
 //                   [--videos V] [--start-wall-ms T] [--total-sessions T]
-//                   [--catalogue FILE] [--viewers-out FILE] [--quiet]
+//                   [--catalogue FILE] [--viewers-out FILE] [--truth FILE] [--quiet]
+//                   [--mode structured|memoryless|bursty|heavy-tailed|drifting]
+//                   [--duration-scale X] [--mean-gap-s S] [--mean-session-s S]
 //
 // --sessions is the mean number of sessions per viewer (total about N*M);
 // --total-sessions gives an exact total instead. Exit status: 0 ok, 2 usage, 1 I/O error.
@@ -22,7 +24,8 @@ namespace {
 void usage(std::ostream &o) {
   o << "usage: smartplayer-sim --viewers N --sessions M --seed S --out FILE\n"
        "                       [--videos V] [--start-wall-ms T] [--total-sessions T]\n"
-       "                       [--catalogue FILE] [--viewers-out FILE] [--quiet]\n"
+       "                       [--catalogue FILE] [--viewers-out FILE] [--truth FILE] [--quiet]\n"
+       "                       [--mode MODE] [--duration-scale X] [--mean-gap-s S] [--mean-session-s S]\n"
        "  --viewers N         number of simulated viewers (>= 1, default 100)\n"
        "  --sessions M        mean sessions per viewer (>= 1, default 5; total about N*M)\n"
        "  --total-sessions T  exactly T sessions in total instead (shared by viewer activity)\n"
@@ -32,6 +35,12 @@ void usage(std::ostream &o) {
        "  --out FILE          trace output (JSON Lines, '-' for stdout)\n"
        "  --catalogue FILE    also write the video catalogue with its structure (JSON Lines)\n"
        "  --viewers-out FILE  also write the viewers and their traits (JSON Lines)\n"
+       "  --truth FILE        also write every generative parameter (for smartplayer-eval --truth: the bayes "
+       "policy)\n"
+       "  --mode MODE         structured (default), memoryless, bursty, heavy-tailed or drifting\n"
+       "  --duration-scale X  structured/drifting: video lengths times X (default 1)\n"
+       "  --mean-gap-s S      memoryless/bursty/heavy-tailed: mean gap between actions (default 60)\n"
+       "  --mean-session-s S  memoryless/bursty/heavy-tailed: mean session length (default 1200)\n"
        "  --quiet             no progress on stderr\n";
 }
 
@@ -44,7 +53,7 @@ template <typename T> bool parse_num(std::string_view s, T &out) {
 
 int main(int argc, char **argv) {
   sp::sim::SimOptions opt;
-  std::string out_path, catalogue_path, viewers_path;
+  std::string out_path, catalogue_path, viewers_path, truth_path;
   bool quiet = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
@@ -84,13 +93,27 @@ int main(int argc, char **argv) {
     } else if (a == "--viewers-out") {
       ok = value(v);
       viewers_path = v;
+    } else if (a == "--truth") {
+      ok = value(v);
+      truth_path = v;
+    } else if (a == "--mode") {
+      ok = value(v) && sp::sim::parse_mode(v, opt.mode);
+    } else if (a == "--duration-scale") {
+      ok =
+          value(v) && parse_num(v, opt.duration_scale) && opt.duration_scale > 0 && opt.duration_scale <= 100;
+    } else if (a == "--mean-gap-s") {
+      ok = value(v) && parse_num(v, opt.mean_gap_s) && opt.mean_gap_s >= 2 && opt.mean_gap_s <= 86400;
+    } else if (a == "--mean-session-s") {
+      ok = value(v) && parse_num(v, opt.mean_session_s) && opt.mean_session_s >= 1 &&
+           opt.mean_session_s <= 86400;
     } else {
       std::cerr << "smartplayer-sim: unknown option '" << a << "'\n";
       usage(std::cerr);
       return 2;
     }
     if (!ok) {
-      std::cerr << "smartplayer-sim: bad value for " << a << (v.empty() ? "" : ": '" + std::string(v) + "'") << "\n";
+      std::cerr << "smartplayer-sim: bad value for " << a << (v.empty() ? "" : ": '" + std::string(v) + "'")
+                << "\n";
       return 2;
     }
   }
@@ -144,12 +167,19 @@ int main(int argc, char **argv) {
       if (!f) std::cerr << "smartplayer-sim: cannot write '" << path << "'\n";
       return static_cast<bool>(f);
     };
-    if (!side_file(catalogue_path, sp::sim::write_catalogue) || !side_file(viewers_path, sp::sim::write_viewers))
+    if (!side_file(catalogue_path, sp::sim::write_catalogue) ||
+        !side_file(viewers_path, sp::sim::write_viewers) ||
+        !side_file(truth_path,
+                   [](std::ostream &o, const sp::sim::Simulator &s) { sp::sim::write_truth(o, s.truth()); }))
       return 1;
     if (!quiet)
-      std::fprintf(stderr, "smartplayer-sim: %lld sessions (%lld finished), %lld events, %d viewers, %d videos, seed %llu\n",
-                   static_cast<long long>(sessions), static_cast<long long>(finished), static_cast<long long>(events),
-                   opt.viewers, opt.videos, static_cast<unsigned long long>(opt.seed));
+      std::fprintf(stderr,
+                   "smartplayer-sim: %lld sessions (%lld finished), %lld events, %d viewers, %d videos, seed "
+                   "%llu, %s\n",
+                   static_cast<long long>(sessions), static_cast<long long>(finished),
+                   static_cast<long long>(events), opt.viewers, opt.videos,
+                   static_cast<unsigned long long>(opt.seed),
+                   std::string(sp::sim::mode_name(opt.mode)).c_str());
   } catch (const std::exception &e) {
     std::cerr << "smartplayer-sim: " << e.what() << "\n";
     return 2;

@@ -1,0 +1,249 @@
+// The simulator's ground truth as JSON Lines (smartplayer-sim --truth), read
+// back by smartplayer-eval for the Bayes reference (docs/simulator.md).
+#include <charconv>
+#include <fstream>
+#include <istream>
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/simulator.h"
+
+namespace sp::sim {
+
+namespace {
+
+using nlohmann::json;
+constexpr const char *kTruthFormat = "smartplayer-sim-truth/1";
+constexpr const char *kActionNames[7] = {"pause", "seek_forward", "seek_back", "volume",
+                                         "mute",  "rate",         "stop"};
+
+json video_json(const Video &v) {
+  return json{{"id", v.id},
+              {"genre", std::string(genre_name(v.genre))},
+              {"duration_ms", v.duration_ms},
+              {"intro_end_ms", v.intro_end_ms},
+              {"credits_start_ms", v.credits_start_ms},
+              {"scene_ms", v.scene_ms},
+              {"scene_salience", v.scene_salience},
+              {"popularity", v.popularity}};
+}
+
+json viewer_json(const Viewer &v) {
+  json pref = json::object(), act = json::object();
+  for (size_t g = 0; g < kGenreCount; ++g)
+    pref[std::string(genre_name(static_cast<Genre>(g)))] = v.genre_pref[g];
+  for (size_t a = 0; a < v.action_weight.size(); ++a)
+    act[kActionNames[a]] = v.action_weight[a];
+  return json{{"id", v.id},
+              {"archetype", std::string(archetype_name(v.archetype))},
+              {"genre_pref", pref},
+              {"activity", v.activity},
+              {"base_rate_per_min", v.base_rate_per_min},
+              {"structure_gain", v.structure_gain},
+              {"action_weight", act},
+              {"skip_intro_prob", v.skip_intro_prob},
+              {"pause_median_s", v.pause_median_s},
+              {"pause_sigma", v.pause_sigma},
+              {"walk_away_prob", v.walk_away_prob},
+              {"rewatch_prob", v.rewatch_prob},
+              {"preferred_rate", v.preferred_rate},
+              {"rate_change_prob", v.rate_change_prob},
+              {"finish_prob", v.finish_prob},
+              {"credits_skip_prob", v.credits_skip_prob},
+              {"binge_prob", v.binge_prob},
+              {"preferred_hour", v.preferred_hour},
+              {"volume", v.volume}};
+}
+
+bool parse_genre(const std::string &name, Genre &g) {
+  for (int i = 0; i < kGenreCount; ++i)
+    if (genre_name(static_cast<Genre>(i)) == name) {
+      g = static_cast<Genre>(i);
+      return true;
+    }
+  return false;
+}
+
+bool parse_archetype(const std::string &name, Archetype &a) {
+  for (int i = 0; i < kArchetypeCount; ++i)
+    if (archetype_name(static_cast<Archetype>(i)) == name) {
+      a = static_cast<Archetype>(i);
+      return true;
+    }
+  return false;
+}
+
+// json.at() throws on a missing key or a wrong type; the reader turns that into an error.
+Video video_from(const json &j) {
+  Video v;
+  v.id = j.at("id").get<std::string>();
+  if (!parse_genre(j.at("genre").get<std::string>(), v.genre)) throw std::invalid_argument("unknown genre");
+  v.duration_ms = j.at("duration_ms").get<int64_t>();
+  v.intro_end_ms = j.at("intro_end_ms").get<int64_t>();
+  v.credits_start_ms = j.at("credits_start_ms").get<int64_t>();
+  v.scene_ms = j.at("scene_ms").get<std::vector<int64_t>>();
+  v.scene_salience = j.at("scene_salience").get<std::vector<double>>();
+  if (v.scene_ms.size() != v.scene_salience.size())
+    throw std::invalid_argument("scene_ms and scene_salience differ in length");
+  v.popularity = j.at("popularity").get<double>();
+  return v;
+}
+
+Viewer viewer_from(const json &j) {
+  Viewer v;
+  v.id = j.at("id").get<std::string>();
+  if (!parse_archetype(j.at("archetype").get<std::string>(), v.archetype))
+    throw std::invalid_argument("unknown archetype");
+  const json &pref = j.at("genre_pref");
+  for (size_t g = 0; g < kGenreCount; ++g)
+    v.genre_pref[g] = pref.at(std::string(genre_name(static_cast<Genre>(g)))).get<double>();
+  const json &act = j.at("action_weight");
+  for (size_t a = 0; a < v.action_weight.size(); ++a)
+    v.action_weight[a] = act.at(kActionNames[a]).get<double>();
+  v.activity = j.at("activity").get<double>();
+  v.base_rate_per_min = j.at("base_rate_per_min").get<double>();
+  v.structure_gain = j.at("structure_gain").get<double>();
+  v.skip_intro_prob = j.at("skip_intro_prob").get<double>();
+  v.pause_median_s = j.at("pause_median_s").get<double>();
+  v.pause_sigma = j.at("pause_sigma").get<double>();
+  v.walk_away_prob = j.at("walk_away_prob").get<double>();
+  v.rewatch_prob = j.at("rewatch_prob").get<double>();
+  v.preferred_rate = j.at("preferred_rate").get<double>();
+  v.rate_change_prob = j.at("rate_change_prob").get<double>();
+  v.finish_prob = j.at("finish_prob").get<double>();
+  v.credits_skip_prob = j.at("credits_skip_prob").get<double>();
+  v.binge_prob = j.at("binge_prob").get<double>();
+  v.preferred_hour = j.at("preferred_hour").get<double>();
+  v.volume = j.at("volume").get<int>();
+  return v;
+}
+
+json options_json(const SimOptions &o) {
+  return json{{"mode", std::string(mode_name(o.mode))},
+              {"viewers", o.viewers},
+              {"sessions_per_viewer", o.sessions_per_viewer},
+              {"total_sessions", o.total_sessions},
+              {"videos", o.videos},
+              {"seed", o.seed},
+              {"start_wall_ms", o.start_wall_ms},
+              {"duration_scale", o.duration_scale},
+              {"mean_gap_s", o.mean_gap_s},
+              {"mean_session_s", o.mean_session_s}};
+}
+
+SimOptions options_from(const json &j) {
+  SimOptions o;
+  if (!parse_mode(j.at("mode").get<std::string>(), o.mode)) throw std::invalid_argument("unknown mode");
+  o.viewers = j.at("viewers").get<int>();
+  o.sessions_per_viewer = j.at("sessions_per_viewer").get<double>();
+  o.total_sessions = j.at("total_sessions").get<int64_t>();
+  o.videos = j.at("videos").get<int>();
+  o.seed = j.at("seed").get<uint64_t>();
+  o.start_wall_ms = j.at("start_wall_ms").get<int64_t>();
+  o.duration_scale = j.at("duration_scale").get<double>();
+  o.mean_gap_s = j.at("mean_gap_s").get<double>();
+  o.mean_session_s = j.at("mean_session_s").get<double>();
+  return o;
+}
+
+} // namespace
+
+const Video *Truth::find_video(std::string_view id) const {
+  for (const auto &v : videos)
+    if (v.id == id) return &v;
+  return nullptr;
+}
+
+const Viewer *Truth::find_viewer(std::string_view id, int k) const {
+  for (size_t i = 0; i < viewers.size(); ++i)
+    if (viewers[i].id == id) return (i < drift_at.size() && k >= drift_at[i]) ? &drifted[i] : &viewers[i];
+  return nullptr;
+}
+
+int session_index(std::string_view id) {
+  auto p = id.rfind("-s");
+  if (p == std::string_view::npos || p + 2 >= id.size()) return -1;
+  int n = 0;
+  auto r = std::from_chars(id.data() + p + 2, id.data() + id.size(), n);
+  if (r.ec != std::errc() || r.ptr != id.data() + id.size() || n < 1) return -1;
+  return n - 1;
+}
+
+void write_truth(std::ostream &out, const Truth &t) {
+  out << json{{"truth", kTruthFormat}, {"options", options_json(t.options)}}.dump() << '\n';
+  for (const auto &v : t.videos)
+    out << json{{"video", video_json(v)}}.dump() << '\n';
+  for (size_t i = 0; i < t.viewers.size(); ++i) {
+    json line{{"viewer", viewer_json(t.viewers[i])}};
+    if (i < t.drift_at.size() && i < t.drifted.size()) {
+      line["drift_at"] = t.drift_at[i];
+      line["drifted"] = viewer_json(t.drifted[i]);
+    }
+    out << line.dump() << '\n';
+  }
+}
+
+bool read_truth(std::istream &in, Truth &out, std::string &err) {
+  out = Truth{};
+  std::string line;
+  size_t n = 0;
+  bool header = false;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    try {
+      json j = json::parse(line);
+      if (!header) {
+        if (!j.is_object() || j.value("truth", "") != kTruthFormat) {
+          err = "line " + std::to_string(n) + ": not a smartplayer-sim truth file (want \"truth\": \"" +
+                kTruthFormat + "\")";
+          return false;
+        }
+        out.options = options_from(j.at("options"));
+        header = true;
+      } else if (j.contains("video")) {
+        out.videos.push_back(video_from(j.at("video")));
+      } else if (j.contains("viewer")) {
+        out.viewers.push_back(viewer_from(j.at("viewer")));
+        if (j.contains("drift_at")) {
+          out.drift_at.resize(out.viewers.size() - 1, 1 << 30);
+          out.drifted.resize(out.viewers.size() - 1);
+          out.drift_at.push_back(j.at("drift_at").get<int>());
+          out.drifted.push_back(viewer_from(j.at("drifted")));
+        }
+      } else {
+        err = "line " + std::to_string(n) + ": neither a video nor a viewer";
+        return false;
+      }
+    } catch (const std::exception &e) {
+      err = "line " + std::to_string(n) + ": " + e.what();
+      return false;
+    }
+  }
+  if (!header) {
+    err = "empty truth file";
+    return false;
+  }
+  if (!out.drift_at.empty()) {
+    out.drift_at.resize(out.viewers.size(), 1 << 30);
+    out.drifted.resize(out.viewers.size());
+  }
+  return true;
+}
+
+bool read_truth_file(const std::string &path, Truth &out, std::string &err) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    err = "cannot open " + path;
+    return false;
+  }
+  if (!read_truth(f, out, err)) {
+    err = path + ": " + err;
+    return false;
+  }
+  return true;
+}
+
+} // namespace sp::sim
