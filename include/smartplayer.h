@@ -176,11 +176,18 @@ SP_API int sp_play(sp_player *p);
 SP_API int sp_pause(sp_player *p);
 SP_API int sp_toggle_pause(sp_player *p);
 
+/**
+ * sp_seek flags: one bit each, combined with |. 0 is the default: an
+ * absolute target, landing accurately. Naming the default explicitly
+ * (SP_SEEK_ABSOLUTE, SP_SEEK_ACCURATE) is allowed; naming both sides of a
+ * pair (ABSOLUTE with RELATIVE, ACCURATE with KEYFRAME) or any other bit is
+ * SP_ERR_INVALID_ARGUMENT.
+ */
 typedef enum sp_seek_flags {
-    SP_SEEK_ABSOLUTE = 0, /* target is a position */
-    SP_SEEK_RELATIVE = 1, /* target is an offset from the current position */
-    SP_SEEK_ACCURATE = 0, /* land on the frame at or before the target (default) */
-    SP_SEEK_KEYFRAME = 2  /* fast: land on the keyframe at or before the target */
+    SP_SEEK_ABSOLUTE = 1 << 0, /* target is a media position (default) */
+    SP_SEEK_RELATIVE = 1 << 1, /* target is an offset from the current position */
+    SP_SEEK_ACCURATE = 1 << 2, /* land on the frame at or before the target (default) */
+    SP_SEEK_KEYFRAME = 1 << 3  /* fast: land on the keyframe at or before the target */
 } sp_seek_flags;
 /** Seek; targets outside [0, duration] are clamped. */
 SP_API int sp_seek(sp_player *p, int64_t target_ms, int flags);

@@ -297,8 +297,14 @@ int Player::pause() {
 int Player::toggle_pause() { return get_state() == SP_STATE_PLAYING ? pause() : play(); }
 
 int Player::seek(int64_t target_ms, int flags) {
-  if ((flags & ~(SP_SEEK_RELATIVE | SP_SEEK_KEYFRAME)) != 0)
-    return fail(SP_ERR_INVALID_ARGUMENT, "sp_seek: unknown flags " + std::to_string(flags));
+  constexpr int kKnown = SP_SEEK_ABSOLUTE | SP_SEEK_RELATIVE | SP_SEEK_ACCURATE | SP_SEEK_KEYFRAME;
+  if ((flags & ~kKnown) != 0)
+    return fail(SP_ERR_INVALID_ARGUMENT, "sp_seek: unknown flag bits in " + std::to_string(flags) +
+                                             " (use SP_SEEK_ABSOLUTE/RELATIVE, SP_SEEK_ACCURATE/KEYFRAME)");
+  if ((flags & SP_SEEK_ABSOLUTE) && (flags & SP_SEEK_RELATIVE))
+    return fail(SP_ERR_INVALID_ARGUMENT, "sp_seek: SP_SEEK_ABSOLUTE and SP_SEEK_RELATIVE contradict each other");
+  if ((flags & SP_SEEK_ACCURATE) && (flags & SP_SEEK_KEYFRAME))
+    return fail(SP_ERR_INVALID_ARGUMENT, "sp_seek: SP_SEEK_ACCURATE and SP_SEEK_KEYFRAME contradict each other");
   return control_call(Kind::Seek, [&](Interaction &ix) -> int {
     auto e = engine();
     if (!e) return fail(SP_ERR_INVALID_STATE, "seek: no media is open");
