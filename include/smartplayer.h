@@ -42,9 +42,17 @@
 extern "C" {
 #endif
 
+/* The version of this header. The build reads these three lines (one source
+ * of truth for the library, its soname, pkg-config and the CMake package). */
 #define SP_VERSION_MAJOR 0
-#define SP_VERSION_MINOR 1
+#define SP_VERSION_MINOR 2
 #define SP_VERSION_PATCH 0
+/* MAJOR * 1000000 + MINOR * 1000 + PATCH, e.g. 1002003 for 1.2.3. */
+#define SP_VERSION_NUMBER (SP_VERSION_MAJOR * 1000000 + SP_VERSION_MINOR * 1000 + SP_VERSION_PATCH)
+#define SP_STRINGIFY_(x) #x
+#define SP_STRINGIFY(x) SP_STRINGIFY_(x)
+/* "MAJOR.MINOR.PATCH" of this header. */
+#define SP_VERSION_STRING SP_STRINGIFY(SP_VERSION_MAJOR) "." SP_STRINGIFY(SP_VERSION_MINOR) "." SP_STRINGIFY(SP_VERSION_PATCH)
 
 /* ------------------------------------------------------------------------ */
 /* Result codes                                                             */
@@ -71,7 +79,14 @@ typedef enum sp_result {
 
 /** Static English name and description of a result code. Never NULL. [any thread][callback-safe] */
 SP_API const char *sp_strerror(int code);
-/** "MAJOR.MINOR.PATCH". [any thread][callback-safe] */
+/**
+ * The version of the library loaded at run time, as SP_VERSION_NUMBER
+ * computes it. A host that needs a function or field added in version V
+ * checks sp_version_number() >= V (the header it was built with may be newer
+ * than the library it runs with). [any thread][callback-safe]
+ */
+SP_API int sp_version_number(void);
+/** The version of the library loaded at run time, "MAJOR.MINOR.PATCH"; a static string. [any thread][callback-safe] */
 SP_API const char *sp_version_string(void);
 
 /* ------------------------------------------------------------------------ */

@@ -1,10 +1,11 @@
 // What include/smartplayer.h promises as an ABI, checked through the public C
-// API. Seek flags are real bit flags: 0 is absolute + accurate, each flag its
-// own bit, contradictory combinations refused.
+// API: the run-time version against the header's, seek flags that are real
+// bit flags (0 = absolute + accurate, contradictions refused).
 #include <catch2/catch.hpp>
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -78,6 +79,19 @@ std::string clip() {
 }
 
 } // namespace
+
+TEST_CASE("the run-time version is the header's version, in every form") {
+  CHECK(sp_version_number() == SP_VERSION_NUMBER);
+  CHECK(SP_VERSION_NUMBER == SP_VERSION_MAJOR * 1000000 + SP_VERSION_MINOR * 1000 + SP_VERSION_PATCH);
+  const std::string dotted = std::to_string(SP_VERSION_MAJOR) + "." + std::to_string(SP_VERSION_MINOR) + "." +
+                             std::to_string(SP_VERSION_PATCH);
+  CHECK(std::string(SP_VERSION_STRING) == dotted);
+  CHECK(std::string(sp_version_string()) == dotted);
+  // The build takes its version (soname, pkg-config, CMake package) from the header.
+  const char *project = std::getenv("SP_PROJECT_VERSION");
+  REQUIRE(project);
+  CHECK(std::string(project) == dotted);
+}
 
 TEST_CASE("seek flags: 0 is absolute and accurate, each flag its own bit, contradictions refused") {
   Player pl;

@@ -1,9 +1,6 @@
 // Static names of result codes and states, and the version string.
 #include "smartplayer.h"
 
-#define SP_STR2(x) #x
-#define SP_STR(x) SP_STR2(x)
-
 extern "C" {
 
 SP_API const char *sp_strerror(int code) {
@@ -29,9 +26,11 @@ SP_API const char *sp_strerror(int code) {
   }
 }
 
-SP_API const char *sp_version_string(void) {
-  return SP_STR(SP_VERSION_MAJOR) "." SP_STR(SP_VERSION_MINOR) "." SP_STR(SP_VERSION_PATCH);
-}
+// The library's own version: these are compiled in, so a host built against
+// another header learns what it runs with.
+SP_API int sp_version_number(void) { return SP_VERSION_NUMBER; }
+
+SP_API const char *sp_version_string(void) { return SP_VERSION_STRING; }
 
 SP_API const char *sp_state_name(int state) {
   switch (state) {
