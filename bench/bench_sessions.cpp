@@ -132,7 +132,11 @@ Result run_policy(const std::string &policy, const std::vector<const sp::TraceSe
       std::exit(1);
     }
     sp_set_control_callback(seat->p, &Host::on_control, &seat->host);
-    sp_media_meta meta{s->video.c_str(), s->video.c_str(), s->genre.c_str(), s->viewer.c_str()};
+    sp_media_meta meta{.struct_size = sizeof(sp_media_meta),
+                       .video_id = s->video.c_str(),
+                       .title = s->video.c_str(),
+                       .genre = s->genre.c_str(),
+                       .viewer_id = s->viewer.c_str()};
     if (sp_open(seat->p, clip.c_str(), &meta) != SP_OK) {
       std::fprintf(stderr, "bench_sessions: open: %s\n", sp_player_last_error(seat->p));
       std::exit(1);

@@ -81,15 +81,14 @@ int main(int argc, char **argv) {
     }
     sp_set_event_callback(p, on_event, NULL);
 
-    sp_media_meta meta;
-    memset(&meta, 0, sizeof meta);
+    sp_media_meta meta = {.struct_size = sizeof meta}; /* every versioned struct starts with its size */
     meta.genre = "example";
     meta.viewer_id = "basic_play";
     if (check(p, sp_open(p, argv[1], &meta), "sp_open") != SP_OK) {
         sp_player_destroy(p);
         return 1;
     }
-    sp_media_info info;
+    sp_media_info info = {.struct_size = sizeof info};
     if (sp_get_media_info(p, &info) == SP_OK)
         printf("opened %s: %dx%d %.2f fps, %lld ms, %s%s%s\n", argv[1], info.width, info.height, info.fps,
                (long long)info.duration_ms, info.video_codec, info.has_audio ? " + " : "",
@@ -113,9 +112,7 @@ int main(int argc, char **argv) {
     int64_t pos = 0, sid = 0;
     sp_get_position_ms(p, &pos);
     sp_get_session_id(p, &sid);
-    sp_stats st;
-    memset(&st, 0, sizeof st);
-    st.struct_size = sizeof st;
+    sp_stats st = {.struct_size = sizeof st};
     sp_get_stats(p, &st);
     printf("stopped at %lld ms; session %lld; events submitted %lld; policy %s\n", (long long)pos, (long long)sid,
            (long long)st.events_submitted, st.policy);

@@ -15,6 +15,18 @@
  *  - No C++ exception ever crosses this boundary.
  *  - Times and media positions are int64_t milliseconds.
  *  - Strings are UTF-8, NUL-terminated; strings passed in are copied.
+ *  - Structs that grow: every struct that crosses this API begins with
+ *    `size_t struct_size`, except sp_window, which is frozen. New fields are
+ *    only ever appended. Set struct_size = sizeof(the struct) before passing
+ *    one in or asking the library to fill it (0 is refused with
+ *    SP_ERR_INVALID_ARGUMENT); the library reads and writes only whole fields
+ *    within struct_size, so a program built against an older, smaller struct
+ *    keeps working, and a filled struct gets struct_size set to the bytes
+ *    written. A larger struct_size (newer header, older library) is accepted
+ *    when the unknown tail is zero and refused with SP_ERR_UNSUPPORTED when a
+ *    field this library cannot honour is set. Structs handed to a callback
+ *    carry the size the library allocated: check SP_HAS_FIELD before reading
+ *    a field newer than the oldest library you support.
  *
  * Thread safety (each function's comment restates what applies to it)
  *  - [any thread]    may be called from any thread, concurrently with other
@@ -88,6 +100,14 @@ SP_API const char *sp_strerror(int code);
 SP_API int sp_version_number(void);
 /** The version of the library loaded at run time, "MAJOR.MINOR.PATCH"; a static string. [any thread][callback-safe] */
 SP_API const char *sp_version_string(void);
+
+/**
+ * True when the struct at `ptr` (of type `type`, handed out by the library)
+ * is large enough to hold `field`: use it before reading a field added after
+ * the oldest library version the host supports.
+ */
+#define SP_HAS_FIELD(ptr, type, field) \
+    ((ptr)->struct_size >= offsetof(type, field) + sizeof(((const type *)0)->field))
 
 /* ------------------------------------------------------------------------ */
 /* Configuration: string key/value options, like mpv's.                    */
@@ -166,8 +186,12 @@ SP_API void sp_player_destroy(sp_player *p);
  */
 SP_API const char *sp_player_last_error(const sp_player *p);
 
-/** What the host tells the library about the media and the viewer. All fields may be NULL. */
+/**
+ * What the host tells the library about the media and the viewer. Set
+ * struct_size = sizeof(sp_media_meta); the other fields may be NULL.
+ */
 typedef struct sp_media_meta {
+    size_t struct_size;
     const char *video_id;  /* stable id for the behaviour log (default: the path) */
     const char *title;     /* default: file name */
     const char *genre;     /* default: "unknown" */
@@ -232,6 +256,7 @@ SP_API int sp_get_volume(const sp_player *p, int *volume);
 SP_API int sp_get_mute(const sp_player *p, int *mute);
 
 typedef struct sp_media_info {
+    size_t struct_size; /* set to sizeof(sp_media_info) before calling */
     int width, height;
     double fps;
     int has_audio;
@@ -241,6 +266,7 @@ typedef struct sp_media_info {
     char audio_codec[32];
     char container[32];
 } sp_media_info;
+/** Fill *info (info->struct_size must be set). [any thread][callback-safe] */
 SP_API int sp_get_media_info(const sp_player *p, sp_media_info *info);
 
 /** Behaviour-log session id of the current viewing session (0 if none/no db). */
@@ -275,6 +301,7 @@ typedef enum sp_wake_reason {
 } sp_wake_reason;
 
 typedef struct sp_event {
+    size_t struct_size;  /* bytes valid in this struct (set by the library) */
     int type;            /* sp_event_type */
     int code;            /* result code for SP_EVENT_ERROR, else SP_OK */
     int64_t value;       /* type-specific, see sp_event_type */
@@ -297,6 +324,7 @@ SP_API int sp_set_event_callback(sp_player *p, sp_event_fn fn, void *user);
 typedef enum sp_pixel_format { SP_PIXEL_RGBA32 = 1, SP_PIXEL_YUV420P = 2 } sp_pixel_format;
 
 typedef struct sp_video_frame {
+    size_t struct_size;      /* bytes valid in this struct (set by the library) */
     int width, height;
     int format;              /* sp_pixel_format */
     const uint8_t *data[3];  /* planes (RGBA32 uses data[0]) */

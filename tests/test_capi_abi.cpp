@@ -1,14 +1,21 @@
 // What include/smartplayer.h promises as an ABI, checked through the public C
 // API: the run-time version against the header's, seek flags that are real
-// bit flags (0 = absolute + accurate, contradictions refused).
+// bit flags (0 = absolute + accurate, contradictions refused), versioned
+// structs (an older, smaller struct keeps working; a newer, larger one is
+// honoured or refused).
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <mutex>
+#include <sqlite3.h>
 #include <string>
-#include <vector>
+#include <thread>
 
 #include "smartplayer.h"
 #include "support.h"
@@ -18,6 +25,11 @@ using namespace std::chrono_literals;
 
 // Seek flags: one bit each.
 static_assert(SP_SEEK_ABSOLUTE == 1 && SP_SEEK_RELATIVE == 2 && SP_SEEK_ACCURATE == 4 && SP_SEEK_KEYFRAME == 8);
+// Every growable struct begins with its size; sp_window is frozen at two positions.
+static_assert(offsetof(sp_media_meta, struct_size) == 0 && offsetof(sp_media_info, struct_size) == 0 &&
+              offsetof(sp_stats, struct_size) == 0 && offsetof(sp_event, struct_size) == 0 &&
+              offsetof(sp_video_frame, struct_size) == 0);
+static_assert(sizeof(sp_window) == 2 * sizeof(int64_t));
 
 namespace {
 
@@ -26,15 +38,24 @@ struct Events {
   std::condition_variable cv;
   std::vector<int> types;
   std::vector<int64_t> positions;
+  size_t event_size = 0, frame_size = 0;
+  bool has_message_field = false;
 
   static void on_event(const sp_event *ev, void *user) {
     auto *e = static_cast<Events *>(user);
     std::lock_guard lk(e->mu);
     e->types.push_back(ev->type);
     e->positions.push_back(ev->position_ms);
+    e->event_size = ev->struct_size;
+    e->has_message_field = SP_HAS_FIELD(ev, sp_event, message);
     e->cv.notify_all();
   }
-  static void on_frame(const sp_video_frame *, void *) {}
+  static void on_frame(const sp_video_frame *f, void *user) {
+    auto *e = static_cast<Events *>(user);
+    std::lock_guard lk(e->mu);
+    e->frame_size = f->struct_size;
+    e->cv.notify_all();
+  }
   size_t count(int type) {
     size_t n = 0;
     for (int t : types) n += t == type;
@@ -76,6 +97,18 @@ std::string clip() {
   spec.gop = 25; // keyframes at 0, 1000, 2000 ms
   spec.audio = false;
   return make_clip(spec);
+}
+
+std::string query_text(const std::string &db, const std::string &sql) {
+  sqlite3 *h = nullptr;
+  REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  std::unique_ptr<sqlite3, int (*)(sqlite3 *)> own(h, sqlite3_close);
+  sqlite3_stmt *st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+  std::string out;
+  if (sqlite3_step(st) == SQLITE_ROW) out = reinterpret_cast<const char *>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  return out;
 }
 
 } // namespace
@@ -140,4 +173,141 @@ TEST_CASE("seek flags: 0 is absolute and accurate, each flag its own bit, contra
   after.struct_size = sizeof after;
   REQUIRE(sp_get_stats(pl.p, &after) == SP_OK);
   CHECK(after.events_submitted == before.events_submitted);
+}
+
+TEST_CASE("sp_stats: an older, smaller struct gets the fields it has and nothing past them") {
+  Player pl;
+  REQUIRE(sp_open(pl.p, clip().c_str(), nullptr) == SP_OK);
+  REQUIRE(sp_play(pl.p) == SP_OK);
+  REQUIRE(sp_pause(pl.p) == SP_OK);
+
+  // What a 1.0-era program might have had: the struct up to wakes_on_demand.
+  struct StatsOld {
+    size_t struct_size;
+    double awake_s, asleep_s;
+    int64_t wakes_proactive, wakes_on_demand;
+  };
+  static_assert(sizeof(StatsOld) == offsetof(sp_stats, misses));
+  // On the heap at its exact size, so AddressSanitizer sees any write past it.
+  auto old = std::make_unique<StatsOld>();
+  std::memset(old.get(), 0x5a, sizeof *old);
+  old->struct_size = sizeof(StatsOld);
+  REQUIRE(sp_get_stats(pl.p, reinterpret_cast<sp_stats *>(old.get())) == SP_OK);
+  CHECK(old->struct_size == sizeof(StatsOld));
+  CHECK(old->awake_s >= 0);
+  CHECK(old->awake_s < 1e6);
+  CHECK(old->asleep_s >= 0);
+  CHECK(old->wakes_proactive == 0);
+  CHECK(old->wakes_on_demand == 0);
+
+  // Full size: everything, and struct_size says how much was written.
+  sp_stats full{};
+  full.struct_size = sizeof full;
+  REQUIRE(sp_get_stats(pl.p, &full) == SP_OK);
+  CHECK(full.struct_size == sizeof(sp_stats));
+  CHECK(full.events_submitted == 3); // open, play, pause
+  CHECK(std::string(full.policy).size() > 0);
+
+  // A newer, larger struct (newer header, this library): filled up to what
+  // this library knows; the rest is left as it was.
+  std::vector<unsigned char> big(sizeof(sp_stats) + 24, 0xa5);
+  size_t big_size = big.size();
+  std::memcpy(big.data(), &big_size, sizeof big_size);
+  REQUIRE(sp_get_stats(pl.p, reinterpret_cast<sp_stats *>(big.data())) == SP_OK);
+  size_t written = 0;
+  std::memcpy(&written, big.data(), sizeof written);
+  CHECK(written == sizeof(sp_stats));
+  for (size_t i = sizeof(sp_stats); i < big.size(); ++i) CHECK(big[i] == 0xa5);
+
+  // Not set at all: refused with a message that says what to do.
+  sp_stats unset{};
+  CHECK(sp_get_stats(pl.p, &unset) == SP_ERR_INVALID_ARGUMENT);
+  CHECK(std::string(sp_player_last_error(pl.p)).find("sizeof(sp_stats)") != std::string::npos);
+}
+
+TEST_CASE("sp_media_info: an older, smaller struct gets only its fields") {
+  Player pl;
+  REQUIRE(sp_open(pl.p, clip().c_str(), nullptr) == SP_OK);
+  struct InfoOld {
+    size_t struct_size;
+    int width, height;
+  };
+  static_assert(sizeof(InfoOld) == offsetof(sp_media_info, fps));
+  auto old = std::make_unique<InfoOld>();
+  old->struct_size = sizeof(InfoOld);
+  REQUIRE(sp_get_media_info(pl.p, reinterpret_cast<sp_media_info *>(old.get())) == SP_OK);
+  CHECK(old->width == 320);
+  CHECK(old->height == 240);
+  CHECK(old->struct_size == sizeof(InfoOld));
+
+  sp_media_info info{};
+  CHECK(sp_get_media_info(pl.p, &info) == SP_ERR_INVALID_ARGUMENT); // struct_size not set
+  info.struct_size = sizeof info;
+  REQUIRE(sp_get_media_info(pl.p, &info) == SP_OK);
+  CHECK(info.duration_ms == 3000);
+  CHECK(std::string(info.video_codec) == "h264");
+}
+
+TEST_CASE("sp_media_meta: fields past struct_size are not read; unknown set fields are refused") {
+  TempDir dir;
+  const std::string db = dir.file("abi.db");
+  Player pl(db);
+  const std::string path = clip();
+
+  // An older, smaller struct: only video_id and title. The genre and viewer
+  // slots past its size hold pointers that must not be read.
+  sp_media_meta m{};
+  m.struct_size = offsetof(sp_media_meta, genre);
+  m.video_id = "abi-clip";
+  m.title = "ABI clip";
+  m.genre = "must-not-be-read";
+  m.viewer_id = "must-not-be-read";
+  REQUIRE(sp_open(pl.p, path.c_str(), &m) == SP_OK);
+  REQUIRE(sp_stop(pl.p) == SP_OK);
+
+  // A newer, larger struct whose unknown tail is zero: accepted.
+  struct MetaNew {
+    sp_media_meta base;
+    const char *future_field;
+  };
+  MetaNew n{};
+  n.base.struct_size = sizeof n;
+  n.base.video_id = "abi-clip-2";
+  n.base.genre = "lecture";
+  n.base.viewer_id = "zoe";
+  REQUIRE(sp_open(pl.p, path.c_str(), &n.base) == SP_OK);
+  REQUIRE(sp_stop(pl.p) == SP_OK);
+  // ... and one that sets a field this library does not know: refused.
+  n.future_field = "x";
+  CHECK(sp_open(pl.p, path.c_str(), &n.base) == SP_ERR_UNSUPPORTED);
+  CHECK(std::string(sp_player_last_error(pl.p)).find("does not know") != std::string::npos);
+  // struct_size not set: refused, nothing opened.
+  sp_media_meta unset{};
+  unset.video_id = "never";
+  CHECK(sp_open(pl.p, path.c_str(), &unset) == SP_ERR_INVALID_ARGUMENT);
+  CHECK(std::string(sp_player_last_error(pl.p)).find("sizeof(sp_media_meta)") != std::string::npos);
+  int state = -1;
+  REQUIRE(sp_get_state(pl.p, &state) == SP_OK);
+  CHECK(state == SP_STATE_STOPPED);
+  sp_player_destroy(pl.p);
+  pl.p = nullptr;
+
+  CHECK(query_text(db, "SELECT title FROM videos WHERE id = 'abi-clip'") == "ABI clip");
+  CHECK(query_text(db, "SELECT genre FROM videos WHERE id = 'abi-clip'") == "unknown");
+  CHECK(query_text(db, "SELECT viewer FROM sessions WHERE video = 'abi-clip'") == "anonymous");
+  CHECK(query_text(db, "SELECT genre FROM videos WHERE id = 'abi-clip-2'") == "lecture");
+  CHECK(query_text(db, "SELECT viewer FROM sessions WHERE video = 'abi-clip-2'") == "zoe");
+  CHECK(query_text(db, "SELECT count(*) FROM sessions") == "2");
+}
+
+TEST_CASE("structs handed to callbacks carry their size") {
+  Player pl;
+  REQUIRE(sp_open(pl.p, clip().c_str(), nullptr) == SP_OK);
+  REQUIRE(sp_play(pl.p) == SP_OK);
+  pl.ev.wait_nth(SP_EVENT_STATE_CHANGED, 1);
+  std::unique_lock lk(pl.ev.mu);
+  REQUIRE(pl.ev.cv.wait_for(lk, 20s, [&] { return pl.ev.frame_size != 0; }));
+  CHECK(pl.ev.event_size == sizeof(sp_event));
+  CHECK(pl.ev.has_message_field);
+  CHECK(pl.ev.frame_size == sizeof(sp_video_frame));
 }

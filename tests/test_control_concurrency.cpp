@@ -130,7 +130,8 @@ TEST_CASE("a sleeping control plane: scheduled wakes only, proactive wake on tim
     obs.player = player.get();
     player->set_control_callback(&Observer::on_control, &obs);
     player->set_event_callback(&Observer::on_event, &obs);
-    sp_media_meta meta{"clip8", "Clip", "test", "viewer-1"};
+    sp_media_meta meta{
+        .struct_size = sizeof(sp_media_meta), .video_id = "clip8", .title = "Clip", .genre = "test", .viewer_id = "viewer-1"};
     REQUIRE(player->open(clip.c_str(), &meta) == SP_OK);
     session = player->session_id();
     REQUIRE(session > 0);

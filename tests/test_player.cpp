@@ -131,6 +131,7 @@ TEST_CASE("open shows the first frame, paused, with the media facts") {
   CHECK(first.pts_ms == 0);
   CHECK(first.burned == 0);
   sp_media_info info{};
+  info.struct_size = sizeof info;
   REQUIRE(sp_get_media_info(f.p, &info) == SP_OK);
   CHECK(info.width == 320);
   CHECK(info.height == 240);
@@ -430,6 +431,7 @@ TEST_CASE("opening another file replaces the first; destroy while playing is cle
   REQUIRE(sp_play(f.p) == SP_OK);
   REQUIRE(sp_open(f.p, make_clip(b).c_str(), nullptr) == SP_OK);
   sp_media_info info{};
+  info.struct_size = sizeof info;
   REQUIRE(sp_get_media_info(f.p, &info) == SP_OK);
   CHECK(info.width == 160);
   CHECK(f.state() == SP_STATE_PAUSED);

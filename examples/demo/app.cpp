@@ -209,7 +209,11 @@ bool App::open_item(size_t index) {
   if (index >= items_.size()) return false;
   const std::string &path = items_[index];
   const std::string title = file_name_of(path), id = stem_of(path);
-  sp_media_meta meta{id.c_str(), title.c_str(), opt_.genre.c_str(), opt_.viewer.c_str()};
+  sp_media_meta meta{.struct_size = sizeof(sp_media_meta),
+                     .video_id = id.c_str(),
+                     .title = title.c_str(),
+                     .genre = opt_.genre.c_str(),
+                     .viewer_id = opt_.viewer.c_str()};
   {
     std::lock_guard lk(frame_.mu);
     frame_.fresh = false;
@@ -226,6 +230,7 @@ bool App::open_item(size_t index) {
   current_ = selected_ = index;
   ended_last_ = false;
   sp_media_info info{};
+  info.struct_size = sizeof info;
   sp_get_media_info(player_.get(), &info);
   std::string wt = "smartplayer demo \u2014 " + title;
   SDL_SetWindowTitle(window_.get(), wt.c_str());
@@ -975,6 +980,7 @@ int App::run() {
   }
   // Size the window to the video (within 640x360 .. 1280x720), then show it.
   sp_media_info info{};
+  info.struct_size = sizeof info;
   if (sp_get_media_info(player_.get(), &info) == SP_OK && info.width > 0 && info.height > 0) {
     double s = std::min(1280.0 / info.width, 720.0 / info.height);
     s = std::min(s, 1.0);

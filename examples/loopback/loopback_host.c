@@ -241,7 +241,7 @@ int main(int argc, char **argv) {
   pthread_t hb;
   pthread_create(&hb, NULL, heartbeat, &h);
 
-  sp_media_meta meta = {NULL, NULL, genre, viewer};
+  sp_media_meta meta = {.struct_size = sizeof meta, .genre = genre, .viewer_id = viewer};
   rc = sp_open(p, file, &meta);
   if (rc != SP_OK) {
     fprintf(stderr, "loopback host: open %s: %s (%s)\n", file, sp_strerror(rc), sp_player_last_error(p));
@@ -280,9 +280,7 @@ int main(int argc, char **argv) {
   pthread_mutex_lock(&h.mu);
   double held_playing_s = h.connected_s + (h.fd >= 0 ? now_s() - h.connected_since : 0.0);
   pthread_mutex_unlock(&h.mu);
-  sp_stats st;
-  memset(&st, 0, sizeof st);
-  st.struct_size = sizeof st;
+  sp_stats st = {.struct_size = sizeof st};
   sp_get_stats(p, &st);
   sp_player_destroy(p); /* flushes the log; final control callbacks run before it returns */
 

@@ -1,6 +1,9 @@
 // The C API: a thin, exception-free layer over sp::Player. Every entry point
 // validates its arguments, catches everything, and turns failures into
 // result codes (with the message in the handle's last error).
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
 #include <new>
 #include <string>
 
@@ -47,6 +50,58 @@ template <class F> int guarded(const sp_player *p, F &&f) {
   do {                                                                                                       \
     if (!(ptr)) return (p)->impl->fail(SP_ERR_INVALID_ARGUMENT, std::string(name) + ": output pointer is NULL"); \
   } while (0)
+
+// ---- Versioned structs (smartplayer.h, "STRUCTS THAT GROW") ----
+
+// A struct the host filled or wants filled must say how large its copy is.
+template <class T> int check_struct_size(const sp_player *p, const T &s, const char *fn, const char *type) {
+  if (s.struct_size >= sizeof(size_t)) return SP_OK;
+  return p->impl->fail(SP_ERR_INVALID_ARGUMENT, std::string(fn) + ": " + type + ".struct_size is " +
+                                                    std::to_string(s.struct_size) + "; set it to sizeof(" + type +
+                                                    ")");
+}
+
+// The bytes of a host struct past what this library knows (a newer header)
+// must be zero: a set field there is something this version cannot honour.
+template <class T> bool unknown_tail_is_zero(const T &s) {
+  const auto *bytes = reinterpret_cast<const unsigned char *>(&s);
+  for (size_t i = sizeof(T); i < s.struct_size; ++i)
+    if (bytes[i] != 0) return false;
+  return true;
+}
+
+// Copy a filled struct out to a host copy of struct_size bytes: at most that
+// many bytes are written (an older, smaller struct gets the fields it has);
+// struct_size becomes the number written. Every field is appended whole, so
+// a size from a real older header always ends on a field boundary.
+template <class T> void copy_out(T *dst, T src) {
+  size_t n = std::min(dst->struct_size, sizeof(T));
+  src.struct_size = n;
+  std::memcpy(static_cast<void *>(dst), &src, n);
+}
+
+// The media meta fields of a host struct that lie wholly within its struct_size.
+#define SP_META_FIELD(in, out, field)                                                                        \
+  do {                                                                                                       \
+    if (offsetof(sp_media_meta, field) + sizeof((in)->field) <= (in)->struct_size) (out).field = (in)->field; \
+  } while (0)
+
+int read_meta(const sp_player *p, const sp_media_meta *in, sp_media_meta &out) {
+  out = sp_media_meta{};
+  out.struct_size = sizeof out;
+  if (!in) return SP_OK;
+  if (int r = check_struct_size(p, *in, "sp_open", "sp_media_meta"); r != SP_OK) return r;
+  if (!unknown_tail_is_zero(*in))
+    return p->impl->fail(SP_ERR_UNSUPPORTED, "sp_open: sp_media_meta has fields that libsmartplayer " +
+                                                 std::string(sp_version_string()) + " does not know (struct_size " +
+                                                 std::to_string(in->struct_size) + " > " +
+                                                 std::to_string(sizeof(sp_media_meta)) + ")");
+  SP_META_FIELD(in, out, video_id);
+  SP_META_FIELD(in, out, title);
+  SP_META_FIELD(in, out, genre);
+  SP_META_FIELD(in, out, viewer_id);
+  return SP_OK;
+}
 
 } // namespace
 
@@ -112,7 +167,11 @@ SP_API const char *sp_player_last_error(const sp_player *p) {
 
 SP_API int sp_open(sp_player *p, const char *url, const sp_media_meta *meta) {
   SP_CHECK_HANDLE(p);
-  return guarded(p, [&] { return p->impl->open(url, meta); });
+  return guarded(p, [&] {
+    sp_media_meta m;
+    if (int r = read_meta(p, meta, m); r != SP_OK) return r;
+    return p->impl->open(url, meta ? &m : nullptr);
+  });
 }
 
 SP_API int sp_play(sp_player *p) {
@@ -207,7 +266,13 @@ SP_API int sp_get_mute(const sp_player *p, int *mute) {
 SP_API int sp_get_media_info(const sp_player *p, sp_media_info *info) {
   SP_CHECK_HANDLE(p);
   SP_CHECK_OUT(p, info, "sp_get_media_info");
-  return guarded(p, [&] { return p->impl->get_media_info(*info); });
+  if (int r = check_struct_size(p, *info, "sp_get_media_info", "sp_media_info"); r != SP_OK) return r;
+  return guarded(p, [&] {
+    sp_media_info full{};
+    int r = p->impl->get_media_info(full);
+    if (r == SP_OK) copy_out(info, full);
+    return r;
+  });
 }
 SP_API int sp_get_session_id(const sp_player *p, int64_t *session_id) {
   SP_CHECK_HANDLE(p);
@@ -246,13 +311,12 @@ SP_API int sp_get_control_state(const sp_player *p, int *state, int64_t *wakes_i
 SP_API int sp_get_stats(const sp_player *p, sp_stats *st) {
   SP_CHECK_HANDLE(p);
   SP_CHECK_OUT(p, st, "sp_get_stats");
-  if (st->struct_size < sizeof(sp_stats))
-    return p->impl->fail(SP_ERR_INVALID_ARGUMENT, "sp_get_stats: set st->struct_size = sizeof(sp_stats) first");
+  if (int r = check_struct_size(p, *st, "sp_get_stats", "sp_stats"); r != SP_OK) return r;
   return guarded(p, [&] {
-    sp_stats s{};
-    s.struct_size = sizeof s;
-    int r = p->impl->stats(s);
-    *st = s;
+    sp_stats full{};
+    full.struct_size = sizeof full;
+    int r = p->impl->stats(full);
+    if (r == SP_OK) copy_out(st, full);
     return r;
   });
 }

@@ -698,6 +698,7 @@ private:
   void emit(int type, int code, int64_t value, int64_t pos, int64_t seq, const std::string &msg) {
     if (!sink_) return;
     sp_event ev{};
+    ev.struct_size = sizeof ev;
     ev.type = type;
     ev.code = code;
     ev.value = value;

@@ -646,6 +646,7 @@ double Engine::compute_target_delay(double delay, double now) const {
 void Engine::deliver(Picture &pic) {
   if (opt_.video != EngineOptions::Video::Callback || !listener_ || !pic.frame || !pic.frame->data[0]) return;
   sp_video_frame vf{};
+  vf.struct_size = sizeof vf;
   const AVFrame *f = pic.frame.get();
   vf.width = f->width;
   vf.height = f->height;

@@ -116,6 +116,7 @@ void Player::emit(int type, int code, int64_t value, int64_t pos, int64_t seq, s
     }
     if (!fn) return;
     sp_event ev{};
+    ev.struct_size = sizeof ev;
     ev.type = type;
     ev.code = code;
     ev.value = value;
@@ -393,6 +394,7 @@ int Player::get_media_info(sp_media_info &info) const {
   if (!engine()) return fail(SP_ERR_INVALID_STATE, "sp_get_media_info: no media is open");
   std::lock_guard lk(engine_mu_);
   info = sp_media_info{};
+  info.struct_size = sizeof info;
   info.width = facts_.width;
   info.height = facts_.height;
   info.fps = facts_.fps;
