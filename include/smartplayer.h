@@ -1,40 +1,111 @@
 /*
- * smartplayer.h — the whole public surface of libsmartplayer.
+ * smartplayer.h — the whole public C API of libsmartplayer.
  *
- * A linkable video player (FFmpeg decode, SDL2 or host rendering) that records
- * every viewer interaction to SQLite, learns when the viewer will next act, and
- * lets its control plane sleep in between. Modelled on SQLite's C API (opaque
- * handles, result codes, one header) and libmpv's client API (commands,
+ * libsmartplayer is a linkable video player (FFmpeg decode, SDL2 or host
+ * rendering) that records every viewer interaction to SQLite, learns when the
+ * viewer will next act, and lets its control plane sleep in between. The API
+ * is modelled on SQLite's (opaque handles, result codes and messages, one
+ * header, a stable ABI) and libmpv's client API (string options, commands,
  * properties, event callbacks, a render path for hosts that draw themselves).
  *
- * Conventions
- *  - Every function that can fail returns an int result code: SP_OK (0) or a
- *    negative SP_ERR_* value. sp_strerror() names a code; sp_player_last_error()
- *    gives the message of the last failure on that handle (thread-local per
- *    calling thread is NOT used: the message is per handle, see its doc).
- *  - No C++ exception ever crosses this boundary.
- *  - Times and media positions are int64_t milliseconds.
- *  - Strings are UTF-8, NUL-terminated; strings passed in are copied.
- *  - Structs that grow: every struct that crosses this API begins with
- *    `size_t struct_size`, except sp_window, which is frozen. New fields are
- *    only ever appended. Set struct_size = sizeof(the struct) before passing
- *    one in or asking the library to fill it (0 is refused with
- *    SP_ERR_INVALID_ARGUMENT); the library reads and writes only whole fields
- *    within struct_size, so a program built against an older, smaller struct
- *    keeps working, and a filled struct gets struct_size set to the bytes
- *    written. A larger struct_size (newer header, older library) is accepted
- *    when the unknown tail is zero and refused with SP_ERR_UNSUPPORTED when a
- *    field this library cannot honour is set. Structs handed to a callback
- *    carry the size the library allocated: check SP_HAS_FIELD before reading
- *    a field newer than the oldest library you support.
+ * Read these sections once; each function's comment then says only what is
+ * particular to it.
  *
- * Thread safety (each function's comment restates what applies to it)
- *  - [any thread]    may be called from any thread, concurrently with other
- *                    calls on the same handle.
- *  - [not concurrent] must not run concurrently with any other call on the
- *                    same handle (create/destroy).
- *  - [callback-safe] may also be called from inside a libsmartplayer callback.
- *    Functions not marked callback-safe must not be called from a callback.
+ * RESULTS AND ERRORS
+ *   Every function that can fail returns an int: SP_OK (0) or a negative
+ *   SP_ERR_* code (enum sp_result). sp_strerror(code) names a code;
+ *   sp_player_last_error(p) gives the message of the last failure on that
+ *   handle (it names the file, the value or the state that was wrong). No C++
+ *   exception ever crosses this boundary; running out of memory is
+ *   SP_ERR_NO_MEMORY. A NULL handle or output pointer is
+ *   SP_ERR_INVALID_ARGUMENT; a control call with no media open is
+ *   SP_ERR_INVALID_STATE. Unless its comment says otherwise, a failed call
+ *   changes nothing.
+ *
+ * VALUES
+ *   Times and media positions are int64_t milliseconds. Strings are UTF-8 and
+ *   NUL-terminated; strings passed in are copied before the call returns;
+ *   strings handed out are owned by the library and valid for as long as the
+ *   function that returns them says.
+ *
+ * THREADS
+ *   Each function's comment carries one or more of these tags:
+ *     [any thread]     may be called from any thread, also concurrently with
+ *                      other calls on the same handle.
+ *     [not concurrent] no other call on the same object may run or start
+ *                      while it runs (sp_player_destroy, the sp_config_*
+ *                      functions on one configuration).
+ *     [callback-safe]  may also be called from inside any libsmartplayer
+ *                      callback (event, video frame, control sleep/wake).
+ *                      A function without this tag must not be called from a
+ *                      callback: sp_open and sp_player_destroy wait for
+ *                      library threads, including the one running the
+ *                      callback.
+ *     [creating thread only] only on the thread that called
+ *                      sp_player_create (SDL's rule for windows).
+ *   Thread-local state: exactly one thing is kept per calling thread, the
+ *   message of that thread's last failed sp_player_create (returned by
+ *   sp_player_last_error(NULL), since there is no handle to hold it). All
+ *   other state belongs to a handle.
+ *
+ *   The library runs its own threads, each named "sp-<role>" (visible in
+ *   top -H, perf and gdb): demux, decoders, presentation, audio feed, the
+ *   event dispatcher, the control thread and the online trainer.
+ *
+ * CALLBACKS AND EVENTS
+ *   The host registers plain function pointers with a `void *user` that is
+ *   passed back unchanged. Each callback kind runs on one library thread:
+ *     sp_event_fn    the event dispatcher thread, one event at a time, in the
+ *                    order the events were raised;
+ *     sp_video_fn    the presentation thread, when a frame is due;
+ *     sp_control_fn  the control thread, as the control plane sleeps/wakes.
+ *   None runs on the audio path. A callback should return quickly: a slow
+ *   event callback delays later events (never playback or control calls); a
+ *   slow video callback delays the next frame; a slow control callback delays
+ *   the gate opening, which is the point of it (the host re-acquires its
+ *   resources there). Pointers passed to a callback (sp_event, its message,
+ *   sp_video_frame and its planes) are valid only during that call.
+ *   Setting a callback to NULL stops further calls, but a call already under
+ *   way on the library thread may still complete after the setter returns.
+ *   sp_player_destroy returns only after the last callback has returned.
+ *
+ *   There is no event queue to poll: the host is called. A host that wants
+ *   events on its own thread copies what it needs in the callback and
+ *   signals that thread (a condition variable, a pipe, an atomic flag).
+ *
+ * THE GATE (what a control call promises)
+ *   A control call (sp_play, sp_pause, sp_seek, ...) changes playback before
+ *   it returns, then is handed to the control thread with a sequence number,
+ *   written to the behaviour log in a batch, and reported with
+ *   SP_EVENT_LOGGED. It never blocks on the log, the predictor or a sleeping
+ *   control plane: a call that arrives while the plane sleeps is applied at
+ *   once and wakes the plane (a "miss", counted in sp_stats). Only strict=1,
+ *   the proof of concept's experiment, refuses calls while asleep.
+ *
+ * VERSIONS AND THE ABI
+ *   SP_VERSION_NUMBER is the version of this header; sp_version_number() is
+ *   the version of the library actually loaded. From 1.0.0 on, a program built
+ *   against 1.x runs with any later 1.y: functions, enum values and option
+ *   keys are only added, never removed or renumbered, and structs grow only as
+ *   described next. docs/api.md states the whole promise.
+ *
+ * STRUCTS THAT GROW
+ *   Every struct that crosses this API begins with `size_t struct_size`,
+ *   except sp_window, which is frozen (it never grows). New fields are only
+ *   ever appended.
+ *   - Structs the host passes in or asks the library to fill (sp_media_meta,
+ *     sp_media_info, sp_stats): set struct_size = sizeof(the struct) first
+ *     (0 is refused with SP_ERR_INVALID_ARGUMENT). The library reads and
+ *     writes only whole fields that lie within struct_size, so a program
+ *     built against an older, smaller struct keeps working. Filled structs
+ *     get struct_size set to the number of bytes the library wrote. A larger
+ *     struct_size than the library knows (a newer header, an older library)
+ *     is accepted when the unknown tail is zero-filled (as `= {0}` leaves
+ *     it) and refused with SP_ERR_UNSUPPORTED when a field this library
+ *     cannot honour is set.
+ *   - Structs the library hands to a callback (sp_event, sp_video_frame)
+ *     carry the size the library allocated; read a field added after the
+ *     version you require only when SP_HAS_FIELD(ptr, type, field) is true.
  */
 #ifndef SMARTPLAYER_H
 #define SMARTPLAYER_H
@@ -42,8 +113,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(_WIN32)
+#if defined(_WIN32) && defined(SP_BUILDING_LIBRARY)
 #define SP_API __declspec(dllexport)
+#elif defined(_WIN32)
+#define SP_API __declspec(dllimport)
 #elif defined(SP_BUILDING_LIBRARY)
 #define SP_API __attribute__((visibility("default")))
 #else
@@ -53,6 +126,10 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ======================================================================== */
+/* Versions                                                                 */
+/* ======================================================================== */
 
 /* The version of this header. The build reads these three lines (one source
  * of truth for the library, its soname, pkg-config and the CMake package). */
@@ -66,31 +143,6 @@ extern "C" {
 /* "MAJOR.MINOR.PATCH" of this header. */
 #define SP_VERSION_STRING SP_STRINGIFY(SP_VERSION_MAJOR) "." SP_STRINGIFY(SP_VERSION_MINOR) "." SP_STRINGIFY(SP_VERSION_PATCH)
 
-/* ------------------------------------------------------------------------ */
-/* Result codes                                                             */
-/* ------------------------------------------------------------------------ */
-typedef enum sp_result {
-    SP_OK = 0,
-    SP_ERR_INVALID_ARGUMENT = -1, /* NULL handle/pointer, out-of-range value, unknown key */
-    SP_ERR_INVALID_STATE = -2,    /* call not allowed now (e.g. seek before open) */
-    SP_ERR_NOT_FOUND = -3,        /* file does not exist / no such item */
-    SP_ERR_IO = -4,               /* read error, permission denied */
-    SP_ERR_FORMAT = -5,           /* not a media file, truncated, unsupported codec */
-    SP_ERR_NO_VIDEO = -6,         /* media has no video stream */
-    SP_ERR_NETWORK = -7,          /* URL did not answer / connection failed / timed out */
-    SP_ERR_DB = -8,               /* other database error */
-    SP_ERR_DB_LOCKED = -9,        /* database busy/locked by another writer (after retries) */
-    SP_ERR_DB_CORRUPT = -10,      /* database file is corrupt or not a database */
-    SP_ERR_DB_READONLY = -11,     /* database cannot be written */
-    SP_ERR_NO_MEMORY = -12,
-    SP_ERR_UNSUPPORTED = -13,     /* feature not available in this build/configuration */
-    SP_ERR_AUDIO_DEVICE = -14,    /* audio output could not be opened */
-    SP_ERR_VIDEO_DEVICE = -15,    /* window/renderer could not be created */
-    SP_ERR_INTERNAL = -16         /* a bug: please report */
-} sp_result;
-
-/** Static English name and description of a result code. Never NULL. [any thread][callback-safe] */
-SP_API const char *sp_strerror(int code);
 /**
  * The version of the library loaded at run time, as SP_VERSION_NUMBER
  * computes it. A host that needs a function or field added in version V
@@ -109,110 +161,192 @@ SP_API const char *sp_version_string(void);
 #define SP_HAS_FIELD(ptr, type, field) \
     ((ptr)->struct_size >= offsetof(type, field) + sizeof(((const type *)0)->field))
 
-/* ------------------------------------------------------------------------ */
-/* Configuration: string key/value options, like mpv's.                    */
-/* ------------------------------------------------------------------------ */
+/* ======================================================================== */
+/* Result codes                                                             */
+/* ======================================================================== */
+typedef enum sp_result {
+    SP_OK = 0,
+    SP_ERR_INVALID_ARGUMENT = -1, /* NULL handle/pointer, out-of-range value, unknown key or flag */
+    SP_ERR_INVALID_STATE = -2,    /* call not allowed now (e.g. seek before open) */
+    SP_ERR_NOT_FOUND = -3,        /* file does not exist / no such item */
+    SP_ERR_IO = -4,               /* read error, permission denied */
+    SP_ERR_FORMAT = -5,           /* not a media file, truncated, unsupported codec */
+    SP_ERR_NO_VIDEO = -6,         /* media has no video stream */
+    SP_ERR_NETWORK = -7,          /* URL did not answer / connection failed / timed out */
+    SP_ERR_DB = -8,               /* other database error */
+    SP_ERR_DB_LOCKED = -9,        /* database busy/locked by another writer (after retries) */
+    SP_ERR_DB_CORRUPT = -10,      /* database file is corrupt or not a database */
+    SP_ERR_DB_READONLY = -11,     /* database cannot be written */
+    SP_ERR_NO_MEMORY = -12,       /* out of memory */
+    SP_ERR_UNSUPPORTED = -13,     /* feature not available in this build, configuration or version */
+    SP_ERR_AUDIO_DEVICE = -14,    /* audio output could not be opened */
+    SP_ERR_VIDEO_DEVICE = -15,    /* window/renderer could not be created */
+    SP_ERR_INTERNAL = -16         /* a bug: please report */
+} sp_result;
+
+/**
+ * Static English name and description of a result code, e.g.
+ * "SP_ERR_NOT_FOUND: not found"; "unknown result code" for values this
+ * version does not know. Never NULL. [any thread][callback-safe]
+ */
+SP_API const char *sp_strerror(int code);
+
+/* ======================================================================== */
+/* Configuration: string key/value options, like mpv's                      */
+/* ======================================================================== */
 typedef struct sp_config sp_config;
 
-/** New configuration holding the defaults. Returns NULL only when out of memory. [any thread] */
+/**
+ * A new configuration holding the defaults; free it with sp_config_destroy.
+ * Returns NULL only when out of memory. [any thread]
+ */
 SP_API sp_config *sp_config_create(void);
-/** Free a configuration (NULL is a no-op). [not concurrent with other uses of cfg] */
+/** Free a configuration; NULL is a no-op. [not concurrent with other uses of cfg] */
 SP_API void sp_config_destroy(sp_config *cfg);
 /**
- * Set an option. Unknown keys and malformed values give SP_ERR_INVALID_ARGUMENT
- * and leave the configuration unchanged. [not concurrent with other uses of cfg]
+ * Set one option from its string form. Unknown keys, malformed or
+ * out-of-range values and NULL arguments give SP_ERR_INVALID_ARGUMENT and
+ * leave the configuration unchanged. The player copies the configuration
+ * at sp_player_create; later changes do not reach an existing player.
+ * [not concurrent with other uses of cfg]
  *
- *   key               values (default first)
- *   video_output      "sdl" | "callback" | "none"   built-in window, host callback, or no video output
- *   audio_output      "sdl" | "callback" | "none"   SDL audio device, host pulls with sp_audio_read, or none
- *   window_title      string                        title of the built-in window
- *   window_width      int (0 = video size)          initial window size for video_output=sdl
- *   window_height     int (0 = video size)
- *   audio_rate        int (48000)                   output sample rate (audio_output=callback)
- *   rate_mode         "tempo" | "resample"          tempo: pitch-preserving (libavfilter atempo);
- *                                                   resample: plain (pitch follows speed)
- *   db                path ("" = no logging)        behaviour log (SQLite, created if missing)
- *   db_busy_timeout_ms int (5000)                   how long to retry a locked database
- *   log_batch_ms      int (200)                     max delay before queued events are committed
- *   policy            "auto" | "always-on" | "fixed-timeout" | "seed-genre" | "learned"
- *                                                   control-plane sleep policy ("auto": learned once
- *                                                   a model exists in the db, fixed-timeout before)
- *   cost              "h,w,m"                       cost model (awake second, wake, miss)
- *   timeout_s         double (w/h)                  tau for fixed-timeout
- *   strict            "0" | "1"                     seed experiment: calls ignored while asleep
- *   online_learning   "1" | "0"                     retrain from new sessions on idle time
- *   network_timeout_ms int (10000)                  open() timeout for URLs
+ *   key                values (default first)
+ *   video_output       "sdl" | "callback" | "none"   built-in window, host callback, or no video output
+ *   audio_output       "sdl" | "callback" | "none"   SDL audio device, host pulls with sp_audio_read, or none
+ *   window_title       string ("smartplayer")        title of the built-in window
+ *   window_width       int (0 = video size)          initial window size for video_output=sdl, [0, 16384]
+ *   window_height      int (0 = video size)
+ *   audio_rate         int (48000)                   output sample rate for audio_output=callback, [8000, 192000]
+ *   rate_mode          "tempo" | "resample"          tempo: pitch-preserving (libavfilter atempo);
+ *                                                    resample: plain (pitch follows speed)
+ *   db                 path ("" = no logging)        behaviour log (SQLite, created if missing)
+ *   db_busy_timeout_ms int (5000)                    how long to retry a locked database, [0, 3600000]
+ *   log_batch_ms       int (200)                     max delay before queued events are committed, [0, 60000]
+ *   policy             "auto" | "always-on" | "fixed-timeout" | "seed-genre" | "learned"
+ *                                                    control-plane sleep policy ("auto": learned once
+ *                                                    a usable model is in the db, fixed-timeout before)
+ *   cost               "h,w,m" ("1,30,60")           cost model: awake second, wake, miss (non-negative)
+ *   timeout_s          double > 0 (w/h)              tau for fixed-timeout
+ *   strict             "0" | "1"                     the seed's experiment: calls refused while asleep
+ *   online_learning    "1" | "0"                     retrain from new sessions on idle time
+ *   network_timeout_ms int (10000)                   open() timeout for URLs, [1, 3600000]
  */
 SP_API int sp_config_set(sp_config *cfg, const char *key, const char *value);
 
-/* ------------------------------------------------------------------------ */
-/* Player                                                                   */
-/* ------------------------------------------------------------------------ */
+/* ======================================================================== */
+/* Player lifecycle                                                         */
+/* ======================================================================== */
 typedef struct sp_player sp_player;
 
+/** Playback state (sp_get_state, SP_EVENT_STATE_CHANGED). */
 typedef enum sp_state {
-    SP_STATE_IDLE = 0,    /* nothing open */
-    SP_STATE_OPENING = 1,
-    SP_STATE_PAUSED = 2,
+    SP_STATE_IDLE = 0,    /* nothing open (also after a failed sp_open) */
+    SP_STATE_OPENING = 1, /* sp_open is probing the media */
+    SP_STATE_PAUSED = 2,  /* media open, not playing (sp_open leaves it here) */
     SP_STATE_PLAYING = 3,
-    SP_STATE_ENDED = 4,   /* reached end of file (still open; seek or play restarts) */
-    SP_STATE_STOPPED = 5, /* stop() was called; open() again to play */
-    SP_STATE_ERROR = 6
+    SP_STATE_ENDED = 4,   /* reached the end of the file (still open; seek or play restarts) */
+    SP_STATE_STOPPED = 5  /* sp_stop was called; sp_open again to play */
+    /* Errors during playback do not change the state: they arrive as
+     * SP_EVENT_ERROR and playback goes on where it can. */
 } sp_state;
 
-/** Name of a state ("idle", "playing", ...). [any thread][callback-safe] */
+/** Static name of a state ("idle", "playing", ...; "unknown" otherwise). Never NULL. [any thread][callback-safe] */
 SP_API const char *sp_state_name(int state);
 
 /**
- * Create a player. cfg may be NULL (defaults); it is copied, so it may be
- * destroyed right after. On failure *out is set to NULL and the code is
- * returned (e.g. SP_ERR_DB_CORRUPT for a corrupt db). [any thread]
+ * Create a player: its outputs (window, audio device), its behaviour log (if
+ * the configuration names a db) and its control thread. cfg may be NULL
+ * (defaults); it is copied, so it may be destroyed right after. On success
+ * *out is the new handle; on failure *out is NULL, the code is returned (e.g.
+ * SP_ERR_DB_CORRUPT for a corrupt db, SP_ERR_UNSUPPORTED for policy=learned
+ * with no usable model) and sp_player_last_error(NULL) on the same thread
+ * says why. [any thread]
  */
 SP_API int sp_player_create(const sp_config *cfg, sp_player **out);
 /**
- * Stop playback, flush the behaviour log (every accepted event is written),
- * join all threads and free the player. NULL is a no-op.
+ * Stop playback, end the session (reason "abandoned", or "finished" at the
+ * end of the file), write every accepted event to the behaviour log, join all
+ * library threads and free the player. NULL is a no-op. No callback runs
+ * after it returns.
  * [not concurrent: no other call on this handle may run or start; not from a callback]
  */
 SP_API void sp_player_destroy(sp_player *p);
 /**
- * Message of the most recent failed call on this handle ("" if none). The
- * pointer stays valid until the next failing call on the same handle; copy it
- * if other threads use the handle. For p == NULL: the message of this
- * thread's most recent failed sp_player_create() (why the database or the
- * policy could not be set up), or a static note when there was none; valid
- * until this thread's next sp_player_create().
- * [any thread][callback-safe]
+ * The message of the most recent failed call on this handle ("" if none).
+ * The pointer stays valid until 16 more calls on the handle have failed, and
+ * at most until sp_player_destroy; copy it if other threads use the handle.
+ *
+ * With p == NULL: the message of this calling thread's most recent failed
+ * sp_player_create (thread-local: each thread sees its own), or a static note
+ * that the handle is NULL when that thread has had none; valid until the same
+ * thread's next sp_player_create. [any thread][callback-safe]
  */
 SP_API const char *sp_player_last_error(const sp_player *p);
 
+/* ======================================================================== */
+/* Media                                                                    */
+/* ======================================================================== */
+
 /**
- * What the host tells the library about the media and the viewer. Set
- * struct_size = sizeof(sp_media_meta); the other fields may be NULL.
+ * What the host tells the library about the media and the viewer, for the
+ * behaviour log. Set struct_size = sizeof(sp_media_meta); every other field
+ * may be NULL (the default applies). Versioned: see STRUCTS THAT GROW.
  */
 typedef struct sp_media_meta {
     size_t struct_size;
-    const char *video_id;  /* stable id for the behaviour log (default: the path) */
-    const char *title;     /* default: file name */
+    const char *video_id;  /* stable id for the behaviour log (default: the url) */
+    const char *title;     /* default: the file name */
     const char *genre;     /* default: "unknown" */
     const char *viewer_id; /* default: "anonymous" */
 } sp_media_meta;
 
 /**
- * Open a local file or URL and start a viewing session (paused at 0; call
- * sp_play). Blocks until the media is probed. Closes any media already open
- * (ending its session with reason "replaced"). meta may be NULL.
- * Errors: SP_ERR_NOT_FOUND, SP_ERR_FORMAT, SP_ERR_NO_VIDEO, SP_ERR_NETWORK, SP_ERR_IO.
+ * Open a local file or URL and begin a viewing session: the state goes
+ * OPENING, then PAUSED at position 0 with the first frame shown (call
+ * sp_play). Blocks until the media is probed and the session is in the log.
+ * Closes any media already open first (its session ends with reason
+ * "replaced", or "finished" if it had ended). meta may be NULL.
+ * Errors: SP_ERR_INVALID_ARGUMENT (url NULL or empty, bad meta), SP_ERR_NOT_FOUND,
+ * SP_ERR_FORMAT, SP_ERR_NO_VIDEO, SP_ERR_NETWORK, SP_ERR_IO, SP_ERR_DB* (the
+ * session could not be logged). A failed open leaves nothing open (media
+ * open before was closed first) and the state IDLE.
  * [any thread; not from a callback]
  */
 SP_API int sp_open(sp_player *p, const char *url, const sp_media_meta *meta);
 
-/* Control calls: applied to playback at once, then logged by the control
- * thread with a sequence number. They never block on the log, the predictor
- * or the sleeping control plane. All need media open (else SP_ERR_INVALID_STATE).
- * [any thread][callback-safe] */
+/** Facts about the media open (sp_get_media_info). Versioned: see STRUCTS THAT GROW. */
+typedef struct sp_media_info {
+    size_t struct_size;
+    int width, height; /* video size in pixels */
+    double fps;        /* nominal frame rate (0 if unknown) */
+    int has_audio;     /* 1 if the media has an audio stream that is played */
+    int audio_sample_rate, audio_channels;
+    int64_t duration_ms;
+    char video_codec[32]; /* FFmpeg codec names, e.g. "h264", "aac" ("" if none) */
+    char audio_codec[32];
+    char container[32];   /* FFmpeg demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2" (may be truncated) */
+} sp_media_info;
+/**
+ * Fill *info (set info->struct_size first) for the media open.
+ * SP_ERR_INVALID_STATE with nothing open. [any thread][callback-safe]
+ */
+SP_API int sp_get_media_info(const sp_player *p, sp_media_info *info);
+
+/* ======================================================================== */
+/* Control calls                                                            */
+/* ======================================================================== */
+/*
+ * Each is applied to playback before it returns, then logged by the control
+ * thread with a sequence number (see THE GATE). Each needs media open (state
+ * PAUSED, PLAYING or ENDED), else SP_ERR_INVALID_STATE; with strict=1 each is
+ * refused with SP_ERR_INVALID_STATE while the control plane is asleep.
+ */
+
+/** Start or resume playback; at the end of the file it restarts from 0. [any thread][callback-safe] */
 SP_API int sp_play(sp_player *p);
+/** Pause (the picture stays). [any thread][callback-safe] */
 SP_API int sp_pause(sp_player *p);
+/** sp_pause when playing, else sp_play (logged as whichever it was). [any thread][callback-safe] */
 SP_API int sp_toggle_pause(sp_player *p);
 
 /**
@@ -228,78 +362,95 @@ typedef enum sp_seek_flags {
     SP_SEEK_ACCURATE = 1 << 2, /* land on the frame at or before the target (default) */
     SP_SEEK_KEYFRAME = 1 << 3  /* fast: land on the keyframe at or before the target */
 } sp_seek_flags;
-/** Seek; targets outside [0, duration] are clamped. */
+/**
+ * Seek to target_ms (a position, or an offset with SP_SEEK_RELATIVE);
+ * targets outside [0, duration] are clamped. Playing or paused is kept; after
+ * the end the state becomes PAUSED at the target. SP_EVENT_SEEK_DONE follows
+ * when the frame at the target is shown. [any thread][callback-safe]
+ */
 SP_API int sp_seek(sp_player *p, int64_t target_ms, int flags);
-/** Pause and show the next frame. */
+/** Pause (if playing) and show the next frame. [any thread][callback-safe] */
 SP_API int sp_step(sp_player *p);
-/** Playback rate in [0.5, 2.0]; else SP_ERR_INVALID_ARGUMENT. */
+/** Playback rate in [0.5, 2.0] (1 = normal); else SP_ERR_INVALID_ARGUMENT. [any thread][callback-safe] */
 SP_API int sp_set_rate(sp_player *p, double rate);
-/** Volume in [0, 100]; else SP_ERR_INVALID_ARGUMENT. */
+/** Volume in [0, 100] (100 = unchanged level); else SP_ERR_INVALID_ARGUMENT. [any thread][callback-safe] */
 SP_API int sp_set_volume(sp_player *p, int volume);
+/** Mute (non-zero) or unmute (0); the volume is kept. [any thread][callback-safe] */
 SP_API int sp_set_mute(sp_player *p, int mute);
-/** Stop playback and end the session (reason "stopped"); the file is closed. */
+/**
+ * Stop playback, close the file and end the session (reason "stopped"); the
+ * state becomes STOPPED and the position stays readable. [any thread][callback-safe]
+ */
 SP_API int sp_stop(sp_player *p);
 /**
- * Record that the viewer skipped to another item (next/previous in a playlist)
- * before the host opens it: logged as a "skip" event with direction +1/-1.
+ * Record that the viewer skipped to another item (+1 next, -1 previous in a
+ * playlist) before the host opens it: logged as a "skip" event; playback is
+ * unchanged. Other directions are SP_ERR_INVALID_ARGUMENT. [any thread][callback-safe]
  */
 SP_API int sp_skip(sp_player *p, int direction);
 
-/* Properties. [any thread][callback-safe] */
+/* ======================================================================== */
+/* Properties                                                               */
+/* ======================================================================== */
+/* Each writes its value through the pointer and returns SP_OK, or
+ * SP_ERR_INVALID_ARGUMENT for a NULL handle or pointer. */
+
+/** Playback state (sp_state). [any thread][callback-safe] */
 SP_API int sp_get_state(const sp_player *p, int *state);
+/** Media position of the picture shown (during a seek: the target); after sp_stop, where it stopped. [any thread][callback-safe] */
 SP_API int sp_get_position_ms(const sp_player *p, int64_t *pos_ms);
+/** Duration of the media open (0 with nothing open or when unknown). [any thread][callback-safe] */
 SP_API int sp_get_duration_ms(const sp_player *p, int64_t *dur_ms);
-/** How far ahead of the position data is decoded and queued. */
+/** How far ahead of the position media is decoded and queued (0 with nothing open). [any thread][callback-safe] */
 SP_API int sp_get_buffered_ms(const sp_player *p, int64_t *buffered_ms);
+/** Playback rate (kept across sp_open). [any thread][callback-safe] */
 SP_API int sp_get_rate(const sp_player *p, double *rate);
+/** Volume in [0, 100] (kept across sp_open). [any thread][callback-safe] */
 SP_API int sp_get_volume(const sp_player *p, int *volume);
+/** 1 when muted, else 0. [any thread][callback-safe] */
 SP_API int sp_get_mute(const sp_player *p, int *mute);
-
-typedef struct sp_media_info {
-    size_t struct_size; /* set to sizeof(sp_media_info) before calling */
-    int width, height;
-    double fps;
-    int has_audio;
-    int audio_sample_rate, audio_channels;
-    int64_t duration_ms;
-    char video_codec[32];
-    char audio_codec[32];
-    char container[32];
-} sp_media_info;
-/** Fill *info (info->struct_size must be set). [any thread][callback-safe] */
-SP_API int sp_get_media_info(const sp_player *p, sp_media_info *info);
-
-/** Behaviour-log session id of the current viewing session (0 if none/no db). */
+/** Behaviour-log id of the current viewing session (0 without a db or a session). [any thread][callback-safe] */
 SP_API int sp_get_session_id(const sp_player *p, int64_t *session_id);
 
-/* ------------------------------------------------------------------------ */
+/* ======================================================================== */
 /* Events                                                                   */
-/* ------------------------------------------------------------------------ */
+/* ======================================================================== */
 typedef enum sp_event_type {
-    SP_EVENT_STATE_CHANGED = 1, /* value = new sp_state */
-    SP_EVENT_END_OF_FILE = 2,
-    SP_EVENT_ERROR = 3,         /* code + message; playback may continue */
+    SP_EVENT_STATE_CHANGED = 1, /* value = the new sp_state; message = its name */
+    SP_EVENT_END_OF_FILE = 2,   /* position_ms = where playback ended */
+    SP_EVENT_ERROR = 3,         /* code + message; value = events affected (log errors) or 0;
+                                   playback goes on where it can */
     SP_EVENT_SEEK_DONE = 4,     /* position_ms = where playback resumed */
-    SP_EVENT_LOGGED = 5,        /* seq = interaction committed to the log; value = sp_kind; message = kind name */
-    SP_EVENT_CONTROL_SLEEP = 6, /* control plane went to sleep; value = ms until scheduled wake, -1 none */
+    SP_EVENT_LOGGED = 5,        /* an interaction was committed to the log: seq = its number,
+                                   value = its sp_kind, message = the kind's name */
+    SP_EVENT_CONTROL_SLEEP = 6, /* control plane went to sleep; value = ms until the scheduled wake, -1 none */
     SP_EVENT_CONTROL_WAKE = 7,  /* control plane woke; value = sp_wake_reason */
-    SP_EVENT_PROGRESS = 8,      /* periodic position while the control plane is awake */
-    SP_EVENT_MODEL_UPDATED = 9  /* a new predictor model was swapped in */
+    SP_EVENT_PROGRESS = 8,      /* once a second while the control plane is awake and playing; value = position_ms */
+    SP_EVENT_MODEL_UPDATED = 9  /* online retraining swapped in a new model; message names its version */
 } sp_event_type;
 
-/** Interaction kinds as recorded in the behaviour log (values are stored; never renumbered). */
+/** Interaction kinds as stored in the behaviour log (values are stored: never renumbered). */
 typedef enum sp_kind {
-    SP_KIND_OPEN = 0, SP_KIND_PLAY = 1, SP_KIND_PAUSE = 2, SP_KIND_SEEK = 3, SP_KIND_SKIP = 4,
-    SP_KIND_VOLUME = 5, SP_KIND_MUTE = 6, SP_KIND_RATE = 7, SP_KIND_STOP = 8, SP_KIND_STEP = 9,
-    SP_KIND_END = 10
+    SP_KIND_OPEN = 0,
+    SP_KIND_PLAY = 1,
+    SP_KIND_PAUSE = 2,
+    SP_KIND_SEEK = 3,
+    SP_KIND_SKIP = 4,
+    SP_KIND_VOLUME = 5,
+    SP_KIND_MUTE = 6,
+    SP_KIND_RATE = 7,
+    SP_KIND_STOP = 8,
+    SP_KIND_STEP = 9,
+    SP_KIND_END = 10 /* end of file reached (not a viewer action) */
 } sp_kind;
 
+/** Why the control plane woke (SP_EVENT_CONTROL_WAKE's value, sp_control_fn's reason). */
 typedef enum sp_wake_reason {
-    SP_WAKE_PROACTIVE = 1, /* scheduled wake before a predicted interaction */
-    SP_WAKE_ON_DEMAND = 2, /* a control call arrived while asleep (a miss) */
-    SP_WAKE_SHUTDOWN = 3
+    SP_WAKE_PROACTIVE = 1, /* scheduled: before a predicted interaction, or a session began */
+    SP_WAKE_ON_DEMAND = 2  /* an event arrived while it slept: a control call (a miss) or the end of the file */
 } sp_wake_reason;
 
+/** One event, handed to sp_event_fn. Versioned: see STRUCTS THAT GROW. */
 typedef struct sp_event {
     size_t struct_size;  /* bytes valid in this struct (set by the library) */
     int type;            /* sp_event_type */
@@ -307,104 +458,142 @@ typedef struct sp_event {
     int64_t value;       /* type-specific, see sp_event_type */
     int64_t position_ms; /* media position when the event was raised */
     int64_t seq;         /* interaction sequence number (SP_EVENT_LOGGED), else 0 */
-    const char *message; /* valid during the callback only; never NULL */
+    const char *message; /* never NULL; valid during the callback only */
 } sp_event;
 
 /**
- * Callback invoked on a library thread (never the audio thread). It must not
- * call sp_player_destroy or sp_open; it may call [callback-safe] functions.
+ * Event callback: runs on the library's event dispatcher thread, one event at
+ * a time in the order raised. `ev` is valid only during the call.
  */
 typedef void (*sp_event_fn)(const sp_event *ev, void *user);
-/** Set (or clear with NULL) the event callback. [any thread] */
+/**
+ * Set (fn) or clear (NULL) the event callback; events raised while none is
+ * set are not kept. [any thread][callback-safe]
+ */
 SP_API int sp_set_event_callback(sp_player *p, sp_event_fn fn, void *user);
 
-/* ------------------------------------------------------------------------ */
+/* ======================================================================== */
 /* Host rendering (video_output=callback / audio_output=callback)           */
-/* ------------------------------------------------------------------------ */
-typedef enum sp_pixel_format { SP_PIXEL_RGBA32 = 1, SP_PIXEL_YUV420P = 2 } sp_pixel_format;
+/* ======================================================================== */
+typedef enum sp_pixel_format {
+    SP_PIXEL_RGBA32 = 1, /* one plane, 4 bytes per pixel: R, G, B, A */
+    SP_PIXEL_YUV420P = 2 /* three planes Y, U, V; U and V at half width and height */
+} sp_pixel_format;
 
+/** A decoded picture, handed to sp_video_fn. Versioned: see STRUCTS THAT GROW. */
 typedef struct sp_video_frame {
-    size_t struct_size;      /* bytes valid in this struct (set by the library) */
+    size_t struct_size;     /* bytes valid in this struct (set by the library) */
     int width, height;
-    int format;              /* sp_pixel_format */
-    const uint8_t *data[3];  /* planes (RGBA32 uses data[0]) */
-    int linesize[3];
-    int64_t pts_ms;          /* media position of this frame */
-    int64_t frame_number;    /* index of the frame in the stream (0-based), -1 if unknown */
+    int format;             /* sp_pixel_format */
+    const uint8_t *data[3]; /* planes (RGBA32 uses data[0]) */
+    int linesize[3];        /* bytes per row of each plane */
+    int64_t pts_ms;         /* media position of this frame */
+    int64_t frame_number;   /* index of the frame in the stream (0-based), -1 if unknown */
 } sp_video_frame;
 
 /**
- * Called on the video thread when a frame is due for display (A/V synced).
- * The frame is valid only during the call. [callback: may call callback-safe functions]
+ * Frame callback: runs on the presentation thread when a frame is due for
+ * display (A/V synced). `frame` and its planes are valid only during the call.
  */
 typedef void (*sp_video_fn)(const sp_video_frame *frame, void *user);
-/** Install the frame callback; format is SP_PIXEL_RGBA32 or SP_PIXEL_YUV420P. Call before sp_open. [any thread] */
+/**
+ * Install (fn) or clear (NULL) the frame callback; format is SP_PIXEL_RGBA32
+ * or SP_PIXEL_YUV420P (else SP_ERR_INVALID_ARGUMENT). Needs
+ * video_output=callback (else SP_ERR_INVALID_STATE). The format applies from
+ * the next sp_open: call it before. [any thread]
+ */
 SP_API int sp_set_video_callback(sp_player *p, sp_video_fn fn, int format, void *user);
 
 /**
- * Host-driven audio (audio_output=callback): fill `buf` with up to `frames`
- * interleaved stereo S16 frames at the configured audio_rate. Returns the
- * number of frames written (silence is written when paused or starved, so the
- * return value is `frames` while media is open) or a negative code. Never
- * blocks: call it from the host's audio callback. The audio clock follows it.
- * [any thread][callback-safe]
+ * Host-driven audio (audio_output=callback, else SP_ERR_INVALID_STATE): fill
+ * `buf` with `frames` interleaved stereo S16 frames at the configured
+ * audio_rate and return `frames`; silence is written while paused, starved or
+ * with nothing open. NULL buf or frames < 0 is SP_ERR_INVALID_ARGUMENT. Never
+ * blocks: call it from the host's audio callback. The audio clock follows
+ * what the host pulls. [any thread][callback-safe]
  */
 SP_API int sp_audio_read(sp_player *p, int16_t *buf, int frames);
 
 /**
  * For video_output=sdl: run one iteration of the built-in window's event
- * pump and present the due frame; returns 1 while the window is open, 0 when
- * the user closed it. SDL requires this on the thread that created the player.
+ * pump and present the frame that is due. Returns 1 while the window is open,
+ * 0 once the user has closed it, or SP_ERR_INVALID_STATE without a built-in
+ * window or on another thread than the creating one.
  * [creating thread only]
  */
 SP_API int sp_sdl_pump(sp_player *p);
 
-/* ------------------------------------------------------------------------ */
-/* Control plane: sleep/wake signals and statistics                        */
-/* ------------------------------------------------------------------------ */
+/* ======================================================================== */
+/* Control plane: sleep/wake signals and statistics                         */
+/* ======================================================================== */
 typedef enum sp_control_state {
-    SP_CONTROL_AWAKE = 0,
-    SP_CONTROL_ASLEEP = 1,
-    SP_CONTROL_WAKING = 2
+    SP_CONTROL_AWAKE = 0,  /* serving the gate: host resources held, progress ticks */
+    SP_CONTROL_ASLEEP = 1, /* blocked until the scheduled wake or the next call */
+    SP_CONTROL_WAKING = 2  /* a call arrived while asleep; the gate opens once the host's wake callback returns */
 } sp_control_state;
 
 /**
- * Called on the control thread when the control plane goes to sleep
- * (awake == 0) or wakes (awake == 1, reason = sp_wake_reason). A host
- * releases its costly control resources (network connection, heartbeat) on
- * sleep and re-acquires them on wake. The wake is complete (gate open) when
- * this callback returns. [callback: may call callback-safe functions]
+ * Control sleep/wake callback: runs on the control thread as the control
+ * plane goes to sleep (awake == 0, reason == 0) or wakes (awake == 1, reason
+ * = sp_wake_reason). A host releases its costly control resources (network
+ * connection, heartbeat) on sleep and re-acquires them on wake; the wake is
+ * complete (gate open) when this callback returns.
  */
 typedef void (*sp_control_fn)(int awake, int reason, void *user);
+/** Set (fn) or clear (NULL) the sleep/wake callback. [any thread][callback-safe] */
 SP_API int sp_set_control_callback(sp_player *p, sp_control_fn fn, void *user);
 
-/** Control plane state and ms until the next scheduled wake (-1 if none or awake). [any thread][callback-safe] */
+/**
+ * The control plane's state (sp_control_state) and, when it is asleep with a
+ * wake scheduled, the ms until that wake (-1 otherwise). wakes_in_ms may be
+ * NULL. [any thread][callback-safe]
+ */
 SP_API int sp_get_control_state(const sp_player *p, int *state, int64_t *wakes_in_ms);
 
+/**
+ * Control-plane statistics of the current (or last) session; the counters
+ * restart when a session begins. Versioned: see STRUCTS THAT GROW.
+ */
 typedef struct sp_stats {
-    size_t struct_size;            /* set to sizeof(sp_stats) before calling */
-    double awake_s, asleep_s;      /* this session */
+    size_t struct_size;       /* set to sizeof(sp_stats) before calling */
+    double awake_s, asleep_s; /* time the control plane spent awake / asleep in this session */
+    /* Proactive wakes: scheduled wakes ahead of a predicted interaction (the
+     * wake as a session begins is not counted). */
     int64_t wakes_proactive;
-    int64_t wakes_on_demand;       /* = interactions that arrived while asleep (misses) */
+    /* On-demand wakes: times an event arriving while the plane slept woke it.
+     * Calls arriving while it is already waking share that one wake, and the
+     * end of the file wakes it too; so this is neither the number of misses
+     * nor bounded by it. Never counted with strict=1 for refused calls. */
+    int64_t wakes_on_demand;
+    /* Misses: viewer actions (control calls; not the open or the end of file)
+     * that arrived while the plane was asleep or waking. By default each is
+     * applied and logged and only its gate opening was late; with strict=1 a
+     * miss is a call refused with SP_ERR_INVALID_STATE and not logged. */
     int64_t misses;
-    double wake_latency_p50_ms, wake_latency_p99_ms; /* call arrival to gate open */
-    int64_t control_wakeups;       /* times the control thread returned from a wait */
-    int64_t events_submitted, events_logged, events_dropped; /* dropped is always 0 unless the db failed */
-    char policy[32];
-    char model_version[64];        /* "" when no model */
-    double model_log_loss;         /* held-out log loss of the model in use, or -1 */
+    double wake_latency_p50_ms, wake_latency_p99_ms; /* on-demand wakes: call arrival to gate open */
+    int64_t control_wakeups; /* times the control thread returned from a wait (does not grow while it sleeps) */
+    int64_t events_submitted; /* interactions accepted (open, control calls, end of file) */
+    int64_t events_logged;    /* of those, committed to the behaviour log (0 without a db) */
+    int64_t events_dropped;   /* could not be written (the db failed; each reported with SP_EVENT_ERROR) */
+    char policy[32];          /* the policy in force, e.g. "fixed-timeout" */
+    char model_version[64];   /* the predictor model in use; "" when none */
+    double model_log_loss;    /* held-out log loss of that model, or -1 */
 } sp_stats;
-/** Fill *st (st->struct_size must be set). [any thread][callback-safe] */
+/** Fill *st (set st->struct_size first). [any thread][callback-safe] */
 SP_API int sp_get_stats(const sp_player *p, sp_stats *st);
 
-/** A predicted awake window of the current session, in media positions. */
+/**
+ * A predicted awake window of the current session, in media positions.
+ * Frozen: this struct never grows (arrays of it are passed in).
+ */
 typedef struct sp_window {
     int64_t start_ms, end_ms;
 } sp_window;
 /**
- * Up to `max` upcoming windows in which the control plane plans to be awake
- * (for drawing on a seek bar). *count receives the number written.
- * [any thread][callback-safe]
+ * Write up to `max` upcoming windows in which the control plane plans to be
+ * awake (for drawing on a seek bar) to out[] and their number to *count
+ * (0 with no session or with always-on). out may be NULL when max is 0;
+ * max < 0 is SP_ERR_INVALID_ARGUMENT. [any thread][callback-safe]
  */
 SP_API int sp_get_predicted_windows(const sp_player *p, sp_window *out, int max, int *count);
 

@@ -2,7 +2,8 @@
 // API: the run-time version against the header's, seek flags that are real
 // bit flags (0 = absolute + accurate, contradictions refused), versioned
 // structs (an older, smaller struct keeps working; a newer, larger one is
-// honoured or refused).
+// honoured or refused), the values that are stored or frozen, and the one
+// piece of thread-local state.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -23,8 +24,22 @@
 using namespace sp_test;
 using namespace std::chrono_literals;
 
+// ---- values that are stored in databases or frozen by the ABI ----
+static_assert(SP_OK == 0 && SP_ERR_INVALID_ARGUMENT == -1 && SP_ERR_INVALID_STATE == -2 &&
+              SP_ERR_NOT_FOUND == -3 && SP_ERR_IO == -4 && SP_ERR_FORMAT == -5 && SP_ERR_NO_VIDEO == -6 &&
+              SP_ERR_NETWORK == -7 && SP_ERR_DB == -8 && SP_ERR_DB_LOCKED == -9 && SP_ERR_DB_CORRUPT == -10 &&
+              SP_ERR_DB_READONLY == -11 && SP_ERR_NO_MEMORY == -12 && SP_ERR_UNSUPPORTED == -13 &&
+              SP_ERR_AUDIO_DEVICE == -14 && SP_ERR_VIDEO_DEVICE == -15 && SP_ERR_INTERNAL == -16);
+static_assert(SP_KIND_OPEN == 0 && SP_KIND_PLAY == 1 && SP_KIND_PAUSE == 2 && SP_KIND_SEEK == 3 &&
+              SP_KIND_SKIP == 4 && SP_KIND_VOLUME == 5 && SP_KIND_MUTE == 6 && SP_KIND_RATE == 7 &&
+              SP_KIND_STOP == 8 && SP_KIND_STEP == 9 && SP_KIND_END == 10);
+static_assert(SP_STATE_IDLE == 0 && SP_STATE_OPENING == 1 && SP_STATE_PAUSED == 2 && SP_STATE_PLAYING == 3 &&
+              SP_STATE_ENDED == 4 && SP_STATE_STOPPED == 5);
+static_assert(SP_WAKE_PROACTIVE == 1 && SP_WAKE_ON_DEMAND == 2);
+static_assert(SP_CONTROL_AWAKE == 0 && SP_CONTROL_ASLEEP == 1 && SP_CONTROL_WAKING == 2);
 // Seek flags: one bit each.
-static_assert(SP_SEEK_ABSOLUTE == 1 && SP_SEEK_RELATIVE == 2 && SP_SEEK_ACCURATE == 4 && SP_SEEK_KEYFRAME == 8);
+static_assert(SP_SEEK_ABSOLUTE == 1 && SP_SEEK_RELATIVE == 2 && SP_SEEK_ACCURATE == 4 &&
+              SP_SEEK_KEYFRAME == 8);
 // Every growable struct begins with its size; sp_window is frozen at two positions.
 static_assert(offsetof(sp_media_meta, struct_size) == 0 && offsetof(sp_media_info, struct_size) == 0 &&
               offsetof(sp_stats, struct_size) == 0 && offsetof(sp_event, struct_size) == 0 &&
@@ -58,7 +73,8 @@ struct Events {
   }
   size_t count(int type) {
     size_t n = 0;
-    for (int t : types) n += t == type;
+    for (int t : types)
+      n += t == type;
     return n;
   }
   // Wait for the n-th event of `type`; return its position.
@@ -217,7 +233,8 @@ TEST_CASE("sp_stats: an older, smaller struct gets the fields it has and nothing
   size_t written = 0;
   std::memcpy(&written, big.data(), sizeof written);
   CHECK(written == sizeof(sp_stats));
-  for (size_t i = sizeof(sp_stats); i < big.size(); ++i) CHECK(big[i] == 0xa5);
+  for (size_t i = sizeof(sp_stats); i < big.size(); ++i)
+    CHECK(big[i] == 0xa5);
 
   // Not set at all: refused with a message that says what to do.
   sp_stats unset{};
@@ -310,4 +327,32 @@ TEST_CASE("structs handed to callbacks carry their size") {
   CHECK(pl.ev.event_size == sizeof(sp_event));
   CHECK(pl.ev.has_message_field);
   CHECK(pl.ev.frame_size == sizeof(sp_video_frame));
+}
+
+TEST_CASE("sp_player_last_error(NULL) is per thread: one thread's failed create is not another's") {
+  TempDir dir;
+  // A directory where the database file should be: creating the player fails.
+  const std::string db = dir.path().string();
+  // (Catch2's assertions are for the main thread: the threads only record.)
+  std::string mine;
+  int rc = SP_OK;
+  sp_player *p = nullptr;
+  std::thread failing([&] {
+    sp_config *cfg = sp_config_create();
+    sp_config_set(cfg, "db", db.c_str());
+    sp_config_set(cfg, "video_output", "none");
+    sp_config_set(cfg, "audio_output", "none");
+    rc = sp_player_create(cfg, &p);
+    sp_config_destroy(cfg);
+    mine = sp_player_last_error(nullptr);
+  });
+  failing.join();
+  CHECK(rc != SP_OK);
+  CHECK(p == nullptr);
+  CHECK(mine.find(db) != std::string::npos);
+  std::string other;
+  std::thread clean([&] { other = sp_player_last_error(nullptr); });
+  clean.join();
+  CHECK(other.find(db) == std::string::npos);
+  CHECK(other == "the sp_player handle is NULL");
 }

@@ -40,7 +40,6 @@ SP_API const char *sp_state_name(int state) {
   case SP_STATE_PLAYING: return "playing";
   case SP_STATE_ENDED: return "ended";
   case SP_STATE_STOPPED: return "stopped";
-  case SP_STATE_ERROR: return "error";
   default: return "unknown";
   }
 }
