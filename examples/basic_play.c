@@ -9,6 +9,7 @@
  * and stops after SECONDS (default 5) or at the end of the file.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,9 @@
 
 #include "smartplayer.h"
 
-static volatile int g_ended = 0;
+/* Set on the library's event thread, read on the main thread: a C11 atomic
+ * (volatile would not make the hand-over between threads defined). */
+static atomic_int g_ended;
 
 static void on_event(const sp_event *ev, void *user) {
     (void)user;
@@ -26,7 +29,7 @@ static void on_event(const sp_event *ev, void *user) {
         break;
     case SP_EVENT_END_OF_FILE:
         printf("[event] end of file at %lld ms\n", (long long)ev->position_ms);
-        g_ended = 1;
+        atomic_store(&g_ended, 1);
         break;
     case SP_EVENT_LOGGED:
         printf("[event] logged #%lld %s at %lld ms\n", (long long)ev->seq, ev->message, (long long)ev->position_ms);
@@ -97,7 +100,7 @@ int main(int argc, char **argv) {
 
     double t0 = now_s();
     int paused = 0, seeked = 0, rated = 0;
-    while (!g_ended && now_s() - t0 < seconds) {
+    while (!atomic_load(&g_ended) && now_s() - t0 < seconds) {
         double t = now_s() - t0;
         if (!paused && t > 1.0) { check(p, sp_pause(p), "sp_pause"); paused = 1; }
         if (paused == 1 && t > 1.5) { check(p, sp_play(p), "sp_play"); paused = 2; }

@@ -11,6 +11,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,8 @@ typedef struct host {
     int64_t frames, last_pts;
     int snapshot_taken;
     const char *snapshot_path;
-    volatile int ended, quit;
+    atomic_int ended; /* set on the event thread, read on the main thread */
+    atomic_int quit;  /* set on the main thread, read on the audio thread */
     sp_player *player;
     int64_t audio_frames, audio_nonzero;
 } host;
@@ -63,7 +65,7 @@ static void on_frame(const sp_video_frame *fr, void *user) {
 
 static void on_event(const sp_event *ev, void *user) {
     host *h = (host *)user;
-    if (ev->type == SP_EVENT_END_OF_FILE) h->ended = 1;
+    if (ev->type == SP_EVENT_END_OF_FILE) atomic_store(&h->ended, 1);
     if (ev->type == SP_EVENT_ERROR) fprintf(stderr, "error: %s\n", ev->message);
 }
 
@@ -72,7 +74,7 @@ static void *audio_thread(void *arg) {
     host *h = (host *)arg;
     int16_t buf[480 * 2];
     struct timespec ts = {0, 10 * 1000 * 1000};
-    while (!h->quit) {
+    while (!atomic_load(&h->quit)) {
         int n = sp_audio_read(h->player, buf, 480);
         if (n > 0) {
             h->audio_frames += n;
@@ -117,8 +119,8 @@ int main(int argc, char **argv) {
     pthread_create(&at, NULL, audio_thread, &h);
     sp_play(h.player);
     struct timespec ts = {0, 20 * 1000 * 1000};
-    for (int i = 0; i < (int)(seconds * 50) && !h.ended; ++i) nanosleep(&ts, NULL);
-    h.quit = 1;
+    for (int i = 0; i < (int)(seconds * 50) && !atomic_load(&h.ended); ++i) nanosleep(&ts, NULL);
+    atomic_store(&h.quit, 1);
     pthread_join(at, NULL);
     sp_player_destroy(h.player);
 
