@@ -78,7 +78,11 @@ TEST_CASE("a session with every kind of control call survives export and import"
   sp_player *p = nullptr;
   REQUIRE(sp_player_create(cfg, &p) == SP_OK);
   sp_config_destroy(cfg);
-  sp_media_meta meta{"clip-1", "Clip one", "lecture", "viewer-1"};
+  sp_media_meta meta{.struct_size = sizeof(sp_media_meta),
+                     .video_id = "clip-1",
+                     .title = "Clip one",
+                     .genre = "lecture",
+                     .viewer_id = "viewer-1"};
   REQUIRE(sp_open(p, clip.c_str(), &meta) == SP_OK);
   REQUIRE(sp_play(p) == SP_OK);
   REQUIRE(sp_pause(p) == SP_OK);
