@@ -33,7 +33,7 @@
 
 #include "decode/ffmpeg_util.h"
 #include "decode/input.h"
-#include "player/clock.h"
+#include "core/clock.h"
 #include "player/frame_queue.h"
 #include "player/packet_queue.h"
 #include "smartplayer.h"

@@ -14,7 +14,7 @@
 #include <mutex>
 #include <vector>
 
-#include "player/clock.h"
+#include "core/clock.h"
 
 namespace sp {
 

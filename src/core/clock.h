@@ -1,4 +1,5 @@
-// Playback clocks (as in ffplay): a clock is a media position (seconds) that
+// Playback clocks (as in ffplay; in core/ because both the player and the
+// audio sink in render/ read them): a clock is a media position (seconds) that
 // advances at `speed` media seconds per wall second from the moment it was
 // last set. The audio clock is written by the audio consumer (one writer at a
 // time, never blocking: a seqlock over atomics); readers on any thread get a
