@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "predict/decision_point.h"
 #include "trace/trace.h"
 
 namespace sp {
@@ -22,17 +23,6 @@ struct CostModel {
   // "h,w,m" -> CostModel; false on malformed input.
   static bool parse(const std::string &text, CostModel &out);
   std::string to_string() const;
-};
-
-// What the policy can see at a decision point: the session so far (meta and
-// the interactions up to and including the latest), and the player's state.
-struct PolicyContext {
-  const TraceSession *session = nullptr;  // events: only those up to now
-  int64_t now_wall_ms = 0;                // the decision time
-  int64_t position_ms = 0;                // media position now
-  bool paused = false;
-  double rate = 1.0;
-  bool after_proactive_wake = false;      // decision point is a proactive wake, not an interaction
 };
 
 // The plan from a decision point: stay awake for awake_ms, then sleep for
