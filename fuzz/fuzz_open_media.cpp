@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  sp::MediaProbe probe;
+  sp::MediaFacts probe;
   std::string err;
   int r = sp::probe_media_memory(data, size, probe, err);
   if (r != SP_OK && err.empty()) __builtin_trap();  // every failure must explain itself

@@ -31,7 +31,7 @@ TEST_CASE("probe_media reads the facts of a generated clip") {
   ClipSpec spec;
   spec.seconds = 2;
   std::string clip = make_clip(spec);
-  sp::MediaProbe p;
+  sp::MediaFacts p;
   std::string err;
   REQUIRE(sp::probe_media(clip, p, err) == SP_OK);
   CHECK(err.empty());
@@ -52,7 +52,7 @@ TEST_CASE("probe_media accepts a clip without audio") {
   ClipSpec spec;
   spec.seconds = 1;
   spec.audio = false;
-  sp::MediaProbe p;
+  sp::MediaFacts p;
   std::string err;
   REQUIRE(sp::probe_media(make_clip(spec), p, err) == SP_OK);
   CHECK(p.has_video);
@@ -61,7 +61,7 @@ TEST_CASE("probe_media accepts a clip without audio") {
 
 TEST_CASE("probe_media refuses bad input with the right code and a message") {
   TempDir dir;
-  sp::MediaProbe p;
+  sp::MediaFacts p;
   std::string err;
   ClipSpec spec;
   spec.seconds = 2;
@@ -135,7 +135,7 @@ TEST_CASE("probe_media times out on a server that accepts but never answers") {
   socklen_t len = sizeof a;
   getsockname(s, reinterpret_cast<sockaddr *>(&a), &len);
   std::string url = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/x.mp4";
-  sp::MediaProbe p;
+  sp::MediaFacts p;
   std::string err;
   CHECK(sp::probe_media(url, p, err, 500) == SP_ERR_NETWORK);
   CHECK(err.find("timed out") != std::string::npos);
@@ -146,7 +146,7 @@ TEST_CASE("probe_media_memory probes bytes in memory") {
   ClipSpec spec;
   spec.seconds = 1;
   std::string good = read_all(make_clip(spec));
-  sp::MediaProbe p;
+  sp::MediaFacts p;
   std::string err;
   CHECK(sp::probe_media_memory(reinterpret_cast<const uint8_t *>(good.data()), good.size(), p, err) == SP_OK);
   CHECK(p.width == 320);

@@ -74,7 +74,7 @@ struct Item {
 
 class ControlPlaneImpl final : public ControlPlane {
 public:
-  ControlPlaneImpl(const ControlOptions &opt, const PlaybackProbe *probe, EventSink sink,
+  ControlPlaneImpl(const ControlOptions &opt, const PlaybackView *probe, EventSink sink,
                    std::unique_ptr<BehaviourLog> log, CostModel cost)
       : opt_(opt), probe_(probe), sink_(std::move(sink)), log_(std::move(log)), cost_(cost) {}
 
@@ -718,7 +718,7 @@ private:
   }
 
   ControlOptions opt_;
-  const PlaybackProbe *probe_;
+  const PlaybackView *probe_;
   EventSink sink_;
   std::unique_ptr<BehaviourLog> log_;  // control thread only (after start)
   CostModel cost_;
@@ -770,7 +770,7 @@ private:
 
 } // namespace
 
-int ControlPlane::create(const ControlOptions &opt, const PlaybackProbe *probe, EventSink sink,
+int ControlPlane::create(const ControlOptions &opt, const PlaybackView *probe, EventSink sink,
                          std::unique_ptr<ControlPlane> &out, std::string &err) {
   CostModel cost = CostModel::defaults();
   if (!opt.cost.empty() && !CostModel::parse(opt.cost, cost)) {

@@ -5,7 +5,7 @@
 //
 // Layering: C API -> player -> {decode, render, control}; control -> policy /
 // predictor -> log. The control plane knows the player only through
-// PlaybackProbe.
+// PlaybackView.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -19,11 +19,11 @@
 
 namespace sp {
 
-// Read-only view of playback the control thread uses to map media positions
+// Read-only view of playback (position, pause, rate) the control thread uses to map media positions
 // to deadlines. Implemented by the player; must be callable from any thread.
-class PlaybackProbe {
+class PlaybackView {
 public:
-  virtual ~PlaybackProbe() = default;
+  virtual ~PlaybackView() = default;
   virtual int64_t position_ms() const = 0;
   virtual bool paused() const = 0;
   virtual double rate() const = 0;
@@ -56,7 +56,7 @@ public:
 
   // Opens (creating/migrating) the db and starts the control thread.
   // Returns SP_OK or an SP_ERR_* code with a message in err.
-  static int create(const ControlOptions &opt, const PlaybackProbe *probe, EventSink sink,
+  static int create(const ControlOptions &opt, const PlaybackView *probe, EventSink sink,
                     std::unique_ptr<ControlPlane> &out, std::string &err);
   virtual ~ControlPlane() = default;  // implementations flush every accepted event and join
 

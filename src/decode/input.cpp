@@ -276,8 +276,8 @@ int MediaInput::finish_open(int timeout_ms, std::string &err) {
   return SP_OK;
 }
 
-void MediaInput::describe(MediaProbe &out) const {
-  out = MediaProbe{};
+void MediaInput::describe(MediaFacts &out) const {
+  out = MediaFacts{};
   AVFormatContext *f = fmt_.get();
   if (!f) return;
   out.container = f->iformat && f->iformat->name ? f->iformat->name : "";

@@ -36,7 +36,7 @@ public:
   int audio_stream() const { return audio_idx_; }
 
   // Fill the stream-level facts of `out` (no decoding).
-  void describe(MediaProbe &out) const;
+  void describe(MediaFacts &out) const;
 
 private:
   int finish_open(int timeout_ms, std::string &err);
@@ -65,7 +65,7 @@ bool is_network_url(const std::string &url);
 int open_decoder(AVFormatContext *fmt, int idx, ff::CodecCtxPtr &out, std::string &err, int threads = 0);
 
 // Probe media held in memory (same rules as probe_media). Used by the fuzzer.
-int probe_media_memory(const uint8_t *data, size_t size, MediaProbe &out, std::string &err);
+int probe_media_memory(const uint8_t *data, size_t size, MediaFacts &out, std::string &err);
 
 // Decode up to `max_frames` video frames and audio frames from an open input
 // (used by the fuzzer to exercise the decoders; returns frames decoded).

@@ -63,7 +63,7 @@ int check_first_video_frame(MediaInput &in, std::string &err, int timeout_ms) {
   return SP_ERR_FORMAT;
 }
 
-int probe_opened(MediaInput &in, MediaProbe &out, std::string &err, int timeout_ms) {
+int probe_opened(MediaInput &in, MediaFacts &out, std::string &err, int timeout_ms) {
   in.describe(out);
   if (in.video_stream() < 0) {
     if (in.audio_stream() >= 0) {
@@ -82,8 +82,8 @@ int probe_opened(MediaInput &in, MediaProbe &out, std::string &err, int timeout_
 
 } // namespace
 
-int probe_media(const std::string &url, MediaProbe &out, std::string &err, int timeout_ms) {
-  out = MediaProbe{};
+int probe_media(const std::string &url, MediaFacts &out, std::string &err, int timeout_ms) {
+  out = MediaFacts{};
   err.clear();
   MediaInput in;
   int r = in.open(url, timeout_ms, err);
@@ -91,8 +91,8 @@ int probe_media(const std::string &url, MediaProbe &out, std::string &err, int t
   return probe_opened(in, out, err, timeout_ms);
 }
 
-int probe_media_memory(const uint8_t *data, size_t size, MediaProbe &out, std::string &err) {
-  out = MediaProbe{};
+int probe_media_memory(const uint8_t *data, size_t size, MediaFacts &out, std::string &err) {
+  out = MediaFacts{};
   err.clear();
   MediaInput in;
   int r = in.open_memory(data, size, "memory", err);

@@ -6,7 +6,9 @@
 
 namespace sp {
 
-struct MediaProbe {
+// What probing found out about a media file (not playback state: that is
+// control's PlaybackView, implemented by the player).
+struct MediaFacts {
   int64_t duration_ms = 0;
   int width = 0, height = 0;
   double fps = 0;
@@ -19,6 +21,6 @@ struct MediaProbe {
 // SP_ERR_NO_VIDEO, SP_ERR_NETWORK, SP_ERR_IO) with a clear message in err.
 // A file is accepted only if it has a decodable video stream; a truncated file
 // whose first video frame cannot be decoded is SP_ERR_FORMAT.
-int probe_media(const std::string &url, MediaProbe &out, std::string &err, int timeout_ms = 10000);
+int probe_media(const std::string &url, MediaFacts &out, std::string &err, int timeout_ms = 10000);
 
 } // namespace sp

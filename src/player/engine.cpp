@@ -139,16 +139,16 @@ void Engine::reset_serials(double target, bool accurate) {
   int ss = audio_on_ ? sink_->new_serial() : -1;
   {
     std::lock_guard lk(seek_mu_);
-    plan_.vserial = vs;
-    plan_.aserial = as;
-    plan_.sink_serial = ss;
-    plan_.target = accurate ? target : NAN;
+    serial_filter_.vserial = vs;
+    serial_filter_.aserial = as;
+    serial_filter_.sink_serial = ss;
+    serial_filter_.target = accurate ? target : NAN;
   }
 }
 
-Engine::SeekPlan Engine::plan() const {
+Engine::SerialFilter Engine::serial_filter() const {
   std::lock_guard lk(seek_mu_);
-  return plan_;
+  return serial_filter_;
 }
 
 void Engine::set_paused(bool p) {
@@ -260,7 +260,7 @@ void Engine::do_seek() {
   reset_serials(target, accurate);
   {
     std::lock_guard lk(seek_mu_);
-    seek_done_serial_.store(plan_.vserial, std::memory_order_release);
+    seek_done_serial_.store(serial_filter_.vserial, std::memory_order_release);
   }
   eof_.store(false);
   demux_vend_.store(target);
@@ -419,7 +419,7 @@ void Engine::video_loop() {
     if (pkt_serial != serial) {
       avcodec_flush_buffers(vdec_.get());
       serial = pkt_serial;
-      SeekPlan pl = plan();
+      SerialFilter pl = serial_filter();
       target = pl.vserial == serial ? pl.target : NAN;
       av_frame_unref(held.get());
       have_held = false;
@@ -568,7 +568,7 @@ void Engine::audio_loop() {
       if (st.cur) st.cur->frames = 0; // uncommitted samples of the old serial
       st.cur = nullptr;
       st.serial = pkt_serial;
-      SeekPlan pl = plan();
+      SerialFilter pl = serial_filter();
       st.sink_serial = pl.aserial == pkt_serial ? pl.sink_serial : sink_->serial();
       st.target = pl.aserial == pkt_serial ? pl.target : NAN;
       st.anchor = NAN;

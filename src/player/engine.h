@@ -105,14 +105,14 @@ public:
   double buffered() const; // seconds decoded/queued ahead of the position
   bool ended() const { return ended_.load(std::memory_order_acquire); }
   EngineStats stats() const;
-  const MediaProbe &facts() const { return facts_; }
+  const MediaFacts &facts() const { return facts_; }
 
   // video_output=sdl: one display refresh on the calling thread, drawing
   // into `out`. Returns seconds until the next frame is due (<= 0.01).
   double refresh_sdl(SdlVideo &out);
 
 private:
-  struct SeekPlan { // what decoders do with the packets of a serial
+  struct SerialFilter { // which packets (serials) and frames (before an accurate-seek target) decoders keep
     int vserial = -1, aserial = -1, sink_serial = -1;
     double target = NAN; // accurate-seek target (NAN: none)
   };
@@ -129,7 +129,7 @@ private:
   void reset_serials(double target, bool accurate);
   bool queues_full() const;
   void check_eof();
-  SeekPlan plan() const;
+  SerialFilter serial_filter() const;
 
   // video decoder helpers
   bool queue_picture(VideoConverter &conv, AVFrame *f, double pts, double dur, int serial);
@@ -154,7 +154,7 @@ private:
   EngineOptions opt_;
   AudioSink *sink_;
   EngineListener *listener_;
-  MediaProbe facts_;
+  MediaFacts facts_;
   MediaInput input_;
   ff::CodecCtxPtr vdec_, adec_;
   int vidx_ = -1, aidx_ = -1;
@@ -186,7 +186,7 @@ private:
   bool seek_req_ = false;
   double seek_target_ = 0;
   bool seek_accurate_ = true;
-  SeekPlan plan_;
+  SerialFilter serial_filter_;
   std::condition_variable demux_cv_;
 
   // clocks

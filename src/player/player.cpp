@@ -161,7 +161,7 @@ template <class Apply> int Player::control_call(Kind kind, Apply &&apply) {
 }
 
 // --------------------------------------------------------------- open/close
-int Player::ensure_session(std::string &err) {
+int Player::begin_session(std::string &err) {
   int64_t sid = 0;
   int r = control_->begin_session(session_info_, &sid, err);
   if (r != SP_OK) return r;
@@ -233,7 +233,7 @@ int Player::open(const char *url, const sp_media_meta *meta) {
     session_info_.viewer_id = or_default(meta ? meta->viewer_id : nullptr, "anonymous");
     session_info_.duration_ms = e->facts().duration_ms;
     last_position_ms_.store(0);
-    r = ensure_session(err);
+    r = begin_session(err);
   }
   if (r != SP_OK) {
     e->close();

@@ -29,7 +29,7 @@
 
 namespace sp {
 
-class Player final : public PlaybackProbe, public EngineListener {
+class Player final : public PlaybackView, public EngineListener {
 public:
   // Creates outputs and the control plane. On failure returns the code and
   // a message; `out` stays empty.
@@ -75,7 +75,7 @@ public:
   // Record a failure (code returned unchanged).
   int fail(int code, const std::string &msg) const;
 
-  // ---- PlaybackProbe (control thread) ----
+  // ---- PlaybackView (control thread) ----
   int64_t position_ms() const override { return get_position_ms(); }
   bool paused() const override { return get_state() != SP_STATE_PLAYING; }
   double rate() const override { return get_rate(); }
@@ -101,7 +101,8 @@ private:
   // The common path of every control call.
   template <class Apply> int control_call(Kind kind, Apply &&apply);
   bool media_open() const;
-  int ensure_session(std::string &err);
+  // Start a new viewing session for session_info_ (control_mu_ held).
+  int begin_session(std::string &err);
   void end_session(const std::string &reason);
 
   PlayerConfig cfg_;
@@ -125,7 +126,7 @@ private:
   std::atomic<int64_t> session_id_{0};
   std::atomic<bool> session_active_{false};
   SessionInfo session_info_; // guarded by control_mu_
-  MediaProbe facts_;         // guarded by engine_mu_
+  MediaFacts facts_;         // guarded by engine_mu_
 
   mutable std::mutex cb_mu_;
   sp_event_fn event_fn_ = nullptr;

@@ -140,7 +140,7 @@ int cmd_add(const std::string &db, const std::vector<std::string> &args) {
   int failures = 0;
   int64_t now = now_ms();
   for (const auto &f : files) {
-    sp::MediaProbe p;
+    sp::MediaFacts p;
     std::string err;
     int r = sp::probe_media(f, p, err);
     if (r != SP_OK) {
