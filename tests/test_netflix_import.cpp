@@ -102,6 +102,7 @@ void check_sample(const sp::TraceReadResult &r, const sp::NetflixImportStats &st
   CHECK(st.lines == 12);
   CHECK(st.rows == 11);
   CHECK(st.rows_imported == 6);
+  CHECK(st.rows == st.rows_imported + st.malformed + st.supplemental + st.zero_duration); // each row once
   CHECK(st.malformed == 2);
   CHECK(st.supplemental == 2);
   CHECK(st.supplemental_by_type == std::map<std::string, size_t>{{"HOOK", 1}, {"TRAILER", 1}});
