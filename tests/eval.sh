@@ -110,7 +110,7 @@ expect 2 "--forecaster: expected" -- "$EVAL" --traces "$work/traces.jsonl" --jso
 expect 2 "--timeout: expected" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --timeout -3
 expect 2 "unknown option" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --bogus
 expect 2 "needs a value" -- "$EVAL" --traces
-expect 1 "no sessions" -- "$EVAL" --traces "$work/does-not-exist.jsonl" --json "$work/x.json"
+expect 1 "cannot read traces: .*does-not-exist.jsonl" -- "$EVAL" --traces "$work/does-not-exist.jsonl" --json "$work/x.json"
 printf 'not json\n{"session":1}\n' > "$work/bad.jsonl"
 expect 1 "no sessions" -- "$EVAL" --traces "$work/bad.jsonl" --json "$work/x.json"
 head -n 1 "$work/traces.jsonl" > "$work/one.jsonl"

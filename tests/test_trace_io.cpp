@@ -2,10 +2,15 @@
 // Skip vs Refuse (docs/traces.md).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <functional>
 #include <optional>
 #include <sstream>
+#include <streambuf>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -325,4 +330,182 @@ TEST_CASE("every kind round-trips with every optional field the writer can emit"
     CHECK(err.empty());
     CHECK(back.events == one.events);
   }
+}
+
+namespace {
+
+// Replace the first `from` in `line` with `to` (text edits: a JSON library
+// cannot even hold 1e400).
+std::string with(std::string line, const std::string &from, const std::string &to) {
+  auto at = line.find(from);
+  REQUIRE(at != std::string::npos);
+  line.replace(at, from.size(), to);
+  return line;
+}
+
+std::string repeat(const std::string &s, size_t n) {
+  std::string out;
+  out.reserve(s.size() * n);
+  for (size_t i = 0; i < n; ++i)
+    out += s;
+  return out;
+}
+
+// A stream of one line of `bytes` bytes (a pattern repeated), a newline, then
+// `tail`, made on the fly: the long line never exists in memory.
+class GeneratedLine : public std::streambuf {
+public:
+  GeneratedLine(uint64_t bytes, const std::string &pattern, std::string tail)
+      : left_(bytes), tail_("\n" + std::move(tail)) {
+    while (chunk_.size() < 64 * 1024)
+      chunk_ += pattern;
+  }
+
+protected:
+  int_type underflow() override {
+    if (left_ > 0) {
+      size_t k = static_cast<size_t>(std::min<uint64_t>(left_, chunk_.size()));
+      left_ -= k;
+      setg(chunk_.data(), chunk_.data(), chunk_.data() + k);
+      return traits_type::to_int_type(chunk_[0]);
+    }
+    if (!tail_given_) {
+      tail_given_ = true;
+      setg(tail_.data(), tail_.data(), tail_.data() + tail_.size());
+      return traits_type::to_int_type(tail_[0]);
+    }
+    return traits_type::eof();
+  }
+
+private:
+  uint64_t left_;
+  std::string chunk_, tail_;
+  bool tail_given_ = false;
+};
+
+// Peak resident memory of this process (kB), from the kernel.
+int64_t peak_rss_kb() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6));
+  return -1;
+}
+
+// Reset the peak to the current RSS (Linux >= 4.0); false when not possible.
+bool reset_peak_rss() {
+  std::ofstream f("/proc/self/clear_refs");
+  f << "5";
+  f.flush();
+  return static_cast<bool>(f);
+}
+
+} // namespace
+
+TEST_CASE("numbers out of range and deep nesting are per-line errors, never exceptions", "[trace_io]") {
+  const std::string g = good_line();
+  struct Case {
+    const char *name;
+    std::string line;
+    const char *expect;
+  };
+  const std::vector<Case> cases = {
+      {"1e400 duration", with(g, "\"duration_ms\":600000", "\"duration_ms\":1e400"), "number out of range"},
+      {"-1e400 value", with(g, "\"value\":35.5", "\"value\":-1e400"), "number out of range"},
+      {"1E+400 wall time", with(g, "\"wall_ms\":1700000000010", "\"wall_ms\":1E+400"), "number out of range"},
+      {"1e400 in an unknown field", with(g, "{", "{\"x\":1e400,"), "number out of range"},
+      {"integer beyond 64 bits",
+       with(g, "\"duration_ms\":600000", "\"duration_ms\":123456789012345678901234567890"),
+       "\"duration_ms\" out of range"},
+      {"negative integer beyond 64 bits",
+       with(g, "\"pos_ms\":0", "\"pos_ms\":-123456789012345678901234567890"), "\"pos_ms\" out of range"},
+      {"deep array", repeat("[", 100000) + repeat("]", 100000), "nested deeper than 8 levels"},
+      {"deep object", repeat("{\"a\":", 100000) + "1" + repeat("}", 100000), "nested deeper than 8 levels"},
+      {"deep in a field", with(g, "\"genre\":\"lecture\"", "\"genre\":" + repeat("[", 9) + repeat("]", 9)),
+       "nested deeper than 8 levels"},
+      {"deep and unterminated", repeat("[", 1000000), "nested deeper than 8 levels"},
+  };
+  for (const auto &c : cases) {
+    INFO(c.name);
+    std::string err = parse_error(c.line);
+    INFO("message: " << err);
+    CHECK(err.find(c.expect) != std::string::npos);
+    // In a file: the good lines around it are kept, the bad one named.
+    std::stringstream ss(g + "\n" + c.line + "\n" + g + "\n");
+    auto r = read_traces(ss, OnMalformed::Skip);
+    CHECK(r.ok);
+    CHECK(r.sessions.size() == 2);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].line == 2);
+    CHECK(r.errors[0].message.find(c.expect) != std::string::npos);
+  }
+  // Nesting up to the cap is only a format error (the format needs 3 levels).
+  std::string eight = with(g, "\"genre\":\"lecture\"", "\"genre\":" + repeat("[", 6) + repeat("]", 6));
+  CHECK(parse_error(eight).find("\"genre\" must be a string") != std::string::npos);
+  // A tiny number is not out of range: it is a number (here, a rate too small).
+  CHECK(parse_error(with(g, "\"value\":1.25", "\"value\":1e-400")).find("\"value\" = 0 out of range") !=
+        std::string::npos);
+}
+
+TEST_CASE("a line over the length limit is an error; the lines after it are read", "[trace_io]") {
+  const std::string g = good_line();
+  const size_t cap = 4096;
+  REQUIRE(g.size() < cap);
+  const std::string at_cap = g + std::string(cap - g.size(), ' '); // trailing blanks are valid JSON
+  const std::string over = g + std::string(cap - g.size() + 1, ' ');
+  std::string text = g + "\n" + over + "\n" + at_cap + "\n\n" + std::string(3 * cap, 'x'); // no final newline
+  {
+    std::stringstream ss(text);
+    auto r = read_traces(ss, OnMalformed::Skip, cap);
+    CHECK(r.ok);
+    CHECK(r.sessions.size() == 2);
+    REQUIRE(r.errors.size() == 2);
+    CHECK(r.errors[0].line == 2);
+    CHECK(r.errors[0].message == "line 2: 4097 bytes, longer than the limit of 4096 bytes per line");
+    CHECK(r.errors[1].line == 5);
+    CHECK(r.errors[1].message.find("12288 bytes, longer than the limit") != std::string::npos);
+  }
+  {
+    std::stringstream ss(text);
+    auto r = read_traces(ss, OnMalformed::Refuse, cap);
+    CHECK_FALSE(r.ok);
+    CHECK(r.sessions.size() == 1);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].line == 2);
+  }
+  // Lines around the reader's 64 KiB chunk size are whole lines.
+  for (size_t len : {size_t{65535}, size_t{65536}, size_t{65537}, size_t{131072}, size_t{200001}}) {
+    INFO("length " << len);
+    std::string padded = g + std::string(len - g.size(), ' ');
+    std::stringstream ss(padded + "\n" + padded + "\r\n" + padded);
+    auto r = read_traces(ss, OnMalformed::Refuse);
+    CHECK(r.ok);
+    CHECK(r.sessions.size() == 3);
+  }
+  CHECK(kMaxTraceLineBytes == 4u << 20);
+  CHECK(kMaxTraceDepth == 8);
+}
+
+TEST_CASE("memory stays bounded however long one line is", "[trace_io]") {
+  // 128 MiB of plausible events on one line, then a good line; the stream
+  // makes the bytes on the fly, so only the reader can hold them.
+  const uint64_t bytes = uint64_t{128} << 20;
+  GeneratedLine buf(bytes, R"({"seq":1,"kind":"play","pos_ms":0,"wall_ms":1700000000000},)", good_line());
+  std::istream in(&buf);
+  if (!reset_peak_rss())
+    WARN("cannot reset VmHWM (/proc/self/clear_refs): the delta counts earlier peaks too");
+  const int64_t before = peak_rss_kb();
+  REQUIRE(before > 0);
+  auto r = read_traces(in, OnMalformed::Skip);
+  const int64_t grown_kb = peak_rss_kb() - before;
+  INFO("peak RSS grew by " << grown_kb << " kB reading a " << (bytes >> 20) << " MiB line");
+  CHECK(r.ok);
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].line == 1);
+  CHECK(r.errors[0].message ==
+        "line 1: 134217728 bytes, longer than the limit of 4194304 bytes (4 MiB) per line");
+  CHECK(r.sessions.size() == 1);
+  // The cap (4 MiB) and the 64 KiB chunk, with room for the allocator: far
+  // below the line's 128 MiB (before the cap it took well over 10x the line).
+  CHECK(grown_kb < 24 * 1024);
 }

@@ -55,7 +55,7 @@ expect 1 "cannot open" -- "$TRAIN" --db "$work/bad.db"
 "$BIN/smartplayer-cli" --db "$work/empty.db" import-traces "$work/empty.jsonl" >/dev/null
 expect 1 "no sessions" -- "$TRAIN" --db "$work/empty.db" --save-to-db
 expect 1 "no sessions" -- "$TRAIN" --traces "$work/empty.jsonl"
-expect 1 "cannot read" -- "$TRAIN" --traces "$work/missing.jsonl"
+expect 1 "cannot read traces: .*missing.jsonl" -- "$TRAIN" --traces "$work/missing.jsonl"
 expect 2 "give --db" -- "$TRAIN"
 expect 2 "needs --db" -- "$TRAIN" --traces "$work/t.jsonl" --save-to-db
 expect 2 "--l2" -- "$TRAIN" --db "$work/log.db" --l2 -1

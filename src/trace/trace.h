@@ -1,7 +1,10 @@
 // The trace model: viewing sessions and their interactions, as replayed by the
 // policies and written/read as JSON Lines (docs/traces.md). The behaviour log
 // exports to it, the simulator writes it, importers (Open edX) read into it.
+//
+// Thread safety: every function here is reentrant (no shared state).
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
@@ -13,39 +16,63 @@
 namespace sp {
 
 struct TraceSession {
-  std::string session_id;   // unique within a trace file
-  std::string viewer;       // viewer id
-  std::string video;        // video id
-  std::string genre;        // "unknown" when not known
-  int64_t duration_ms = 0;  // video length
+  std::string session_id;  // unique within a trace file
+  std::string viewer;      // viewer id
+  std::string video;       // video id
+  std::string genre;       // "unknown" when not known
+  int64_t duration_ms = 0; // video length
   int64_t start_wall_ms = 0;
   int64_t end_wall_ms = 0;
-  std::string end_reason;   // "finished" | "abandoned" | "stopped" | "replaced" | "error" | ""
-  std::vector<Interaction> events;  // in seq order; events[0] is usually Kind::Open
+  std::string end_reason;          // "finished" | "abandoned" | "stopped" | "replaced" | "error" | ""
+  std::vector<Interaction> events; // in seq order; events[0] is usually Kind::Open
 };
 
 // A problem with one line of a trace file.
 struct TraceError {
-  size_t line = 0;          // 1-based line number
+  size_t line = 0; // 1-based line number
   std::string message;
 };
 
 enum class OnMalformed { Skip, Refuse };
 
+// Limits on one line of a trace file (docs/traces.md, "Limits"). A longer
+// line is reported and skipped without being held in memory; deeper JSON is
+// refused before it is built (the format itself needs 3 levels).
+inline constexpr size_t kMaxTraceLineBytes = size_t{4} << 20; // 4 MiB: ~40,000 events
+inline constexpr int kMaxTraceDepth = 8;
+
 struct TraceReadResult {
   std::vector<TraceSession> sessions;
-  std::vector<TraceError> errors;  // with Skip: every skipped line; with Refuse: the first
-  bool ok = true;                  // false when refused (sessions then holds the lines before it)
+  std::vector<TraceError> errors; // with Skip: every skipped line; with Refuse: the first
+  bool ok = true;                 // false when refused (sessions then holds the lines before it)
 };
 
 // Read JSON Lines. With OnMalformed::Skip a bad line is reported and skipped;
-// with Refuse reading stops at the first bad line and ok=false.
-TraceReadResult read_traces(std::istream &in, OnMalformed mode = OnMalformed::Skip);
-TraceReadResult read_trace_file(const std::string &path, OnMalformed mode = OnMalformed::Skip);
-// Parse one line (no trailing newline). Returns false and sets err on failure.
+// with Refuse reading stops at the first bad line and ok=false. A line longer
+// than max_line_bytes is a bad line: memory use is bounded by that cap (plus
+// the sessions kept), however long a line is.
+TraceReadResult read_traces(std::istream &in, OnMalformed mode = OnMalformed::Skip,
+                            size_t max_line_bytes = kMaxTraceLineBytes);
+TraceReadResult read_trace_file(const std::string &path, OnMalformed mode = OnMalformed::Skip,
+                                size_t max_line_bytes = kMaxTraceLineBytes);
+// Parse one line (no trailing newline). Returns false and sets err on failure;
+// never throws, whatever the input (bad JSON, numbers out of range such as
+// 1e400, nesting deeper than kMaxTraceDepth).
 bool parse_trace_line(const std::string &line, TraceSession &out, std::string &err);
 
-void write_trace(std::ostream &out, const TraceSession &s);  // one line
+// How every tool reports a read (smartplayer-cli import-traces,
+// smartplayer-train --traces, smartplayer-eval --traces), on `err`:
+//   PROG: PATH: skipped N malformed line(s): L1 L2 ...
+//     <each message, the first max_listed of them>
+// or, when the read failed (file not readable, or refused),
+//   PROG: cannot read traces: <message>
+// Nothing is written for a clean read.
+void report_trace_errors(std::ostream &err, const std::string &prog, const std::string &path,
+                         const TraceReadResult &r, size_t max_listed = 20);
+
+// One line; returns its length in bytes (without the newline), so a writer
+// can tell when a session is too long for the reader (kMaxTraceLineBytes).
+size_t write_trace(std::ostream &out, const TraceSession &s);
 void write_traces(std::ostream &out, const std::vector<TraceSession> &sessions);
 bool write_trace_file(const std::string &path, const std::vector<TraceSession> &sessions, std::string &err);
 

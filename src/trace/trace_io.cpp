@@ -1,6 +1,7 @@
 // JSON Lines reading/writing of trace sessions (format: docs/traces.md).
 //
 // Thread safety: every function here is reentrant (no shared state).
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <istream>
@@ -32,6 +33,60 @@ struct Bad {
   throw Bad{std::move(msg)};
 }
 
+// nlohmann's own DOM builder behind a filter: nesting deeper than
+// kMaxTraceDepth is refused before it is built, and the first error (bad
+// syntax, or a number out of range such as 1e400, which json::parse throws
+// as out_of_range rather than parse_error) is kept as a message instead of
+// thrown.
+class BoundedDomParser {
+public:
+  using number_integer_t = json::number_integer_t;
+  using number_unsigned_t = json::number_unsigned_t;
+  using number_float_t = json::number_float_t;
+  using string_t = json::string_t;
+  using binary_t = json::binary_t;
+
+  explicit BoundedDomParser(json &root) : dom_(root, false) {}
+  bool null() { return dom_.null(); }
+  bool boolean(bool v) { return dom_.boolean(v); }
+  bool number_integer(number_integer_t v) { return dom_.number_integer(v); }
+  bool number_unsigned(number_unsigned_t v) { return dom_.number_unsigned(v); }
+  bool number_float(number_float_t v, const string_t &text) { return dom_.number_float(v, text); }
+  bool string(string_t &v) { return dom_.string(v); }
+  bool binary(binary_t &v) { return dom_.binary(v); }
+  bool start_object(std::size_t n) { return deeper() && dom_.start_object(n); }
+  bool key(string_t &k) { return dom_.key(k); }
+  bool end_object() {
+    --depth_;
+    return dom_.end_object();
+  }
+  bool start_array(std::size_t n) { return deeper() && dom_.start_array(n); }
+  bool end_array() {
+    --depth_;
+    return dom_.end_array();
+  }
+  bool parse_error(std::size_t byte, const std::string &token, const json::exception &ex) {
+    if (ex.id == 406) { // out_of_range: number overflow
+      std::string shown = token.size() > 40 ? token.substr(0, 40) + "..." : token;
+      error_ = "number out of range (at byte " + std::to_string(byte) + "): " + shown;
+    } else {
+      error_ = "not valid JSON (at byte " + std::to_string(byte) + ")";
+    }
+    return false;
+  }
+  const std::string &error() const { return error_; }
+
+private:
+  bool deeper() {
+    if (++depth_ <= kMaxTraceDepth) return true;
+    error_ = "JSON nested deeper than " + std::to_string(kMaxTraceDepth) + " levels";
+    return false;
+  }
+  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  int depth_ = 0;
+  std::string error_;
+};
+
 const json &need(const json &obj, const char *key, const std::string &where) {
   auto it = obj.find(key);
   if (it == obj.end()) fail(where + "missing required field \"" + key + "\"");
@@ -44,6 +99,11 @@ std::string get_string(const json &v, const char *key, const std::string &where)
 }
 
 int64_t get_int(const json &v, const char *key, int64_t lo, int64_t hi, const std::string &where) {
+  if (v.is_number_float()) {
+    // An integer beyond 64 bits reaches here as a float: it is out of range.
+    double d = v.get<double>();
+    if (d == std::trunc(d) && std::fabs(d) >= 9.2e18) fail(where + "\"" + key + "\" out of range");
+  }
   if (!v.is_number_integer()) fail(where + "\"" + key + "\" must be an integer");
   int64_t x;
   if (v.is_number_unsigned()) {
@@ -233,15 +293,13 @@ json to_json(const TraceSession &s) {
 } // namespace
 
 bool parse_trace_line(const std::string &line, TraceSession &out, std::string &err) {
-  json j;
   try {
-    j = json::parse(line);
-  } catch (const json::parse_error &e) {
-    // e.byte is the 1-based byte where parsing failed.
-    err = "not valid JSON (at byte " + std::to_string(e.byte) + ")";
-    return false;
-  }
-  try {
+    json j;
+    BoundedDomParser sax(j);
+    if (!json::sax_parse(line, &sax)) {
+      err = sax.error().empty() ? std::string("not valid JSON") : sax.error();
+      return false;
+    }
     out = parse_session(j);
     return true;
   } catch (const Bad &b) {
@@ -253,12 +311,72 @@ bool parse_trace_line(const std::string &line, TraceSession &out, std::string &e
   }
 }
 
-TraceReadResult read_traces(std::istream &in, OnMalformed mode) {
+namespace {
+
+enum class LineRead { Line, TooLong, End };
+
+// Reads the next line (without its '\n') into `line`, keeping at most `cap`
+// bytes: the rest of a longer line is read in fixed chunks and dropped, so
+// memory stays bounded whatever the line's length. `length` gets the line's
+// full length in bytes.
+LineRead read_bounded_line(std::istream &in, std::string &line, size_t cap, uint64_t &length) {
+  line.clear();
+  length = 0;
+  bool too_long = false, any = false;
+  std::array<char, 64 * 1024> buf;
+  while (true) {
+    in.getline(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const auto got = static_cast<size_t>(in.gcount());
+    bool complete = true;
+    size_t stored = got;
+    if (in.bad()) {
+      complete = true; // read_traces reports the read error
+    } else if (in.eof()) {
+      if (got == 0 && !any) return LineRead::End;
+    } else if (in.fail()) { // the chunk filled up: the line goes on
+      in.clear(in.rdstate() & ~std::ios::failbit);
+      complete = false;
+    } else {
+      stored = got - 1; // the '\n' was extracted, not stored
+    }
+    any = true;
+    length += stored;
+    if (!too_long && length > cap) {
+      too_long = true;
+      std::string().swap(line); // give the memory back now
+    }
+    if (!too_long) line.append(buf.data(), stored);
+    if (complete) return too_long ? LineRead::TooLong : LineRead::Line;
+  }
+}
+
+std::string limit_text(size_t cap) {
+  std::string t = std::to_string(cap) + " bytes";
+  if (cap >= (1u << 20) && cap % (1u << 20) == 0) t += " (" + std::to_string(cap >> 20) + " MiB)";
+  return t;
+}
+
+} // namespace
+
+TraceReadResult read_traces(std::istream &in, OnMalformed mode, size_t max_line_bytes) {
   TraceReadResult r;
   std::string line;
   size_t n = 0;
-  while (std::getline(in, line)) {
+  uint64_t length = 0;
+  while (true) {
+    LineRead got = read_bounded_line(in, line, max_line_bytes, length);
+    if (got == LineRead::End) break;
     ++n;
+    if (got == LineRead::TooLong) {
+      r.errors.push_back({n, "line " + std::to_string(n) + ": " + std::to_string(length) +
+                                 " bytes, longer than the limit of " + limit_text(max_line_bytes) +
+                                 " per line"});
+      if (mode == OnMalformed::Refuse) {
+        r.ok = false;
+        return r;
+      }
+      continue;
+    }
     if (is_blank(line)) continue;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     TraceSession s;
@@ -280,7 +398,7 @@ TraceReadResult read_traces(std::istream &in, OnMalformed mode) {
   return r;
 }
 
-TraceReadResult read_trace_file(const std::string &path, OnMalformed mode) {
+TraceReadResult read_trace_file(const std::string &path, OnMalformed mode, size_t max_line_bytes) {
   std::ifstream f(path, std::ios::binary);
   if (!f) {
     TraceReadResult r;
@@ -288,15 +406,34 @@ TraceReadResult read_trace_file(const std::string &path, OnMalformed mode) {
     r.errors.push_back({0, path + ": cannot open for reading"});
     return r;
   }
-  auto r = read_traces(f, mode);
+  auto r = read_traces(f, mode, max_line_bytes);
   for (auto &e : r.errors)
     e.message = path + ": " + e.message;
   return r;
 }
 
-void write_trace(std::ostream &out, const TraceSession &s) {
+void report_trace_errors(std::ostream &err, const std::string &prog, const std::string &path,
+                         const TraceReadResult &r, size_t max_listed) {
+  if (r.errors.empty()) return;
+  if (!r.ok) { // refused, or the file could not be read at all
+    err << prog << ": cannot read traces: " << r.errors.front().message << "\n";
+    return;
+  }
+  err << prog << ": " << path << ": skipped " << r.errors.size() << " malformed line(s):";
+  for (const auto &e : r.errors)
+    err << ' ' << e.line;
+  err << "\n";
+  size_t shown = std::min(max_listed, r.errors.size());
+  for (size_t i = 0; i < shown; ++i)
+    err << "  " << r.errors[i].message << "\n";
+  if (shown < r.errors.size()) err << "  ... and " << (r.errors.size() - shown) << " more\n";
+}
+
+size_t write_trace(std::ostream &out, const TraceSession &s) {
   // Invalid UTF-8 in strings is replaced rather than throwing.
-  out << to_json(s).dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+  const std::string line = to_json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+  out << line << '\n';
+  return line.size();
 }
 
 void write_traces(std::ostream &out, const std::vector<TraceSession> &sessions) {

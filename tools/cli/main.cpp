@@ -270,18 +270,33 @@ int cmd_export(const std::string &db, const std::vector<std::string> &args) {
     std::cerr << kProg << ": export-traces: " << err << "\n";
     return 1;
   }
-  if (out_path.empty() || out_path == "-") {
-    sp::write_traces(std::cout, sessions);
-    std::cout.flush();
-    if (!std::cout) {
-      std::cerr << kProg << ": export-traces: write to standard output failed\n";
+  const bool to_stdout = out_path.empty() || out_path == "-";
+  std::ofstream file;
+  if (!to_stdout) {
+    file.open(out_path, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      std::cerr << kProg << ": export-traces: " << out_path << ": cannot open for writing\n";
       return 1;
     }
-  } else if (!sp::write_trace_file(out_path, sessions, err)) {
-    std::cerr << kProg << ": export-traces: " << err << "\n";
+  }
+  std::ostream &out = to_stdout ? std::cout : file;
+  size_t too_long = 0;
+  for (const auto &s : sessions) {
+    size_t bytes = sp::write_trace(out, s);
+    if (bytes > sp::kMaxTraceLineBytes) {
+      ++too_long;
+      std::cerr << kProg << ": export-traces: warning: session " << s.session_id << " (" << s.events.size()
+                << " events) takes " << bytes << " bytes, over the reader's limit of " << sp::kMaxTraceLineBytes
+                << " bytes per line: import-traces will skip it\n";
+    }
+  }
+  out.flush();
+  if (!out) {
+    std::cerr << kProg << ": export-traces: write to " << (to_stdout ? "standard output" : out_path) << " failed\n";
     return 1;
   }
-  std::cerr << kProg << ": exported " << sessions.size() << " session(s)\n";
+  std::cerr << kProg << ": exported " << sessions.size() << " session(s)"
+            << (too_long ? " (" + std::to_string(too_long) + " too long to import again)" : std::string()) << "\n";
   return 0;
 }
 
@@ -290,16 +305,8 @@ int cmd_import(const std::string &db, const std::vector<std::string> &args) {
     return usage_error("import-traces: needs exactly one FILE");
   const std::string &file = args[0];
   auto res = sp::read_trace_file(file, sp::OnMalformed::Skip);
-  if (!res.ok) {
-    for (const auto &e : res.errors) std::cerr << kProg << ": import-traces: " << e.message << "\n";
-    return 1;
-  }
-  if (!res.errors.empty()) {
-    std::cerr << kProg << ": import-traces: skipped " << res.errors.size() << " malformed line(s):";
-    for (const auto &e : res.errors) std::cerr << ' ' << e.line;
-    std::cerr << "\n";
-    for (const auto &e : res.errors) std::cerr << "  " << e.message << "\n";
-  }
+  sp::report_trace_errors(std::cerr, std::string(kProg) + ": import-traces", file, res);
+  if (!res.ok) return 1;
   std::unique_ptr<sp::BehaviourLog> log;
   if (int r = open_log(db, false, log)) return r;
   std::string err;

@@ -186,13 +186,10 @@ int main(int argc, char **argv) {
 
   progress("reading " + a.traces);
   TraceReadResult rr = read_trace_file(a.traces, OnMalformed::Skip);
-  if (!rr.errors.empty()) {
-    std::cerr << "smartplayer-eval: " << a.traces << ": skipped " << rr.errors.size() << " malformed line(s); first: line "
-              << rr.errors[0].line << ": " << rr.errors[0].message << "\n";
-  }
-  if (!rr.ok || rr.sessions.empty()) {
-    std::cerr << "smartplayer-eval: " << a.traces << ": no sessions to evaluate"
-              << (rr.errors.empty() ? std::string() : " (" + rr.errors[0].message + ")") << "\n";
+  report_trace_errors(std::cerr, "smartplayer-eval", a.traces, rr);
+  if (!rr.ok) return 1;
+  if (rr.sessions.empty()) {
+    std::cerr << "smartplayer-eval: " << a.traces << ": no sessions to evaluate\n";
     return 1;
   }
   const std::vector<TraceSession> &sessions = rr.sessions;

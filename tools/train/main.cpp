@@ -108,10 +108,8 @@ int main(int argc, char **argv) {
   }
   if (!traces.empty()) {
     TraceReadResult rr = read_trace_file(traces, OnMalformed::Skip);
-    if (!rr.ok) return fail("cannot read " + traces + (rr.errors.empty() ? "" : ": " + rr.errors.front().message));
-    if (!rr.errors.empty() && !quiet)
-      std::cerr << "smartplayer-train: " << traces << ": skipped " << rr.errors.size() << " malformed line(s), first at line "
-                << rr.errors.front().line << ": " << rr.errors.front().message << "\n";
+    report_trace_errors(std::cerr, "smartplayer-train", traces, rr);
+    if (!rr.ok) return 1;
     sessions = std::move(rr.sessions);
   } else {
     std::string err;
