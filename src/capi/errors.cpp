@@ -1,27 +1,25 @@
-// Static names of result codes and states, and the version string.
+// Static names of result codes (from core/result.h) and states, and the
+// version.
 #include "smartplayer.h"
+
+#include "core/result.h"
+
+// The public codes are the ABI; the library's internal list (core/result.h)
+// must match them, and sp_strerror's messages come from that list.
+#define SP_RESULT_MATCHES(name, public_name, value, meaning)                                                 \
+  static_assert(public_name == (value) && sp::name == (value), #public_name " differs from core/result.h");
+SP_RESULT_CODES(SP_RESULT_MATCHES)
+#undef SP_RESULT_MATCHES
 
 extern "C" {
 
 SP_API const char *sp_strerror(int code) {
   switch (code) {
-  case SP_OK: return "SP_OK: success";
-  case SP_ERR_INVALID_ARGUMENT: return "SP_ERR_INVALID_ARGUMENT: invalid argument (NULL, out of range or unknown key)";
-  case SP_ERR_INVALID_STATE: return "SP_ERR_INVALID_STATE: call not allowed in the current state";
-  case SP_ERR_NOT_FOUND: return "SP_ERR_NOT_FOUND: not found";
-  case SP_ERR_IO: return "SP_ERR_IO: input/output error";
-  case SP_ERR_FORMAT: return "SP_ERR_FORMAT: not a media file, truncated or unsupported";
-  case SP_ERR_NO_VIDEO: return "SP_ERR_NO_VIDEO: media has no video stream";
-  case SP_ERR_NETWORK: return "SP_ERR_NETWORK: network error or timeout";
-  case SP_ERR_DB: return "SP_ERR_DB: database error";
-  case SP_ERR_DB_LOCKED: return "SP_ERR_DB_LOCKED: database is locked by another writer";
-  case SP_ERR_DB_CORRUPT: return "SP_ERR_DB_CORRUPT: database file is corrupt or not a database";
-  case SP_ERR_DB_READONLY: return "SP_ERR_DB_READONLY: database cannot be written";
-  case SP_ERR_NO_MEMORY: return "SP_ERR_NO_MEMORY: out of memory";
-  case SP_ERR_UNSUPPORTED: return "SP_ERR_UNSUPPORTED: not supported in this build or configuration";
-  case SP_ERR_AUDIO_DEVICE: return "SP_ERR_AUDIO_DEVICE: audio output could not be opened";
-  case SP_ERR_VIDEO_DEVICE: return "SP_ERR_VIDEO_DEVICE: window or renderer could not be created";
-  case SP_ERR_INTERNAL: return "SP_ERR_INTERNAL: internal error (a bug, please report)";
+#define SP_RESULT_MESSAGE(name, public_name, value, meaning)                                                 \
+  case value:                                                                                                \
+    return #public_name ": " meaning;
+    SP_RESULT_CODES(SP_RESULT_MESSAGE)
+#undef SP_RESULT_MESSAGE
   default: return "unknown result code";
   }
 }
