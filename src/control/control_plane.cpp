@@ -13,7 +13,6 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
-#include <cstring>
 #include <deque>
 #include <future>
 #include <mutex>
@@ -22,6 +21,7 @@
 
 #include "control/control_plane.h"
 #include "control/live_policy.h"
+#include "core/result.h"
 #include "core/thread_name.h"
 #include "log/behaviour_log.h"
 
@@ -37,12 +37,6 @@ int64_t wall_now_ms() {
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
-}
-
-void copy_str(char *dst, size_t cap, const std::string &src) {
-  size_t n = std::min(cap - 1, src.size());
-  std::memcpy(dst, src.data(), n);
-  dst[n] = '\0';
 }
 
 constexpr int kProgressMs = 1000;       // progress tick while awake and playing
@@ -98,11 +92,11 @@ public:
       live_.keepalive = keep;
       live_.policy = std::unique_ptr<Policy>(new ForwardingPolicy(keep.get()));
       th_ = std::thread([this] { run(); });
-      return SP_OK;
+      return kOk;
     }
     std::string perr;
     int r = make_live_policy(opt_.policy, cost_, opt_.timeout_s, log_.get(), live_, perr);
-    if (r != SP_OK) {
+    if (r != kOk) {
       if (opt_.policy != "auto") {
         err = perr;
         return r;
@@ -111,7 +105,7 @@ public:
       make_live_policy("fixed-timeout", cost_, opt_.timeout_s, nullptr, live_, ferr);
     }
     th_ = std::thread([this] { run(); });
-    return SP_OK;
+    return kOk;
   }
 
   // ------------------------------------------------------------ API side
@@ -132,7 +126,7 @@ public:
     }
     cv_.notify_all();
     auto [code, id] = fut.get();
-    if (code != SP_OK) err = rerr;
+    if (code != kOk) err = rerr;
     if (session_id) *session_id = id;
     return code;
   }
@@ -151,7 +145,7 @@ public:
   bool admit() override {
     if (!opt_.strict) return true;
     std::lock_guard lk(mu_);
-    if (state_ == SP_CONTROL_ASLEEP) {
+    if (state_ == ControlState::Asleep) {
       ++st_misses_;  // the seed's experiment: the call is ignored
       return false;
     }
@@ -173,11 +167,11 @@ public:
       seq = next_seq_++;
       it.ix.seq = seq;
       ++events_submitted_;
-      if (state_ == SP_CONTROL_ASLEEP) {
-        state_ = SP_CONTROL_WAKING;
+      if (state_ == ControlState::Asleep) {
+        state_ = ControlState::Waking;
         it.arrived_asleep = true;
         wake = true;
-      } else if (state_ == SP_CONTROL_WAKING) {
+      } else if (state_ == ControlState::Waking) {
         it.arrived_asleep = true;
       }
       q_.push_back(std::move(it));
@@ -187,29 +181,31 @@ public:
     return seq;
   }
 
-  void set_control_callback(sp_control_fn fn, void *user) override {
+  void set_control_signal(ControlSignal signal) override {
     std::lock_guard lk(cb_mu_);
-    control_fn_ = fn;
-    control_user_ = user;
+    signal_ = std::move(signal);
   }
 
-  void control_state(int *state, int64_t *wakes_in_ms) const override {
+  ControlStatus status() const override {
     std::lock_guard lk(mu_);
-    *state = state_;
-    *wakes_in_ms = -1;
-    if (state_ == SP_CONTROL_ASLEEP && has_wake_deadline_)
-      *wakes_in_ms = std::max<int64_t>(
+    ControlStatus s;
+    s.state = state_;
+    if (state_ == ControlState::Asleep && has_wake_deadline_)
+      s.wakes_in_ms = std::max<int64_t>(
           0, std::chrono::duration_cast<std::chrono::milliseconds>(wake_deadline_ - Clock::now()).count());
+    return s;
   }
 
-  void stats(sp_stats &st) const override {
+  ControlStats stats() const override {
+    ControlStats st;
     std::lock_guard lk(mu_);
     auto now = Clock::now();
     st.awake_s = awake_s_;
     st.asleep_s = asleep_s_;
     if (session_open_) {
       double cur = ms_between(stretch_start_, now) / 1000.0;
-      if (state_ == SP_CONTROL_ASLEEP) st.asleep_s += cur;
+      if (state_ == ControlState::Asleep)
+        st.asleep_s += cur;
       else st.awake_s += cur;
     }
     st.wakes_proactive = st_wakes_proactive_;
@@ -221,12 +217,13 @@ public:
     st.events_submitted = events_submitted_;
     st.events_logged = events_logged_;
     st.events_dropped = events_dropped_;
-    copy_str(st.policy, sizeof st.policy, live_name_);
-    copy_str(st.model_version, sizeof st.model_version, model_version_);
+    st.policy = live_name_;
+    st.model_version = model_version_;
     st.model_log_loss = model_log_loss_;
+    return st;
   }
 
-  std::vector<sp_window> predicted_windows() const override {
+  std::vector<PredictedWindow> predicted_windows() const override {
     std::lock_guard lk(mu_);
     return windows_;
   }
@@ -264,7 +261,7 @@ private:
         lk.lock();
         continue;
       }
-      if (state_ == SP_CONTROL_AWAKE && session_open_ && has_sleep_at_ && now >= sleep_at_) {
+      if (state_ == ControlState::Awake && session_open_ && has_sleep_at_ && now >= sleep_at_) {
         // Going to sleep: commit first so nothing waits in memory while asleep.
         lk.unlock();
         bool flushed = flush(false);
@@ -273,17 +270,18 @@ private:
         go_to_sleep(lk);
         continue;
       }
-      if (state_ == SP_CONTROL_AWAKE && session_open_ && now >= next_progress_ && probe_ && !probe_->paused()) {
+      if (state_ == ControlState::Awake && session_open_ && now >= next_progress_ && probe_ &&
+          !probe_->paused()) {
         next_progress_ = now + std::chrono::milliseconds(kProgressMs);
         int64_t pos = probe_->position_ms();
         lk.unlock();
-        emit(SP_EVENT_PROGRESS, SP_OK, pos, pos, 0, "progress");
+        emit(EventType::Progress, kOk, pos, pos, 0, "progress");
         lk.lock();
         continue;
       }
 
       // Wait.
-      if (state_ == SP_CONTROL_ASLEEP) {
+      if (state_ == ControlState::Asleep) {
         if (has_wake_deadline_) {
           auto dl = wake_deadline_;
           cv_.wait_until(lk, dl);
@@ -323,7 +321,7 @@ private:
     }
   }
 
-  int state() const {
+  ControlState state() const {
     std::lock_guard lk(mu_);
     return state_;
   }
@@ -345,7 +343,7 @@ private:
         model_log_loss_ = live_.model_log_loss;
       }
     }
-    int code = SP_OK;
+    int code = kOk;
     std::string err;
     int64_t sid = 0;
     int64_t wall = wall_now_ms();
@@ -360,7 +358,7 @@ private:
         v.id = it.info.video_id;
         std::optional<VideoRow> known;
         int r = log_->find_video(v.id, known, e);
-        if (r != SP_OK) return r;
+        if (r != kOk) return r;
         if (known) {
           v = *known;
           if (v.length_ms <= 0) v.length_ms = it.info.duration_ms;
@@ -373,21 +371,21 @@ private:
           v.added_wall_ms = wall;
         }
         r = log_->upsert_video(v, e);
-        if (r != SP_OK) return r;
+        if (r != kOk) return r;
         r = log_->upsert_viewer(it.info.viewer_id, wall, e);
-        if (r != SP_OK) return r;
+        if (r != kOk) return r;
         SessionRow s;
         s.viewer = it.info.viewer_id;
         s.video = it.info.video_id;
         s.start_wall_ms = wall;
         s.policy = live_.name;
         r = log_->begin_session(s, e);
-        if (r != SP_OK) return r;
+        if (r != kOk) return r;
         sid = s.id;
         return log_->append_events(sid, {open}, e);
       }, err);
     }
-    if (code == SP_OK) {
+    if (code == kOk) {
       session_id_ = sid;
       cur_ = TraceSession{};
       cur_.session_id = std::to_string(sid);
@@ -408,8 +406,8 @@ private:
         if (log_) ++events_logged_;
         ++events_submitted_;
       }
-      if (log_) emit(SP_EVENT_LOGGED, SP_OK, static_cast<int64_t>(Kind::Open), 0, 1, "open");
-      if (state() != SP_CONTROL_AWAKE) wake(SP_WAKE_PROACTIVE, false);
+      if (log_) emit(EventType::Logged, kOk, static_cast<int64_t>(Kind::Open), 0, 1, "open");
+      if (state() != ControlState::Awake) wake(WakeReason::Proactive, false);
       decide(false);
     }
     *it.reply_err = err;
@@ -424,7 +422,8 @@ private:
       int64_t id = session_id_;
       int64_t wall = wall_now_ms();
       int r = with_retry([&](std::string &e) { return log_->end_session(id, wall, reason, e); }, err);
-      if (r != SP_OK) emit(SP_EVENT_ERROR, r, 0, 0, 0, "ending the session in the behaviour log failed: " + err);
+      if (r != kOk)
+        emit(EventType::Error, r, 0, 0, 0, "ending the session in the behaviour log failed: " + err);
     }
     // No wake here: with no session there is nothing to serve, so a plane
     // that sleeps stays asleep (the host keeps its resources released) until
@@ -432,7 +431,7 @@ private:
     {
       std::lock_guard lk(mu_);
       auto now = Clock::now();
-      (state_ == SP_CONTROL_AWAKE ? awake_s_ : asleep_s_) += ms_between(stretch_start_, now) / 1000.0;
+      (state_ == ControlState::Awake ? awake_s_ : asleep_s_) += ms_between(stretch_start_, now) / 1000.0;
       stretch_start_ = now;
       session_open_ = false;
       has_sleep_at_ = false;
@@ -454,7 +453,7 @@ private:
         std::lock_guard lk(mu_);
         if (miss) ++st_misses_;
       }
-      if (state() != SP_CONTROL_AWAKE) wake(SP_WAKE_ON_DEMAND, true, it.arrival);
+      if (state() != ControlState::Awake) wake(WakeReason::OnDemand, true, it.arrival);
     }
     cur_.events.push_back(it.ix);
     {
@@ -476,7 +475,7 @@ private:
     ctx.after_proactive_wake = after_proactive;
     Plan plan = live_.policy ? live_.policy->plan(ctx) : Plan{};
     // Windows for the seek bar: iterate the plan forward assuming no interaction.
-    std::vector<sp_window> win;
+    std::vector<PredictedWindow> win;
     {
       PolicyContext c = ctx;
       Plan p = plan;
@@ -514,7 +513,7 @@ private:
     auto now = Clock::now();
     awake_s_ += ms_between(stretch_start_, now) / 1000.0;
     stretch_start_ = now;
-    state_ = SP_CONTROL_ASLEEP;
+    state_ = ControlState::Asleep;
     has_sleep_at_ = false;
     has_wake_deadline_ = planned_sleep_ms_ >= 0;
     if (has_wake_deadline_) wake_deadline_ = now + std::chrono::milliseconds(planned_sleep_ms_);
@@ -523,8 +522,8 @@ private:
     record_decision("sleep", "policy", planned);
     // Decisions are part of the log: commit before blocking.
     flush(false);
-    call_host(0, 0);
-    emit(SP_EVENT_CONTROL_SLEEP, SP_OK, planned, probe_ ? probe_->position_ms() : 0, 0, "asleep");
+    call_host(false, WakeReason::None);
+    emit(EventType::ControlSleep, kOk, planned, probe_ ? probe_->position_ms() : 0, 0, "asleep");
     lk.lock();
     // (A decision row that a locked db refused stays queued and is written
     // at the next wake; the events themselves were committed above.)
@@ -532,7 +531,7 @@ private:
 
   void wake_proactive(std::unique_lock<std::mutex> &lk) {
     lk.unlock();
-    wake(SP_WAKE_PROACTIVE, true);
+    wake(WakeReason::Proactive, true);
     decide(true);
     lk.lock();
   }
@@ -540,7 +539,7 @@ private:
   // Open the gate: awake again. Runs on the control thread.
   // `call_arrival`: for an on-demand wake, when the waking call arrived (its
   // latency to the gate opening is recorded as the gate opens).
-  void wake(int reason, bool record, std::optional<Clock::time_point> call_arrival = std::nullopt) {
+  void wake(WakeReason reason, bool record, std::optional<Clock::time_point> call_arrival = std::nullopt) {
     {
       std::lock_guard lk(mu_);
       auto now = Clock::now();
@@ -548,19 +547,22 @@ private:
       stretch_start_ = now;
       has_wake_deadline_ = false;
       if (record) {
-        if (reason == SP_WAKE_PROACTIVE) ++st_wakes_proactive_;
-        else if (reason == SP_WAKE_ON_DEMAND) ++st_wakes_on_demand_;
+        if (reason == WakeReason::Proactive)
+          ++st_wakes_proactive_;
+        else if (reason == WakeReason::OnDemand)
+          ++st_wakes_on_demand_;
       }
       next_progress_ = now;
     }
-    call_host(1, reason);  // the host re-acquires its resources; gate opens on return
+    call_host(true, reason); // the host re-acquires its resources; gate opens on return
     {
       std::lock_guard lk(mu_);
-      state_ = SP_CONTROL_AWAKE;
+      state_ = ControlState::Awake;
       if (call_arrival) latencies_.push_back(ms_between(*call_arrival, Clock::now()));
     }
-    if (record) record_decision("wake", reason == SP_WAKE_PROACTIVE ? "proactive" : "on_demand", -1);
-    emit(SP_EVENT_CONTROL_WAKE, SP_OK, reason, probe_ ? probe_->position_ms() : 0, 0, "awake");
+    if (record) record_decision("wake", reason == WakeReason::Proactive ? "proactive" : "on_demand", -1);
+    emit(EventType::ControlWake, kOk, static_cast<int64_t>(reason), probe_ ? probe_->position_ms() : 0, 0,
+         "awake");
   }
 
   void record_decision(const char *action, const char *reason, int64_t planned) {
@@ -578,15 +580,13 @@ private:
     decisions_.push_back(std::move(d));
   }
 
-  void call_host(int awake, int reason) {
-    sp_control_fn fn;
-    void *user;
+  void call_host(bool awake, WakeReason reason) {
+    ControlSignal signal;
     {
       std::lock_guard lk(cb_mu_);
-      fn = control_fn_;
-      user = control_user_;
+      signal = signal_;
     }
-    if (fn) fn(awake, reason, user);
+    if (signal) signal(awake, reason);
   }
 
   // Write queued events and decisions. With `final`, keep retrying a locked
@@ -607,23 +607,23 @@ private:
       return true;
     }
     std::string err;
-    int r = SP_OK;
+    int r = kOk;
     auto deadline = Clock::now() + std::chrono::milliseconds(final ? std::max(opt_.busy_timeout_ms, 1000) : 0);
     for (;;) {
-      r = SP_OK;
+      r = kOk;
       if (!batch.empty()) r = log_->append_events(session_id_, batch, err);
-      if (r == SP_OK && !decisions.empty()) r = log_->append_decisions(decisions, err);
-      if (r == SP_OK || !final || Clock::now() >= deadline) break;
+      if (r == kOk && !decisions.empty()) r = log_->append_decisions(decisions, err);
+      if (r == kOk || !final || Clock::now() >= deadline) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(kRetryMs));
     }
-    if (r == SP_OK) {
+    if (r == kOk) {
       {
         std::lock_guard lk(mu_);
         events_logged_ += static_cast<int64_t>(batch.size());
         retry_pending_ = false;
       }
       for (const auto &ix : batch)
-        emit(SP_EVENT_LOGGED, SP_OK, static_cast<int64_t>(ix.kind), ix.position_ms, ix.seq,
+        emit(EventType::Logged, kOk, static_cast<int64_t>(ix.kind), ix.position_ms, ix.seq,
              std::string(kind_name(ix.kind)));
       return true;
     }
@@ -632,12 +632,13 @@ private:
         std::lock_guard lk(mu_);
         events_dropped_ += static_cast<int64_t>(batch.size());
       }
-      emit(SP_EVENT_ERROR, r, static_cast<int64_t>(batch.size()), 0, 0,
-           "behaviour log: " + std::to_string(batch.size()) + " events could not be written at shutdown: " + err);
+      emit(EventType::Error, r, static_cast<int64_t>(batch.size()), 0, 0,
+           "behaviour log: " + std::to_string(batch.size()) +
+               " events could not be written at shutdown: " + err);
       return false;
     }
     // Keep the batch (in front of anything newer) and retry later.
-    emit(SP_EVENT_ERROR, r, static_cast<int64_t>(batch.size()), 0, 0,
+    emit(EventType::Error, r, static_cast<int64_t>(batch.size()), 0, 0,
          "behaviour log write failed, will retry: " + err);
     std::lock_guard lk(mu_);
     batch.insert(batch.end(), pending_.begin(), pending_.end());
@@ -654,7 +655,7 @@ private:
     auto deadline = Clock::now() + std::chrono::milliseconds(std::max(opt_.busy_timeout_ms, 0));
     for (;;) {
       int r = f(err);
-      if (r != SP_ERR_DB_LOCKED || Clock::now() >= deadline) return r;
+      if (r != kErrDbLocked || Clock::now() >= deadline) return r;
       std::this_thread::sleep_for(std::chrono::milliseconds(kRetryMs));
     }
   }
@@ -673,21 +674,21 @@ private:
       std::string err;
       LogOptions lo;
       lo.busy_timeout_ms = opt_.busy_timeout_ms;
-      if (BehaviourLog::open(opt_.db_path, lo, log, err) == SP_OK) {
+      if (BehaviourLog::open(opt_.db_path, lo, log, err) == kOk) {
         std::string version;
         double loss = -1;
         bool swapped = false;
         int r = retrain_if_better(*log, cost_, version, loss, swapped, err);
-        if (r == SP_OK && swapped) {
+        if (r == kOk && swapped) {
           LivePolicy next;
           std::string perr;
-          if (make_live_policy("learned", cost_, opt_.timeout_s, log.get(), next, perr) == SP_OK) {
+          if (make_live_policy("learned", cost_, opt_.timeout_s, log.get(), next, perr) == kOk) {
             std::lock_guard lk(mu_);
             staged_ = std::make_unique<LivePolicy>(std::move(next));
           }
-          emit(SP_EVENT_MODEL_UPDATED, SP_OK, 0, 0, 0, "model " + version);
-        } else if (r != SP_OK) {
-          emit(SP_EVENT_ERROR, r, 0, 0, 0, "online retraining failed: " + err);
+          emit(EventType::ModelUpdated, kOk, 0, 0, 0, "model " + version);
+        } else if (r != kOk) {
+          emit(EventType::Error, r, 0, 0, 0, "online retraining failed: " + err);
         }
       }
       trainer_busy_.store(false);
@@ -695,17 +696,8 @@ private:
     });
   }
 
-  void emit(int type, int code, int64_t value, int64_t pos, int64_t seq, const std::string &msg) {
-    if (!sink_) return;
-    sp_event ev{};
-    ev.struct_size = sizeof ev;
-    ev.type = type;
-    ev.code = code;
-    ev.value = value;
-    ev.position_ms = pos;
-    ev.seq = seq;
-    ev.message = msg.c_str();
-    sink_(ev);
+  void emit(EventType type, int code, int64_t value, int64_t pos, int64_t seq, std::string msg) {
+    if (sink_) sink_(Event{type, code, value, pos, seq, std::move(msg)});
   }
 
   double percentile(double q) const {
@@ -739,7 +731,7 @@ private:
   std::deque<Item> q_;
   bool stop_ = false;
   int64_t next_seq_ = 1;
-  int state_ = SP_CONTROL_AWAKE;
+  ControlState state_ = ControlState::Awake;
   bool session_open_ = false;
   bool has_sleep_at_ = false;
   Clock::time_point sleep_at_{};
@@ -752,7 +744,7 @@ private:
   Clock::time_point batch_deadline_{};
   bool retry_pending_ = false;
   Clock::time_point retry_at_{};
-  std::vector<sp_window> windows_;
+  std::vector<PredictedWindow> windows_;
   std::string live_name_, model_version_;
   double model_log_loss_ = -1;
 
@@ -764,8 +756,7 @@ private:
   int64_t events_submitted_ = 0, events_logged_ = 0, events_dropped_ = 0;
 
   mutable std::mutex cb_mu_;
-  sp_control_fn control_fn_ = nullptr;
-  void *control_user_ = nullptr;
+  ControlSignal signal_;
 };
 
 } // namespace
@@ -775,20 +766,20 @@ int ControlPlane::create(const ControlOptions &opt, const PlaybackView *probe, E
   CostModel cost = CostModel::defaults();
   if (!opt.cost.empty() && !CostModel::parse(opt.cost, cost)) {
     err = "cost: expected \"h,w,m\" with three non-negative numbers, got \"" + opt.cost + "\"";
-    return SP_ERR_INVALID_ARGUMENT;
+    return kErrInvalidArgument;
   }
   std::unique_ptr<BehaviourLog> log;
   if (!opt.db_path.empty()) {
     LogOptions lo;
     lo.busy_timeout_ms = opt.busy_timeout_ms;
     int r = BehaviourLog::open(opt.db_path, lo, log, err);
-    if (r != SP_OK) return r;
+    if (r != kOk) return r;
   }
   auto impl = std::make_unique<ControlPlaneImpl>(opt, probe, std::move(sink), std::move(log), cost);
   int r = impl->start(err);
-  if (r != SP_OK) return r;
+  if (r != kOk) return r;
   out = std::move(impl);
-  return SP_OK;
+  return kOk;
 }
 
 } // namespace sp

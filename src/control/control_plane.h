@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "core/event.h"
 #include "core/interaction.h"
 #include "policy/policy.h"
-#include "smartplayer.h"
 
 namespace sp {
 
@@ -27,6 +27,38 @@ public:
   virtual int64_t position_ms() const = 0;
   virtual bool paused() const = 0;
   virtual double rate() const = 0;
+};
+
+// The control plane's own vocabulary; the player turns each into the C API's
+// type (player/c_types.h). Internal layers never see the public structs.
+enum class ControlState { Awake = 0, Asleep = 1, Waking = 2 };
+enum class WakeReason { None = 0, Proactive = 1, OnDemand = 2 }; // None: going to sleep
+
+// Tells the host's side that the plane went to sleep (awake = false, reason
+// None) or woke (awake = true); runs on the control thread, and the gate opens
+// when it returns.
+using ControlSignal = std::function<void(bool awake, WakeReason reason)>;
+
+struct ControlStatus {
+  ControlState state = ControlState::Awake;
+  int64_t wakes_in_ms = -1; // asleep with a wake scheduled: ms until it, else -1
+};
+
+// Statistics of the current (or last) session (see sp_stats for each meaning).
+struct ControlStats {
+  double awake_s = 0, asleep_s = 0;
+  int64_t wakes_proactive = 0, wakes_on_demand = 0, misses = 0;
+  double wake_latency_p50_ms = 0, wake_latency_p99_ms = 0;
+  int64_t control_wakeups = 0;
+  int64_t events_submitted = 0, events_logged = 0, events_dropped = 0;
+  std::string policy, model_version;
+  double model_log_loss = -1;
+};
+
+// A predicted awake window, in media positions (for a seek bar).
+struct PredictedWindow {
+  int64_t start_ms = 0, end_ms = 0;
+  bool operator==(const PredictedWindow &) const = default;
 };
 
 struct ControlOptions {
@@ -50,12 +82,11 @@ struct SessionInfo {
 
 class ControlPlane {
 public:
-  // Delivers SP_EVENT_LOGGED / CONTROL_SLEEP / CONTROL_WAKE / PROGRESS / ERROR /
-  // MODEL_UPDATED to the player, which forwards them to the host's callback.
-  using EventSink = std::function<void(const sp_event &)>;
+  // Receives Logged / ControlSleep / ControlWake / Progress / Error /
+  // ModelUpdated events (core/event.h); the player forwards them to the host.
 
   // Opens (creating/migrating) the db and starts the control thread.
-  // Returns SP_OK or an SP_ERR_* code with a message in err.
+  // Returns kOk or an error code (core/result.h) with a message in err.
   static int create(const ControlOptions &opt, const PlaybackView *probe, EventSink sink,
                     std::unique_ptr<ControlPlane> &out, std::string &err);
   virtual ~ControlPlane() = default;  // implementations flush every accepted event and join
@@ -80,10 +111,10 @@ public:
   virtual int64_t submit(Kind kind, int64_t position_ms, const Interaction &payload) = 0;
 
   // Host signals and observation ([any thread]).
-  virtual void set_control_callback(sp_control_fn fn, void *user) = 0;
-  virtual void control_state(int *state, int64_t *wakes_in_ms) const = 0;
-  virtual void stats(sp_stats &st) const = 0;
-  virtual std::vector<sp_window> predicted_windows() const = 0;
+  virtual void set_control_signal(ControlSignal signal) = 0; // empty: none
+  virtual ControlStatus status() const = 0;
+  virtual ControlStats stats() const = 0;
+  virtual std::vector<PredictedWindow> predicted_windows() const = 0;
   // Internal (tests): the control thread's kernel thread id (0 before it runs),
   // to read its context switches from /proc.
   virtual long thread_id() const = 0;

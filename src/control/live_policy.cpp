@@ -4,11 +4,11 @@
 #include <chrono>
 #include <optional>
 
+#include "core/result.h"
 #include "log/behaviour_log.h"
 #include "policy/factory.h"
 #include "policy/policies.h"
 #include "predict/hazard.h"
-#include "smartplayer.h"
 
 namespace sp {
 
@@ -26,16 +26,16 @@ int load_model(BehaviourLog &log, std::shared_ptr<const HazardModel> &model, std
                std::string &err) {
   std::optional<ModelRow> row;
   if (int r = log.latest_model(HazardModel::kKind, row, err)) return r;
-  if (!row) return SP_OK;
+  if (!row) return kOk;
   std::string perr;
   model = HazardModel::from_json(row->blob, perr);
   if (!model) {
     // Written by another build (feature set changed) or damaged: retrain.
     err = "stored model v" + std::to_string(row->version) + " cannot be used (run smartplayer-train again): " + perr;
-    return SP_ERR_UNSUPPORTED;
+    return kErrUnsupported;
   }
   version = std::to_string(row->version);
-  return SP_OK;
+  return kOk;
 }
 
 } // namespace
@@ -58,7 +58,7 @@ int make_live_policy(const std::string &name, const CostModel &cost, double time
     if (!model) {
       err = log ? "learned policy: the behaviour log holds no trained model (run smartplayer-train --save-to-db)"
                 : "learned policy: needs a behaviour log with a trained model";
-      return SP_ERR_NOT_FOUND;
+      return kErrNotFound;
     }
     inputs.forecaster = model.get();
     out.model_version = version;
@@ -67,29 +67,29 @@ int make_live_policy(const std::string &name, const CostModel &cost, double time
   } else if (want == "seed-genre") {
     if (!log) {
       err = "seed-genre policy: needs a behaviour log with viewing history";
-      return SP_ERR_INVALID_ARGUMENT;
+      return kErrInvalidArgument;
     }
     std::vector<TraceSession> sessions;
     if (int r = log->read_traces(sessions, err)) return r;
     auto fit = std::make_shared<const SeedGenreFit>(SeedGenreFit::train(sessions));
     if (fit->genres().empty()) {
       err = "seed-genre policy: the behaviour log holds no viewing history to fit genre windows on";
-      return SP_ERR_NOT_FOUND;
+      return kErrNotFound;
     }
     inputs.seed_fit = fit;
     out.keepalive = fit;
   } else if (want == "oracle") {
     err = "the oracle policy needs the future; it exists only in trace replay (smartplayer-eval)";
-    return SP_ERR_INVALID_ARGUMENT;
+    return kErrInvalidArgument;
   }
   std::string perr;
   out.policy = make_policy(want, params, inputs, perr);
   if (!out.policy) {
     err = perr;
-    return SP_ERR_INVALID_ARGUMENT;
+    return kErrInvalidArgument;
   }
   out.name = want;
-  return SP_OK;
+  return kOk;
 }
 
 int retrain_if_better(BehaviourLog &log, const CostModel &cost, std::string &new_version, double &new_log_loss,
@@ -102,7 +102,7 @@ int retrain_if_better(BehaviourLog &log, const CostModel &cost, std::string &new
   if (int r = log.read_traces(sessions, err)) return r;
   if (sessions.size() < 10) {
     err = "too few sessions to retrain (" + std::to_string(sessions.size()) + ")";
-    return SP_OK;
+    return kOk;
   }
   // Hold out the most recent sessions (by start time): the candidate never
   // sees them, and both the candidate and the current model are judged on them.
@@ -121,19 +121,19 @@ int retrain_if_better(BehaviourLog &log, const CostModel &cost, std::string &new
   auto candidate = HazardModel::train(train, opt, nullptr, terr);
   if (!candidate) {
     err = "retraining failed: " + terr;
-    return SP_OK;
+    return kOk;
   }
   const double cand_loss = candidate->evaluate(holdout);
   std::shared_ptr<const HazardModel> current;
   std::string cur_version;
   std::string lerr;
-  if (load_model(log, current, cur_version, lerr) != SP_OK) current.reset();  // unreadable: any model is better
+  if (load_model(log, current, cur_version, lerr) != kOk) current.reset(); // unreadable: any model is better
   if (current) {
     const double cur_loss = current->evaluate(holdout);
     if (!(cand_loss <= cur_loss)) {
       err = "candidate held-out log loss " + std::to_string(cand_loss) + " is worse than model v" + cur_version +
             "'s " + std::to_string(cur_loss) + "; kept the current model";
-      return SP_OK;
+      return kOk;
     }
   }
   ModelRow row;
@@ -149,7 +149,7 @@ int retrain_if_better(BehaviourLog &log, const CostModel &cost, std::string &new
   new_version = std::to_string(row.version);
   new_log_loss = cand_loss;
   swapped = true;
-  return SP_OK;
+  return kOk;
 }
 
 } // namespace sp

@@ -22,8 +22,3 @@ std::optional<Kind> kind_from_name(std::string_view name) {
 bool is_viewer_action(Kind k) { return k != Kind::Open && k != Kind::End; }
 
 } // namespace sp
-
-#include "smartplayer.h"
-static_assert(static_cast<int>(sp::Kind::Open) == SP_KIND_OPEN && static_cast<int>(sp::Kind::Seek) == SP_KIND_SEEK &&
-                  static_cast<int>(sp::Kind::Rate) == SP_KIND_RATE && static_cast<int>(sp::Kind::End) == SP_KIND_END,
-              "sp::Kind and the public sp_kind must agree");

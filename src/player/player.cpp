@@ -1,5 +1,7 @@
 #include "player/player.h"
 
+#include "player/c_types.h"
+
 #include <SDL.h>
 
 #include <algorithm>
@@ -18,12 +20,6 @@ int64_t wall_now_ms() {
 
 std::string or_default(const char *s, const std::string &def) {
   return (s && *s) ? std::string(s) : def;
-}
-
-void copy_str(char *dst, size_t cap, const std::string &src) {
-  size_t n = std::min(cap - 1, src.size());
-  std::memcpy(dst, src.data(), n);
-  dst[n] = '\0';
 }
 
 } // namespace
@@ -57,11 +53,7 @@ int Player::create(const PlayerConfig &cfg, std::unique_ptr<Player> &out, std::s
   co.policy_override = cfg.policy_override;
   Player *self = p.get();
   int r = ControlPlane::create(
-      co, self,
-      [self](const sp_event &ev) {
-        self->emit(ev.type, ev.code, ev.value, ev.position_ms, ev.seq, ev.message ? ev.message : "");
-      },
-      p->control_, err);
+      co, self, [self](Event ev) { self->emit(std::move(ev)); }, p->control_, err);
   if (r != SP_OK) return r;
   out = std::move(p);
   return SP_OK;
@@ -101,12 +93,14 @@ bool Player::media_open() const {
 
 void Player::set_state(int s) {
   int old = state_.exchange(s, std::memory_order_acq_rel);
-  if (old != s) emit(SP_EVENT_STATE_CHANGED, SP_OK, s, get_position_ms(), 0, sp_state_name(s));
+  if (old != s) emit(Event{EventType::StateChanged, SP_OK, s, get_position_ms(), 0, sp_state_name(s)});
 }
 
-void Player::emit(int type, int code, int64_t value, int64_t pos, int64_t seq, std::string msg) {
+// Every event reaches the host here, on the dispatcher thread, and becomes an
+// sp_event only here.
+void Player::emit(Event ev) {
   if (!dispatcher_) return;
-  dispatcher_->post([this, type, code, value, pos, seq, msg = std::move(msg)] {
+  dispatcher_->post([this, ev = std::move(ev)] {
     sp_event_fn fn;
     void *user;
     {
@@ -115,15 +109,8 @@ void Player::emit(int type, int code, int64_t value, int64_t pos, int64_t seq, s
       user = event_user_;
     }
     if (!fn) return;
-    sp_event ev{};
-    ev.struct_size = sizeof ev;
-    ev.type = type;
-    ev.code = code;
-    ev.value = value;
-    ev.position_ms = pos;
-    ev.seq = seq;
-    ev.message = msg.c_str();
-    fn(&ev, user);
+    const sp_event out = to_sp_event(ev);
+    fn(&out, user);
   });
 }
 
@@ -479,37 +466,45 @@ void Player::on_eof(int64_t position_ms) {
     control_->submit(Kind::End, position_ms, ix);
   }
   set_state(SP_STATE_ENDED);
-  emit(SP_EVENT_END_OF_FILE, SP_OK, 0, position_ms, 0, "end of file");
+  emit(Event{EventType::EndOfFile, SP_OK, 0, position_ms, 0, "end of file"});
 }
 
 void Player::on_seek_done(int64_t position_ms) {
-  emit(SP_EVENT_SEEK_DONE, SP_OK, 0, position_ms, 0, "seek done");
+  emit(Event{EventType::SeekDone, SP_OK, 0, position_ms, 0, "seek done"});
 }
 
 void Player::on_error(int code, const std::string &message) {
-  emit(SP_EVENT_ERROR, code, 0, get_position_ms(), 0, message);
+  emit(Event{EventType::Error, code, 0, get_position_ms(), 0, message});
 }
 
 // --------------------------------------------------------------- control plane
 int Player::set_control_callback(sp_control_fn fn, void *user) {
-  control_->set_control_callback(fn, user);
+  ControlSignal signal;
+  if (fn)
+    signal = [fn, user](bool awake, WakeReason reason) {
+      fn(awake ? 1 : 0, to_sp_wake_reason(reason), user);
+    };
+  control_->set_control_signal(std::move(signal));
   return SP_OK;
 }
 
 int Player::control_state(int *state, int64_t *wakes_in_ms) const {
-  control_->control_state(state, wakes_in_ms);
+  ControlStatus s = control_->status();
+  *state = to_sp_control_state(s.state);
+  *wakes_in_ms = s.wakes_in_ms;
   return SP_OK;
 }
 
 int Player::stats(sp_stats &st) const {
-  control_->stats(st);
+  fill_sp_stats(control_->stats(), st);
   return SP_OK;
 }
 
 int Player::predicted_windows(sp_window *out, int max, int *count) const {
   auto w = control_->predicted_windows();
   int n = std::min<int>(max, static_cast<int>(w.size()));
-  for (int i = 0; i < n; ++i) out[i] = w[static_cast<size_t>(i)];
+  for (int i = 0; i < n; ++i)
+    out[i] = to_sp_window(w[static_cast<size_t>(i)]);
   *count = n;
   return SP_OK;
 }

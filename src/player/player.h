@@ -97,7 +97,8 @@ private:
   explicit Player(const PlayerConfig &cfg);
   std::shared_ptr<Engine> engine() const;
   void set_state(int s);
-  void emit(int type, int code, int64_t value, int64_t pos, int64_t seq, std::string msg);
+  // Hand an event to the dispatcher thread for the host's callback.
+  void emit(Event ev);
   // The common path of every control call.
   template <class Apply> int control_call(Kind kind, Apply &&apply);
   bool media_open() const;
