@@ -95,6 +95,31 @@ assert d["policies"]["learned"]["cost_ratio_to_oracle"] >= 1
 print("forecaster ok")
 PY
 
+# The Bayes reference on simulated traces: smartplayer-sim --truth, smartplayer-eval --truth.
+if [ -x "$BIN/smartplayer-sim" ]; then
+  "$BIN/smartplayer-sim" --viewers 60 --sessions 4 --seed 2 --out "$work/sim.jsonl" --truth "$work/truth.jsonl" --quiet
+  "$EVAL" --traces "$work/sim.jsonl" --truth "$work/truth.jsonl" --json "$work/bayes.json" --split time --quiet > "$work/bayes.out"
+  grep -q "bayes" "$work/bayes.out"
+  python3 - "$work/bayes.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["policies"]
+assert set(p) == {"always-on", "fixed-timeout", "seed-genre", "learned", "bayes", "oracle"}, p.keys()
+b = p["bayes"]
+for k in ("awake_fraction", "misses_per_100", "wakes_per_hour", "cost", "cost_ratio_to_oracle", "proactive_wakes"):
+    assert k in b, k
+assert b["cost_ratio_to_oracle"] >= 1 - 1e-9
+# The reference plans with the true process: cheaper than staying awake and than tau = w/h.
+assert b["cost"] < p["always-on"]["cost"] and b["cost"] < p["fixed-timeout"]["cost"], (b, p["fixed-timeout"])
+assert b["proactive_wakes"] > 0
+print("bayes ok", b["cost_ratio_to_oracle"])
+PY
+  # A truth file of another simulation is refused.
+  "$BIN/smartplayer-sim" --viewers 3 --sessions 1 --seed 9 --videos 5 --out "$work/other.jsonl" --truth "$work/other-truth.jsonl" --quiet
+  set +e; "$EVAL" --traces "$work/sim.jsonl" --truth "$work/other-truth.jsonl" --json "$work/x.json" --quiet 2> "$work/err"; rc=$?; set -e
+  [ "$rc" = 1 ] && grep -q "not the same simulation" "$work/err"
+fi
+
 # Errors: bad usage exits 2 with a message, unusable input exits 1.
 expect() {  # expect STATUS PATTERN -- command...
   local want=$1 pat=$2; shift 3
@@ -108,6 +133,8 @@ expect 2 "unknown policy" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work
 expect 2 "expected time, viewer or both" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --split month
 expect 2 "--forecaster: expected" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --forecaster crystal-ball
 expect 2 "--timeout: expected" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --timeout -3
+expect 2 "needs --truth" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --policies bayes,oracle
+expect 1 "cannot open" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --truth "$work/no-such-truth.jsonl"
 expect 2 "unknown option" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --bogus
 expect 2 "needs a value" -- "$EVAL" --traces
 expect 1 "cannot read traces: .*does-not-exist.jsonl" -- "$EVAL" --traces "$work/does-not-exist.jsonl" --json "$work/x.json"

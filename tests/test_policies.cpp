@@ -95,6 +95,8 @@ TEST_CASE("factory builds every policy by name and reports what is missing") {
   CHECK(err.find("forecaster") != std::string::npos);
   CHECK_FALSE(make_policy("oracle", params, in, err));
   CHECK(err.find("full session") != std::string::npos);
+  CHECK_FALSE(make_policy("bayes", params, in, err));
+  CHECK(err.find("truth") != std::string::npos);
   CHECK_FALSE(make_policy("sometimes", params, in, err));
   CHECK(err.find("unknown policy") != std::string::npos);
 
@@ -103,6 +105,7 @@ TEST_CASE("factory builds every policy by name and reports what is missing") {
   in.seed_fit = std::make_shared<SeedGenreFit>(SeedGenreFit::train(std::vector<TraceSession>{}));
   in.forecaster = &ff;
   in.full_session = &s;
+  in.reference = &ff;
   for (const auto &n : policy_names()) {
     auto p = make_policy(n, params, in, err);
     REQUIRE(p);

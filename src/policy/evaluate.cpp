@@ -31,6 +31,7 @@ bool evaluate_sessions(const std::vector<const TraceSession *> &sessions, const 
     PolicyInputs in;
     in.seed_fit = trained.seed_fit;
     in.forecaster = trained.forecaster.get();
+    in.reference = trained.reference.get();
     std::string perr;
     bool failed = false;
     PolicyMaker make = [&](const TraceSession &full) -> std::unique_ptr<Policy> {

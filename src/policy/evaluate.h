@@ -24,6 +24,8 @@ struct TrainedForSplit {
   std::shared_ptr<const SeedGenreFit> seed_fit;
   std::shared_ptr<const Forecaster> forecaster;
   std::set<std::string> train_ids;  // every session the above saw
+  // Not trained: the Bayes reference on simulated traces (bayes policy), if any.
+  std::shared_ptr<const Forecaster> reference;
 };
 
 // Trains the seed-genre fit (if `seed`) and the forecaster (if `trainer`) on

@@ -3,7 +3,8 @@
 namespace sp {
 
 const std::vector<std::string> &policy_names() {
-  static const std::vector<std::string> names{"always-on", "fixed-timeout", "seed-genre", "learned", "oracle"};
+  static const std::vector<std::string> names{"always-on", "fixed-timeout", "seed-genre",
+                                              "learned",   "bayes",         "oracle"};
   return names;
 }
 
@@ -29,6 +30,14 @@ std::unique_ptr<Policy> make_policy(const std::string &name, const PolicyParams 
     }
     return std::make_unique<LearnedPolicy>(*inputs.forecaster, params.cost, params.learned);
   }
+  if (name == "bayes") {
+    if (!inputs.reference) {
+      err = "bayes: needs the simulator's truth file (smartplayer-sim --truth, smartplayer-eval --truth; "
+            "replay only)";
+      return nullptr;
+    }
+    return std::make_unique<ForecastPlanPolicy>("bayes", *inputs.reference, params.cost);
+  }
   if (name == "oracle") {
     if (!inputs.full_session) {
       err = "oracle: needs the full session (replay only)";
@@ -36,7 +45,7 @@ std::unique_ptr<Policy> make_policy(const std::string &name, const PolicyParams 
     }
     return std::make_unique<OraclePolicy>(*inputs.full_session, params.cost);
   }
-  err = "unknown policy \"" + name + "\" (always-on, fixed-timeout, seed-genre, learned, oracle)";
+  err = "unknown policy \"" + name + "\" (always-on, fixed-timeout, seed-genre, learned, bayes, oracle)";
   return nullptr;
 }
 

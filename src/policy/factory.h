@@ -16,14 +16,16 @@ struct PolicyParams {
 };
 
 // What some policies need: seed-genre a fit, learned a forecaster (both must
-// outlive the policy), the oracle the full session (must outlive it too).
+// outlive the policy), the oracle the full session (must outlive it too),
+// bayes the reference forecaster on the true generative process.
 struct PolicyInputs {
   std::shared_ptr<const SeedGenreFit> seed_fit;
   const Forecaster *forecaster = nullptr;
   const TraceSession *full_session = nullptr;
+  const Forecaster *reference = nullptr; // bayes: the simulator's true process (replay only)
 };
 
-// Names: always-on, fixed-timeout, seed-genre, learned, oracle.
+// Names: always-on, fixed-timeout, seed-genre, learned, bayes, oracle.
 const std::vector<std::string> &policy_names();
 
 // Returns the policy, or null with `err` set (unknown name, missing input).

@@ -127,6 +127,24 @@ private:
   LearnedParams p_;
 };
 
+// Plans with the learned policy's decision rule (plan_for) on a given
+// forecaster, under a name of its own: `bayes` on the simulator's true
+// generative process (sim/bayes.h), replay only.
+class ForecastPlanPolicy final : public Policy {
+public:
+  ForecastPlanPolicy(std::string name, const Forecaster &f, const CostModel &cost)
+      : name_(std::move(name)), f_(f), cost_(cost) {}
+  std::string name() const override { return name_; }
+  Plan plan(const PolicyContext &ctx) override {
+    return LearnedPolicy::plan_for(f_.forecast(ctx), cost_, {});
+  }
+
+private:
+  std::string name_;
+  const Forecaster &f_;
+  CostModel cost_;
+};
+
 // ---- Oracle -----------------------------------------------------------------
 // Knows the whole session. Per gap g to the next viewer action: stay awake
 // (h*g), or sleep at once and wake exactly at the action (w), or sleep and take

@@ -3,7 +3,7 @@
 //
 //   smartplayer-eval --traces FILE --json OUT [--policies a,b,...] [--cost h,w,m]
 //                    [--split time|viewer|both] [--plots DIR] [--timeout S]
-//                    [--miss-scale X] [--forecaster hazard|empirical] [--quiet]
+//                    [--miss-scale X] [--forecaster hazard|empirical] [--truth FILE] [--quiet]
 //
 // Exit status: 0 ok, 1 input/training/output error, 2 bad usage.
 #include <algorithm>
@@ -24,6 +24,7 @@
 #include "policy/factory.h"
 #include "policy/policies.h"
 #include "policy/replay.h"
+#include "sim/bayes.h"
 #include "trace/trace.h"
 
 using namespace sp;
@@ -40,8 +41,9 @@ const char *kUsage =
     "  --cost h,w,m           cost per awake second, per wake, per miss (default " ;
 
 struct Args {
-  std::string traces, json_out, plots_dir, split = "both", forecaster = default_forecaster_kind();
+  std::string traces, json_out, plots_dir, split = "both", forecaster = default_forecaster_kind(), truth;
   std::vector<std::string> policies = policy_names();
+  bool policies_given = false;
   CostModel cost = CostModel::defaults();
   int64_t timeout_ms = -1;
   double miss_scale = 1.0;
@@ -50,12 +52,15 @@ struct Args {
 
 void usage(std::ostream &o) {
   o << kUsage << CostModel::defaults().to_string() << ")\n"
-    << "  --split time|viewer|both  evaluation split (default both; the top-level figures are the time split's)\n"
+    << "  --split time|viewer|both  evaluation split (default both; the top-level figures are the time "
+       "split's)\n"
     << "  --plots DIR             write trade-off, break-even and timeline plots (gnuplot PNG) into DIR\n"
     << "  --timeout S             fixed-timeout tau in seconds (default w/h)\n"
     << "  --miss-scale X          learned policy's miss weight in planning (default 1)\n"
     << "  --forecaster KIND       learned policy's model: " << forecaster_kinds() << " (default "
     << default_forecaster_kind() << ")\n"
+    << "  --truth FILE            the simulator's truth file (smartplayer-sim --truth): adds the bayes "
+       "policy\n"
     << "  --quiet                 no progress on stderr\n";
 }
 
@@ -79,8 +84,8 @@ int parse_args(int argc, char **argv, Args &a) {
     std::string o = argv[i], v;
     if (o == "--help" || o == "-h") { usage(std::cout); return 3; }
     if (o == "--quiet") { a.quiet = true; continue; }
-    if (o != "--traces" && o != "--json" && o != "--plots" && o != "--split" && o != "--policies" && o != "--cost" &&
-        o != "--timeout" && o != "--miss-scale" && o != "--forecaster") {
+    if (o != "--traces" && o != "--json" && o != "--plots" && o != "--split" && o != "--policies" &&
+        o != "--cost" && o != "--timeout" && o != "--miss-scale" && o != "--forecaster" && o != "--truth") {
       std::cerr << "smartplayer-eval: unknown option " << o << "\n";
       usage(std::cerr);
       return 2;
@@ -89,6 +94,8 @@ int parse_args(int argc, char **argv, Args &a) {
     if (o == "--traces") a.traces = v;
     else if (o == "--json") a.json_out = v;
     else if (o == "--plots") a.plots_dir = v;
+    else if (o == "--truth")
+      a.truth = v;
     else if (o == "--forecaster") {
       a.forecaster = v;
       if (!is_forecaster_kind(v)) {
@@ -103,12 +110,14 @@ int parse_args(int argc, char **argv, Args &a) {
       a.split = v;
     } else if (o == "--policies") {
       a.policies.clear();
+      a.policies_given = true;
       std::stringstream ss(v);
       std::string n;
       while (std::getline(ss, n, ',')) {
         const auto &all = policy_names();
         if (std::find(all.begin(), all.end(), n) == all.end()) {
-          std::cerr << "smartplayer-eval: --policies: unknown policy \"" << n << "\" (always-on, fixed-timeout, seed-genre, learned, oracle)\n";
+          std::cerr << "smartplayer-eval: --policies: unknown policy \"" << n
+                    << "\" (always-on, fixed-timeout, seed-genre, learned, bayes, oracle)\n";
           return 2;
         }
         if (std::find(a.policies.begin(), a.policies.end(), n) == a.policies.end()) a.policies.push_back(n);
@@ -135,6 +144,14 @@ int parse_args(int argc, char **argv, Args &a) {
         return 2;
       }
     }
+  }
+  if (!a.policies_given) {
+    // bayes only with the simulator's truth.
+    if (a.truth.empty()) a.policies.erase(std::find(a.policies.begin(), a.policies.end(), "bayes"));
+  } else if (a.truth.empty() &&
+             std::find(a.policies.begin(), a.policies.end(), "bayes") != a.policies.end()) {
+    std::cerr << "smartplayer-eval: --policies bayes needs --truth FILE (smartplayer-sim --truth)\n";
+    return 2;
   }
   if (a.traces.empty() || a.json_out.empty()) {
     std::cerr << "smartplayer-eval: --traces and --json are required\n";
@@ -195,6 +212,24 @@ int main(int argc, char **argv) {
   const std::vector<TraceSession> &sessions = rr.sessions;
   progress(std::to_string(sessions.size()) + " sessions");
 
+  std::shared_ptr<const Forecaster> reference;
+  if (!a.truth.empty()) {
+    auto truth = std::make_shared<sim::Truth>();
+    std::string terr;
+    if (!sim::read_truth_file(a.truth, *truth, terr)) {
+      std::cerr << "smartplayer-eval: --truth: " << terr << "\n";
+      return 1;
+    }
+    for (const auto &s : sessions)
+      if (!truth->find_viewer(s.viewer) || !truth->find_video(s.video)) {
+        std::cerr << "smartplayer-eval: --truth " << a.truth << " does not describe session " << s.session_id
+                  << " (viewer " << s.viewer << ", video " << s.video << "): not the same simulation\n";
+        return 1;
+      }
+    reference = std::make_shared<sim::BayesForecaster>(truth);
+    progress("reference: " + reference->describe());
+  }
+
   std::vector<std::string> split_names;
   if (a.split == "time" || a.split == "both") split_names.push_back("time");
   if (a.split == "viewer" || a.split == "both") split_names.push_back("viewer");
@@ -233,6 +268,7 @@ int main(int argc, char **argv) {
       std::cerr << "smartplayer-eval: split " << sn << ": training failed: " << err << "\n";
       return 1;
     }
+    trained.reference = reference;
     if (trained.forecaster) models[sn] = trained.forecaster->describe();
     if (trained.seed_fit) {
       json w = json::object();

@@ -80,6 +80,7 @@ bool make_plots(const std::string &dir_s, const PlotInputs &in, const Progress &
     PolicyInputs pin;
     pin.seed_fit = in.trained.seed_fit;
     pin.forecaster = in.trained.forecaster.get();
+    pin.reference = in.trained.reference.get();
     std::string e;
     PolicyMaker mk = [&](const TraceSession &full) {
       PolicyInputs each = pin;
@@ -226,6 +227,7 @@ bool make_plots(const std::string &dir_s, const PlotInputs &in, const Progress &
       PolicyInputs pin;
       pin.seed_fit = in.trained.seed_fit;
       pin.forecaster = in.trained.forecaster.get();
+      pin.reference = in.trained.reference.get();
       pin.full_session = &s;
       std::string e;
       auto p = make_policy(tnames[pi], in.params, pin, e);
