@@ -22,7 +22,7 @@
 static atomic_int g_ended;
 
 static void on_event(const sp_event *ev, void *user) {
-    (void)user;
+    sp_player *p = (sp_player *)user;
     switch (ev->type) {
     case SP_EVENT_STATE_CHANGED:
         printf("[event] state -> %s\n", sp_state_name((int)ev->value));
@@ -30,6 +30,7 @@ static void on_event(const sp_event *ev, void *user) {
     case SP_EVENT_END_OF_FILE:
         printf("[event] end of file at %lld ms\n", (long long)ev->position_ms);
         atomic_store(&g_ended, 1);
+        sp_sdl_wakeup(p); /* the main thread may be asleep in sp_sdl_wait */
         break;
     case SP_EVENT_LOGGED:
         printf("[event] logged #%lld %s at %lld ms\n", (long long)ev->seq, ev->message, (long long)ev->position_ms);
@@ -82,7 +83,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "sp_player_create: %s: %s\n", sp_strerror(rc), sp_player_last_error(NULL));
         return 1;
     }
-    sp_set_event_callback(p, on_event, NULL);
+    sp_set_event_callback(p, on_event, p);
 
     sp_media_meta meta = {.struct_size = sizeof meta}; /* every versioned struct starts with its size */
     meta.genre = "example";
@@ -98,19 +99,26 @@ int main(int argc, char **argv) {
                info.has_audio ? info.audio_codec : "");
     check(p, sp_play(p), "sp_play");
 
+    /* The host thread sleeps in sp_sdl_wait between its jobs: it wakes when a
+     * frame is due, when playback changes, when the end-of-file callback calls
+     * sp_sdl_wakeup, or at the time of its own next scripted call. */
     double t0 = now_s();
-    int paused = 0, seeked = 0, rated = 0;
-    while (!atomic_load(&g_ended) && now_s() - t0 < seconds) {
-        double t = now_s() - t0;
-        if (!paused && t > 1.0) { check(p, sp_pause(p), "sp_pause"); paused = 1; }
-        if (paused == 1 && t > 1.5) { check(p, sp_play(p), "sp_play"); paused = 2; }
-        if (!seeked && t > 2.0) { check(p, sp_seek(p, 1000, SP_SEEK_RELATIVE), "sp_seek"); seeked = 1; }
-        if (!rated && t > 2.5) { check(p, sp_set_rate(p, 1.5), "sp_set_rate"); rated = 1; }
+    const double at[4] = {1.0, 1.5, 2.0, 2.5}; /* pause, play, seek +1 s, rate 1.5 */
+    int next_call = 0;
+    for (;;) {
         if (!sp_sdl_pump(p)) break; /* window closed */
-        {
-            struct timespec ts = {0, 5 * 1000 * 1000};
-            nanosleep(&ts, NULL);
+        double t = now_s() - t0;
+        if (atomic_load(&g_ended) || t >= seconds) break;
+        for (; next_call < 4 && t >= at[next_call]; ++next_call) {
+            switch (next_call) {
+            case 0: check(p, sp_pause(p), "sp_pause"); break;
+            case 1: check(p, sp_play(p), "sp_play"); break;
+            case 2: check(p, sp_seek(p, 1000, SP_SEEK_RELATIVE), "sp_seek"); break;
+            default: check(p, sp_set_rate(p, 1.5), "sp_set_rate"); break;
+            }
         }
+        double until = next_call < 4 && at[next_call] < seconds ? at[next_call] : seconds;
+        sp_sdl_wait(p, (int)((until - t) * 1000.0) + 1);
     }
     int64_t pos = 0, sid = 0;
     sp_get_position_ms(p, &pos);

@@ -21,6 +21,7 @@
 
 typedef struct host {
     pthread_mutex_t mu;
+    pthread_cond_t done; /* signalled at the end of the file */
     unsigned char *pixels; /* RGBA, tightly packed */
     int width, height;
     int64_t frames, last_pts;
@@ -65,7 +66,12 @@ static void on_frame(const sp_video_frame *fr, void *user) {
 
 static void on_event(const sp_event *ev, void *user) {
     host *h = (host *)user;
-    if (ev->type == SP_EVENT_END_OF_FILE) atomic_store(&h->ended, 1);
+    if (ev->type == SP_EVENT_END_OF_FILE) {
+        pthread_mutex_lock(&h->mu);
+        atomic_store(&h->ended, 1);
+        pthread_cond_signal(&h->done);
+        pthread_mutex_unlock(&h->mu);
+    }
     if (ev->type == SP_EVENT_ERROR) fprintf(stderr, "error: %s\n", ev->message);
 }
 
@@ -94,6 +100,11 @@ int main(int argc, char **argv) {
     host h;
     memset(&h, 0, sizeof h);
     pthread_mutex_init(&h.mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&h.done, &ca);
+    pthread_condattr_destroy(&ca);
     h.snapshot_path = argc > 2 ? argv[2] : "host_render.ppm";
     double seconds = argc > 3 ? atof(argv[3]) : 3.0;
 
@@ -118,8 +129,19 @@ int main(int argc, char **argv) {
     pthread_t at;
     pthread_create(&at, NULL, audio_thread, &h);
     sp_play(h.player);
-    struct timespec ts = {0, 20 * 1000 * 1000};
-    for (int i = 0; i < (int)(seconds * 50) && !atomic_load(&h.ended); ++i) nanosleep(&ts, NULL);
+    /* Sleep until the end of the file or the time is up (no polling). */
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += (time_t)seconds;
+    until.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec += 1;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&h.mu);
+    while (!atomic_load(&h.ended) && pthread_cond_timedwait(&h.done, &h.mu, &until) == 0) {
+    }
+    pthread_mutex_unlock(&h.mu);
     atomic_store(&h.quit, 1);
     pthread_join(at, NULL);
     sp_player_destroy(h.player);
@@ -129,6 +151,7 @@ int main(int argc, char **argv) {
            (long long)h.frames, h.width, h.height, (long long)h.last_pts, (long long)h.audio_frames,
            (long long)h.audio_nonzero, h.snapshot_taken ? h.snapshot_path : "(none)");
     free(h.pixels);
+    pthread_cond_destroy(&h.done);
     pthread_mutex_destroy(&h.mu);
     return h.frames > 0 && h.snapshot_taken ? 0 : 1;
 }

@@ -522,6 +522,28 @@ SP_API int sp_audio_read(sp_player *p, int16_t *buf, int frames);
  * [creating thread only]
  */
 SP_API int sp_sdl_pump(sp_player *p);
+/**
+ * For video_output=sdl: sleep until sp_sdl_pump has work (the next frame is
+ * due; a window or input event arrived; playback changed: play, pause, seek,
+ * step, rate, a new picture; or sp_sdl_wakeup was called) or until timeout_ms
+ * has passed (-1: no timeout, 0: only look). There are no periodic wake-ups:
+ * while paused it sleeps until something happens. Events stay queued for
+ * sp_sdl_pump. Returns 1 when there is work (call sp_sdl_pump), 0 on timeout,
+ * SP_ERR_INVALID_STATE without video_output=sdl or off the creating thread,
+ * SP_ERR_INVALID_ARGUMENT for timeout_ms < -1. A host loop:
+ *
+ *     while (!done && sp_sdl_pump(p)) sp_sdl_wait(p, -1);
+ *
+ * [creating thread only]
+ */
+SP_API int sp_sdl_wait(sp_player *p, int timeout_ms);
+/**
+ * Make sp_sdl_wait return now (or at once when it is next called): for other
+ * threads and callbacks that have work for the window's thread, e.g. an event
+ * callback that saw SP_EVENT_END_OF_FILE. Never blocks. Returns SP_OK, or
+ * SP_ERR_INVALID_STATE without video_output=sdl. [any thread][callback-safe]
+ */
+SP_API int sp_sdl_wakeup(sp_player *p);
 
 /* ======================================================================== */
 /* Control plane: sleep/wake signals and statistics                         */

@@ -297,6 +297,14 @@ SP_API int sp_sdl_pump(sp_player *p) {
   SP_CHECK_HANDLE(p);
   return guarded(p, [&] { return p->impl->sdl_pump(); });
 }
+SP_API int sp_sdl_wait(sp_player *p, int timeout_ms) {
+  SP_CHECK_HANDLE(p);
+  return guarded(p, [&] { return p->impl->sdl_wait(timeout_ms); });
+}
+SP_API int sp_sdl_wakeup(sp_player *p) {
+  SP_CHECK_HANDLE(p);
+  return guarded(p, [&] { return p->impl->sdl_wakeup(); });
+}
 
 SP_API int sp_set_control_callback(sp_player *p, sp_control_fn fn, void *user) {
   SP_CHECK_HANDLE(p);

@@ -116,7 +116,8 @@ void Engine::request_stop() {
   pictq_.abort();
   { std::lock_guard lk(seek_mu_); }
   demux_cv_.notify_all();
-  notify_presenter();
+  { std::lock_guard lk(present_mu_); }
+  present_cv_.notify_all(); // (not the host's display: nothing more to show)
 }
 
 void Engine::close() {
@@ -226,6 +227,10 @@ EngineStats Engine::stats() const {
 }
 
 void Engine::notify_presenter() {
+  if (opt_.video == EngineOptions::Video::Sdl) {
+    if (opt_.wake_display) opt_.wake_display();
+    return;
+  }
   { std::lock_guard lk(present_mu_); }
   present_cv_.notify_all();
 }

@@ -52,6 +52,9 @@ struct EngineOptions {
   bool tempo = true;                              // rate_mode: tempo (atempo) or resample
   int network_timeout_ms = 10000;
   bool framedrop = true; // drop late frames (ffplay -framedrop)
+  // Video::Sdl: the display runs on the host's thread (refresh_sdl); this
+  // tells it that there is new work (called from any thread; must not block).
+  std::function<void()> wake_display;
 };
 
 // Notifications from engine threads. on_frame runs on the presenter thread

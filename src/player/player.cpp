@@ -67,6 +67,7 @@ Player::~Player() {
     e = std::move(engine_);
   }
   if (e) e->close();
+  e.reset();
   if (session_active_.exchange(false) && control_)
     control_->end_session(state_.load() == SP_STATE_ENDED ? "finished" : "abandoned");
   // The control plane flushes every accepted event and joins its thread;
@@ -193,6 +194,10 @@ int Player::open(const char *url, const sp_media_meta *meta) {
   eo.audio = cfg_.audio_output != PlayerConfig::Output::None;
   eo.tempo = cfg_.rate_mode == PlayerConfig::RateMode::Tempo;
   eo.network_timeout_ms = cfg_.network_timeout_ms;
+  if (sdl_video_) {
+    SdlWaiter *w = &sdl_video_->waiter();
+    eo.wake_display = [w] { w->wakeup(); };
+  }
   auto e = std::make_shared<Engine>(eo, sink_.get(), this);
   e->set_rate(rate_.load());
   sink_->set_volume(volume_.load());
@@ -438,8 +443,24 @@ int Player::sdl_pump() {
   if (std::this_thread::get_id() != creator_)
     return fail(SP_ERR_INVALID_STATE, "sp_sdl_pump: must be called on the thread that created the player");
   bool open = sdl_video_->pump();
-  if (auto e = engine()) e->refresh_sdl(*sdl_video_);
+  auto e = engine();
+  double remaining = e ? e->refresh_sdl(*sdl_video_) : INFINITY;
+  sdl_due_ = now_s() + remaining;
   return open ? 1 : 0;
+}
+
+int Player::sdl_wait(int timeout_ms) {
+  if (!sdl_video_) return fail(SP_ERR_INVALID_STATE, "sp_sdl_wait: needs video_output=sdl in the configuration");
+  if (std::this_thread::get_id() != creator_)
+    return fail(SP_ERR_INVALID_STATE, "sp_sdl_wait: must be called on the thread that created the player");
+  if (timeout_ms < -1) return fail(SP_ERR_INVALID_ARGUMENT, "sp_sdl_wait: timeout_ms must be -1 (none) or >= 0");
+  return sdl_video_->waiter().wait(sdl_due_, timeout_ms);
+}
+
+int Player::sdl_wakeup() {
+  if (!sdl_video_) return fail(SP_ERR_INVALID_STATE, "sp_sdl_wakeup: needs video_output=sdl in the configuration");
+  sdl_video_->waiter().wakeup();
+  return SP_OK;
 }
 
 void Player::on_frame(const sp_video_frame &frame) {

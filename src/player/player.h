@@ -65,6 +65,8 @@ public:
   int set_video_callback(sp_video_fn fn, int format, void *user);
   int audio_read(int16_t *buf, int frames);
   int sdl_pump();
+  int sdl_wait(int timeout_ms);
+  int sdl_wakeup();
 
   int set_control_callback(sp_control_fn fn, void *user);
   int control_state(int *state, int64_t *wakes_in_ms) const;
@@ -111,6 +113,7 @@ private:
   std::unique_ptr<AudioSink> sink_;
   std::unique_ptr<SdlAudio> sdl_audio_;
   std::unique_ptr<SdlVideo> sdl_video_;
+  double sdl_due_ = 0; // when the next frame is due (now_s(); +inf: none); creating thread only
   std::unique_ptr<Dispatcher> dispatcher_;
   std::unique_ptr<ControlPlane> control_;
 

@@ -45,6 +45,7 @@ int SdlAudio::open(AudioSink *sink, int rate, std::string &err) {
 
 // ---------------------------------------------------------------- video
 SdlVideo::~SdlVideo() {
+  waiter_.reset();
   if (tex_) SDL_DestroyTexture(tex_);
   if (ren_) SDL_DestroyRenderer(ren_);
   if (win_) SDL_DestroyWindow(win_);
@@ -57,6 +58,7 @@ int SdlVideo::create(const std::string &title, int width, int height, std::strin
     return SP_ERR_VIDEO_DEVICE;
   }
   inited_ = true;
+  waiter_ = std::make_unique<SdlWaiter>();
   fixed_w_ = width;
   fixed_h_ = height;
   win_ = SDL_CreateWindow(title.c_str(), SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, width > 0 ? width : 640,
@@ -134,7 +136,9 @@ void SdlVideo::present() {
 bool SdlVideo::pump() {
   SDL_Event ev;
   bool redraw = false;
+  waiter_->drained(); // wake-ups from here on make the next wait return
   while (SDL_PollEvent(&ev)) {
+    if (waiter_->is_wakeup_event(ev)) waiter_->consumed_wakeup_event();
     if (ev.type == SDL_QUIT) open_ = false;
     if (ev.type == SDL_WINDOWEVENT && win_ && ev.window.windowID == SDL_GetWindowID(win_)) {
       if (ev.window.event == SDL_WINDOWEVENT_CLOSE) open_ = false;

@@ -2,7 +2,8 @@
 //  SdlAudio: an SDL audio device (S16 stereo) whose callback drains an
 //            AudioSink; opened at player creation, runs until destroyed.
 //  SdlVideo: a window + renderer + streaming texture; created, drawn and
-//            pumped on the thread that created the player (SDL's rule).
+//            pumped on the thread that created the player (SDL's rule),
+//            which sleeps in its SdlWaiter between pumps.
 #pragma once
 #include <SDL.h>
 
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "decode/ffmpeg_util.h"
+#include "render/sdl_wait.h"
 
 namespace sp {
 
@@ -47,11 +49,15 @@ public:
   bool upload(const AVFrame *pic);
   // Draw the texture, letterboxed, and present.
   void present();
-  // Handle pending window events. Returns false once the window was closed.
+  // Handle pending window events (and the waiter's wake-ups). Returns false
+  // once the window was closed.
   bool pump();
   bool open() const { return open_; }
+  // How the creating thread sleeps until pump() has work (sp_sdl_wait).
+  SdlWaiter &waiter() { return *waiter_; }
 
 private:
+  std::unique_ptr<SdlWaiter> waiter_;
   SDL_Window *win_ = nullptr;
   SDL_Renderer *ren_ = nullptr;
   SDL_Texture *tex_ = nullptr;
