@@ -4,17 +4,19 @@
 # scratch prefix, then
 #   - a C program built with nothing but `pkg-config --cflags --libs smartplayer`;
 #   - the prefix moved to a path with a space in it: pkg-config again (its
-#     output escapes the space, which `eval` reads back) and a CMake project
-#     with find_package(smartplayer) linking the shared and the static library;
+#     output escapes the space, which `eval` reads back), a CMake project with
+#     find_package(smartplayer) linking the shared and the static library,
+#     and the installed Python binding imported from there;
 # every program runs. The .pc file must not ask for more than the library
 # needs (no SDL2_ttf: only the demo uses it).
 set -euo pipefail
 B=${SP_BINARY_DIR:?} S=${SP_SOURCE_DIR:?}
+PY=${SP_PYTHON:-python3}
 T=$(mktemp -d)
 # In the sanitizer build the library carries the ASan runtime; the consumers are plain.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0:detect_leaks=0"
 trap 'rm -rf "$T"' EXIT
-unset PKG_CONFIG_PATH LD_LIBRARY_PATH
+unset PKG_CONFIG_PATH SMARTPLAYER_LIBRARY PYTHONPATH LD_LIBRARY_PATH
 export SDL_VIDEODRIVER=${SDL_VIDEODRIVER:-dummy} SDL_AUDIODRIVER=${SDL_AUDIODRIVER:-dummy}
 want_version=$(sed -n 's/^#define SP_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' "$S/include/smartplayer.h" | paste -sd.)
 
@@ -91,4 +93,22 @@ grep -q "$M" "$T/app/build/CMakeCache.txt" || fail "find_package did not find th
 LD_LIBRARY_PATH="$(libdir_of "$M")" "$T/app/build/consumer"
 "$T/app/build/consumer_static"
 
-echo "install: pkg-config (plain and moved) and find_package (shared, static) work from a moved prefix"
+# 3. The installed Python binding, found through its own location (no
+# SMARTPLAYER_LIBRARY, no LD_LIBRARY_PATH).
+site=$(find "$M" -type d -name smartplayer -path '*-packages/*' | head -1)
+[ -n "$site" ] || fail "the Python binding was not installed under $M"
+# A sanitizer build's library needs its runtime loaded first into the
+# (uninstrumented) interpreter, as bindings/python/CMakeLists.txt does.
+asan=$(ldd "$(libdir_of "$M")/libsmartplayer.so" | awk '/libasan/ {print $3}')
+out=$(cd "$T" && env ${asan:+LD_PRELOAD="$asan" PYTHONMALLOC=malloc} PYTHONPATH="$(dirname "$site")" "$PY" -c '
+import smartplayer
+p = smartplayer.Player(video_output="none", audio_output="none")
+try:
+    p.play()
+except smartplayer.SmartPlayerError as e:
+    assert e.code == smartplayer.Result.ERR_INVALID_STATE, e
+p.close()
+print(smartplayer.version(), smartplayer.library_path())
+')
+case "$out" in "$want_version $M/"*) ;; *) fail "the installed binding loaded the wrong library: $out" ;; esac
+echo "install: pkg-config (plain and moved), find_package (shared, static) and the Python binding all work from a moved prefix: $out"
