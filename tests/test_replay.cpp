@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <memory>
 #include <set>
+#include <sstream>
 
 #include "policy/evaluate.h"
 #include "policy/factory.h"
@@ -346,4 +348,142 @@ TEST_CASE("evaluation reports a trainer failure and a policy that cannot be buil
   std::map<std::string, PolicyFigures> figs;
   CHECK_FALSE(evaluate_sessions(sp.test, {"learned"}, PolicyParams{}, none, figs, err));
   CHECK(err.find("forecaster") != std::string::npos);
+}
+
+namespace {
+// Sessions with every kind of event, valid payloads, and times that are often
+// equal and sometimes go back (a wall clock that stepped back), including
+// before the session's start and behind a later `end` or `open`.
+std::vector<TraceSession> unordered_traces(uint64_t seed, int n_sessions) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  std::vector<TraceSession> out;
+  for (int i = 0; i < n_sessions; ++i) {
+    TraceSession s;
+    s.session_id = "u" + std::to_string(i);
+    s.viewer = "viewer" + std::to_string(i % 7);
+    s.video = "vid" + std::to_string(i % 5);
+    s.genre = i % 2 ? "news" : "drama";
+    s.duration_ms = 600000;
+    const int64_t t0 = 1'700'000'000'000 + static_cast<int64_t>(u(rng) * 1e9);
+    s.start_wall_ms = t0;
+    s.events.push_back(ev(1, Kind::Open, t0, 0));
+    int64_t wall = t0;
+    const int n = static_cast<int>(u(rng) * 14);
+    for (int k = 0; k < n; ++k) {
+      double r = u(rng);
+      if (r < 0.3) {
+        // simultaneous with the previous event
+      } else if (r < 0.5) {
+        wall -= static_cast<int64_t>(u(rng) * 90000);  // back, maybe before the start
+      } else {
+        wall += static_cast<int64_t>(-std::log(1 - u(rng)) * (u(rng) < 0.5 ? 8000.0 : 200000.0));
+      }
+      Kind kind = static_cast<Kind>(static_cast<int>(u(rng) * kKindCount));
+      Interaction e = ev(static_cast<int64_t>(s.events.size()) + 1, kind, wall, std::clamp<int64_t>(wall - t0, 0, 600000));
+      switch (kind) {
+      case Kind::Seek:
+        e.from_ms = e.position_ms;
+        e.to_ms = static_cast<int64_t>(u(rng) * 600000);
+        break;
+      case Kind::Skip: e.value = u(rng) < 0.5 ? 1.0 : -1.0; break;
+      case Kind::Volume:
+        e.old_value = 100;
+        e.value = std::round(u(rng) * 100);
+        break;
+      case Kind::Mute:
+        e.old_value = 0;
+        e.value = 1;
+        break;
+      case Kind::Rate:
+        e.old_value = 1.0;
+        e.value = u(rng) < 0.5 ? 0.5 : 2.0;
+        break;
+      default: break;
+      }
+      s.events.push_back(e);
+    }
+    int64_t last = t0;
+    for (const auto &e : s.events) last = std::max(last, e.wall_ms);
+    double r = u(rng);
+    s.end_wall_ms = r < 0.2 ? 0 : r < 0.5 ? last : last + static_cast<int64_t>(u(rng) * 300000);
+    out.push_back(s);
+  }
+  return out;
+}
+
+bool times_go_back(const TraceSession &s) {
+  int64_t prev = s.start_wall_ms;
+  for (const auto &e : s.events) {
+    if (e.wall_ms < prev) return true;
+    prev = e.wall_ms;
+  }
+  return s.end_wall_ms != 0 && s.end_wall_ms < prev;
+}
+
+// Every policy replayed on s under c costs at least the oracle's closed form,
+// and the oracle replayed costs exactly that.
+void check_oracle_is_a_lower_bound(const TraceSession &s, const CostModel &c,
+                                   const std::shared_ptr<SeedGenreFit> &fit,
+                                   const std::vector<std::unique_ptr<FixedForecaster>> &fcs) {
+  const double opt = OraclePolicy::optimal_cost(s, c);
+  OraclePolicy o(s, c);
+  INFO("session " << s.session_id << ", cost model " << c.to_string());
+  CHECK(replay_session(s, o, c).cost == Approx(opt).margin(1e-6));
+  std::vector<std::unique_ptr<Policy>> ps;
+  ps.push_back(std::make_unique<AlwaysOnPolicy>());
+  for (int64_t tau : {0, 1000, 5000, 30000, 300000}) ps.push_back(std::make_unique<FixedTimeoutPolicy>(tau));
+  ps.push_back(std::make_unique<SeedGenrePolicy>(fit));
+  for (const auto &f : fcs) ps.push_back(std::make_unique<LearnedPolicy>(*f, c));
+  for (auto &p : ps) {
+    SessionReplay r = replay_session(s, *p, c);
+    INFO(p->name());
+    CHECK(r.cost >= opt - 1e-6);
+    CHECK(r.misses <= r.wakes);
+  }
+}
+} // namespace
+
+TEST_CASE("property: no policy beats the oracle, with every kind and simultaneous or out-of-order times") {
+  const auto traces = unordered_traces(7, 3000);
+  size_t back = 0;
+  for (const auto &s : traces) back += times_go_back(s) ? 1 : 0;
+  REQUIRE(back > traces.size() / 4);       // plenty of each
+  REQUIRE(back < traces.size() * 3 / 4);
+  auto fit = std::make_shared<SeedGenreFit>(SeedGenreFit::train(traces));
+  std::vector<std::unique_ptr<FixedForecaster>> fcs;
+  for (double mean_s : {2.0, 20.0, 200.0}) {
+    Forecast f;
+    for (int64_t t = 1000; t <= 1800000; t = t < 60000 ? t + 1000 : t + 30000) {
+      f.horizon_ms.push_back(t);
+      f.cdf.push_back(1 - std::exp(-static_cast<double>(t) / (mean_s * 1000)));
+    }
+    fcs.push_back(std::make_unique<FixedForecaster>(f));
+  }
+  const std::vector<CostModel> costs = {kCost, CostModel{1, 5, 200}, CostModel{0.5, 100, 0}, CostModel{1, 0, 10}};
+
+  SECTION("sessions as a behaviour log may hold them (no reader in between)") {
+    for (const CostModel &c : costs)
+      for (const auto &s : traces) check_oracle_is_a_lower_bound(s, c, fit, fcs);
+  }
+  SECTION("sessions through the trace reader: times that go back are refused, line by line") {
+    std::stringstream ss;
+    write_traces(ss, traces);
+    TraceReadResult r = read_traces(ss, OnMalformed::Skip);
+    CHECK(r.ok);
+    REQUIRE(r.errors.size() == back);
+    REQUIRE(r.sessions.size() == traces.size() - back);
+    size_t k = 0;
+    for (size_t i = 0; i < traces.size(); ++i) {
+      if (!times_go_back(traces[i])) continue;
+      INFO(r.errors[k].message);
+      CHECK(r.errors[k].line == i + 1);
+      const std::string &m = r.errors[k].message;
+      CHECK((m.find("(times must not go back)") != std::string::npos ||
+             m.find("before the last event's \"wall_ms\"") != std::string::npos));
+      ++k;
+    }
+    for (const CostModel &c : costs)
+      for (const auto &s : r.sessions) check_oracle_is_a_lower_bound(s, c, fit, fcs);
+  }
 }

@@ -10,6 +10,11 @@
 // - an action at the instant of a proactive wake finds the plane awake; an
 //   action at the instant it falls asleep too; an action strictly inside a
 //   sleep is a miss and an on-demand wake (counted in `wakes`);
+// - events are handled in their order; one recorded earlier than an event
+//   before it (a wall clock that stepped back; the trace reader refuses
+//   such traces, a behaviour log may hold them) is handled at that earlier
+//   event's time: the replay clock never goes back, and the oracle's closed
+//   form (OraclePolicy::optimal_cost) uses the same times;
 // - cost = h * awake_s + w * wakes + m * misses.
 // All functions are reentrant; a Policy object must not be shared by threads.
 #pragma once

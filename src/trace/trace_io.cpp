@@ -254,6 +254,20 @@ TraceSession parse_session(const json &j) {
     s.events.push_back(parse_event(events[i], i, prev));
     prev = s.events.back().seq;
   }
+  // Times never go back (equal times are fine): replay and the oracle both
+  // walk a session's events in order on one timeline.
+  int64_t prev_wall = s.start_wall_ms;
+  for (size_t i = 0; i < s.events.size(); ++i) {
+    const int64_t wall = s.events[i].wall_ms;
+    if (wall < prev_wall)
+      fail("event " + std::to_string(i + 1) + ": \"wall_ms\" = " + std::to_string(wall) + " is before " +
+           (i == 0 ? std::string("\"start_wall_ms\"") : "event " + std::to_string(i) + "'s") + " " +
+           std::to_string(prev_wall) + " (times must not go back)");
+    prev_wall = wall;
+  }
+  if (s.end_wall_ms != 0 && s.end_wall_ms < prev_wall)
+    fail("\"end_wall_ms\" (" + std::to_string(s.end_wall_ms) + ") before the last event's \"wall_ms\" (" +
+         std::to_string(prev_wall) + ")");
   return s;
 }
 
