@@ -48,17 +48,19 @@
  *   sp_player_last_error(NULL), since there is no handle to hold it). All
  *   other state belongs to a handle.
  *
- *   The library runs its own threads, each named "sp-<role>" (visible in
- *   top -H, perf and gdb): demux, decoders, presentation, audio feed, the
- *   event dispatcher, the control thread and the online trainer.
+ *   The library runs its own threads, each named for its role (visible in
+ *   top -H, perf and gdb): sp-demux, sp-vdec and sp-adec (decoders),
+ *   sp-present (presentation), sp-events (event dispatcher), sp-control
+ *   (the control plane) and sp-train (online retraining). With
+ *   audio_output=sdl, SDL's own audio thread pulls the decoded audio.
  *
  * CALLBACKS AND EVENTS
  *   The host registers plain function pointers with a `void *user` that is
  *   passed back unchanged. Each callback kind runs on one library thread:
- *     sp_event_fn    the event dispatcher thread, one event at a time, in the
- *                    order the events were raised;
- *     sp_video_fn    the presentation thread, when a frame is due;
- *     sp_control_fn  the control thread, as the control plane sleeps/wakes.
+ *     sp_event_fn    sp-events, the event dispatcher, one event at a time,
+ *                    in the order the events were raised;
+ *     sp_video_fn    sp-present, the presentation thread, when a frame is due;
+ *     sp_control_fn  sp-control, the control thread, as the plane sleeps/wakes.
  *   None runs on the audio path. A callback should return quickly: a slow
  *   event callback delays later events (never playback or control calls); a
  *   slow video callback delays the next frame; a slow control callback delays

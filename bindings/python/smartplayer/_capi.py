@@ -144,6 +144,8 @@ PROTOTYPES = {
     "sp_set_video_callback": (C.c_int, [_player, VIDEO_FN, C.c_int, C.c_void_p]),
     "sp_audio_read": (C.c_int, [_player, C.POINTER(C.c_int16), C.c_int]),
     "sp_sdl_pump": (C.c_int, [_player]),
+    "sp_sdl_wait": (C.c_int, [_player, C.c_int]),
+    "sp_sdl_wakeup": (C.c_int, [_player]),
     "sp_set_control_callback": (C.c_int, [_player, CONTROL_FN, C.c_void_p]),
     "sp_get_control_state": (C.c_int, [_player, _intp, _i64p]),
     "sp_get_stats": (C.c_int, [_player, C.POINTER(Stats)]),

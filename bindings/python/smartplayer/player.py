@@ -257,9 +257,10 @@ class Player:
             p.play()
 
     Callbacks (on_event, on_control, set_video_callback) run on the
-    library's own threads: events on its event dispatcher thread, frames on
-    its presentation thread, sleep/wake on its control thread; never on the
-    thread that created the player. ctypes takes the GIL for them. An
+    library's own threads: events on "sp-events" (its event dispatcher),
+    frames on "sp-present" (its presentation thread), sleep/wake on
+    "sp-control" (its control thread); never on the thread that created the
+    player. ctypes takes the GIL for them. An
     exception a callback raises is printed to stderr and kept in
     `callback_errors`; it does not reach the library. A callback may call
     the player's controls and properties, but not close() or open().
@@ -490,7 +491,7 @@ class Player:
 
     @property
     def on_event(self) -> Optional[Callable[[Event], None]]:
-        """Called with an Event on the library's event dispatcher thread, in order."""
+        """Called with an Event on the library's event dispatcher thread (sp-events), in order."""
         return self._on_event
 
     @on_event.setter
@@ -523,7 +524,7 @@ class Player:
     @property
     def on_control(self) -> Optional[Callable[[bool, Optional[WakeReason]], None]]:
         """Called as on_control(awake, reason) on the library's control thread
-        when the control plane sleeps (awake False, reason None) or wakes
+        (sp-control) when the control plane sleeps (awake False, reason None) or wakes
         (awake True, reason a WakeReason); the wake completes when it returns."""
         return self._on_control
 
@@ -544,7 +545,7 @@ class Player:
 
     def set_video_callback(self, fn, pixel_format=PixelFormat.RGBA32):
         """Receive each frame as a VideoFrame (its planes copied) on the
-        library's presentation thread. Needs video_output="callback"; call
+        library's presentation thread (sp-present). Needs video_output="callback"; call
         before open()."""
         h = self._h()
         me = weakref.ref(self)
@@ -577,6 +578,20 @@ class Player:
     def sdl_pump(self) -> bool:
         """For video_output="sdl": pump the built-in window once; False once it was closed."""
         return bool(self._check(self._lib.sp_sdl_pump(self._h()), "sp_sdl_pump"))
+
+    def sdl_wait(self, timeout_ms=-1) -> bool:
+        """For video_output="sdl": sleep until sdl_pump() has work (True) or
+        timeout_ms passed (False; -1 waits for work). The GIL is released
+        while it sleeps. On the thread that made the player::
+
+            while p.sdl_pump():
+                p.sdl_wait()
+        """
+        return bool(self._check(self._lib.sp_sdl_wait(self._h(), int(timeout_ms)), "sp_sdl_wait"))
+
+    def sdl_wakeup(self):
+        """Make sdl_wait() return now (from any thread or callback)."""
+        self._check(self._lib.sp_sdl_wakeup(self._h()), "sp_sdl_wakeup")
 
 
 def version() -> str:

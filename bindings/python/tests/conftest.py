@@ -34,6 +34,12 @@ def make_clip(path, seconds=3, gop=25, audio=True):
     return str(path)
 
 
+def thread_name():
+    """The kernel's name of the calling thread (what top -H and gdb show)."""
+    with open(f"/proc/self/task/{threading.get_native_id()}/comm") as f:
+        return f.read().strip()
+
+
 @pytest.fixture(scope="session")
 def clip(tmp_path_factory):
     return make_clip(tmp_path_factory.mktemp("media") / "clip.mp4")
@@ -52,20 +58,27 @@ class Recorder:
         self.events = []
         self.control = []  # (awake, reason, thread ident)
         self.frames = []
+        self.thread_names = {}  # callback kind -> names of the threads that ran it
+
+    def _seen_on(self, kind):
+        self.thread_names.setdefault(kind, set()).add(thread_name())
 
     def on_event(self, ev):
         with self.cv:
             self.events.append((ev, threading.get_ident()))
+            self._seen_on("event")
             self.cv.notify_all()
 
     def on_control(self, awake, reason):
         with self.cv:
             self.control.append((awake, reason, threading.get_ident()))
+            self._seen_on("control")
             self.cv.notify_all()
 
     def on_frame(self, frame):
         with self.cv:
             self.frames.append(frame)
+            self._seen_on("frame")
             self.cv.notify_all()
 
     def wait(self, pred, timeout=30):

@@ -63,9 +63,10 @@ def test_play_drive_every_control_and_read_the_log(tmp_path, clip, recorder, pla
     states = [e.state for e in recorder.of_type(EventType.STATE_CHANGED)]
     assert states[-1] == State.ENDED and State.PLAYING in states
     session = p.session_id
-    # Every event came from one library thread, not this one.
+    # Every event came from one library thread, not this one: sp-events.
     threads = {t for _, t in recorder.events}
     assert len(threads) == 1 and threading.get_ident() not in threads
+    assert recorder.thread_names["event"] == {"sp-events"}
     p.close()
 
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
@@ -115,6 +116,7 @@ def test_sleep_and_wake_reach_python_on_the_control_thread(clip, recorder, playe
     assert len(control_threads) == 1
     assert threading.get_ident() not in control_threads
     assert control_threads.isdisjoint(event_threads)
+    assert recorder.thread_names["control"] == {"sp-control"}
 
 
 def test_errors_carry_the_code_and_the_library_message(tmp_path, clip, player_factory):
@@ -153,6 +155,7 @@ def test_frames_reach_python_as_copies(clip, recorder, player_factory):
     p.open(clip)
     recorder.wait(lambda: recorder.frames)
     f = recorder.frames[0]
+    assert recorder.thread_names["frame"] == {"sp-present"}
     assert (f.width, f.height, f.format, f.pts_ms, f.frame_number) == (320, 240, PixelFormat.RGBA32, 0, 0)
     assert len(f.planes) == 1 and len(f.planes[0]) == f.linesizes[0] * 240 and f.linesizes[0] >= 320 * 4
 
@@ -219,3 +222,43 @@ def test_close_from_a_callback_is_refused(clip, player_factory):
     p.on_event = None
     p.close()
     assert p.callback_errors and all(isinstance(e, RuntimeError) for e in p.callback_errors)
+
+
+def test_built_in_window_waits_instead_of_polling(clip, player_factory):
+    # SDL's dummy video driver: a real window pipeline with nothing on screen.
+    p = player_factory(video_output="sdl")
+    p.open(clip)
+    assert p.sdl_pump()
+    # Paused, once the first frame and window events are handled, there is
+    # nothing to do: a look finds no work.
+    for _ in range(100):
+        if not p.sdl_wait(0):
+            break
+        p.sdl_pump()
+    assert p.sdl_wait(0) is False
+    # Wake-up from another thread ends an unbounded wait (the GIL is released
+    # while the library sleeps, so the other thread can run).
+    t = threading.Thread(target=p.sdl_wakeup)
+    t.start()
+    assert p.sdl_wait(-1) is True
+    t.join()
+    with pytest.raises(SmartPlayerError) as e:
+        p.sdl_wait(-2)
+    assert e.value.code == Result.ERR_INVALID_ARGUMENT
+    # Off the creating thread it is refused.
+    errors = []
+
+    def elsewhere():
+        try:
+            p.sdl_wait(0)
+        except SmartPlayerError as err:
+            errors.append(err.code)
+
+    t = threading.Thread(target=elsewhere)
+    t.start()
+    t.join()
+    assert errors == [Result.ERR_INVALID_STATE]
+    q = player_factory()  # no built-in window
+    with pytest.raises(SmartPlayerError) as e:
+        q.sdl_wakeup()
+    assert e.value.code == Result.ERR_INVALID_STATE
