@@ -19,9 +19,24 @@ constexpr double kSyncFramedupThreshold = 0.1;
 constexpr double kNoSyncThreshold = 10.0;
 constexpr double kMaxFrameDuration = 10.0;
 constexpr int64_t kMaxQueueBytes = 15 * 1024 * 1024;
+// The demux thread refills the packet queues in bursts: it reads until every
+// queue holds kHighSeconds (and more than kMinPackets packets), sleeps, and is
+// woken when one falls below kLowSeconds (or kLowPackets): one wake-up per
+// second or so instead of one per packet.
 constexpr int kMinPackets = 25;
-constexpr double kMinQueuedSeconds = 1.0;
-constexpr double kRefreshRate = 0.01;
+constexpr double kHighSeconds = 2.0;
+constexpr int kLowPackets = 12;
+constexpr double kLowSeconds = 1.0;
+// A picture due within this much is shown now rather than after another wait.
+constexpr double kDueSlack = 0.001;
+// A demuxer that says "try again" (EAGAIN) gives nothing to wait on: the
+// only timed retry in the engine, never taken for local files.
+constexpr auto kEagainRetry = std::chrono::milliseconds(10);
+
+std::chrono::steady_clock::time_point to_time_point(double s) {
+  return std::chrono::steady_clock::time_point(
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s)));
+}
 
 double ts_to_s(int64_t ts, AVRational tb) {
   return ts == AV_NOPTS_VALUE ? NAN : static_cast<double>(ts) * av_q2d(tb);
@@ -77,6 +92,9 @@ int Engine::open(const std::string &url, std::string &err) {
   for (unsigned i = 0; i < ic->nb_streams; ++i)
     if (static_cast<int>(i) != vidx_ && static_cast<int>(i) != aidx_) ic->streams[i]->discard = AVDISCARD_ALL;
 
+  videoq_.set_taken_hook([this] { on_packet_taken(); });
+  audioq_.set_taken_hook([this] { on_packet_taken(); });
+  if (audio_on_) sink_->set_drained_hook([this] { on_progress(); });
   reset_serials(NAN, true);
   sink_->set_paused(true);
   sink_->set_active(audio_on_);
@@ -114,6 +132,7 @@ void Engine::request_stop() {
   videoq_.abort();
   audioq_.abort();
   pictq_.abort();
+  sink_->wake_producer();
   { std::lock_guard lk(seek_mu_); }
   demux_cv_.notify_all();
   { std::lock_guard lk(present_mu_); }
@@ -125,6 +144,7 @@ void Engine::close() {
   for (std::thread *t : {&demux_th_, &vdec_th_, &adec_th_, &present_th_})
     if (t->joinable()) t->join();
   if (opened_) {
+    sink_->set_drained_hook(nullptr);
     sink_->set_active(false);
     sink_->set_paused(true);
     sink_->new_serial();
@@ -145,6 +165,9 @@ void Engine::reset_serials(double target, bool accurate) {
     serial_filter_.sink_serial = ss;
     serial_filter_.target = accurate ? target : NAN;
   }
+  // The display drops the pictures of the old serial, which frees the
+  // picture queue for the video decoder.
+  wake_display();
 }
 
 Engine::SerialFilter Engine::serial_filter() const {
@@ -167,7 +190,7 @@ void Engine::set_paused(bool p) {
     if (!std::isnan(v)) ext_clock_.set(v, p ? 0.0 : rate(), ext_clock_.serial(), now);
   }
   sink_->set_paused(p);
-  notify_presenter();
+  wake_display();
 }
 
 void Engine::seek(double target, bool accurate) {
@@ -182,7 +205,7 @@ void Engine::seek(double target, bool accurate) {
   pending_seek_.store(target, std::memory_order_release);
   ended_.store(false, std::memory_order_release);
   demux_cv_.notify_all();
-  notify_presenter();
+  wake_display();
 }
 
 void Engine::step() {
@@ -190,7 +213,7 @@ void Engine::step() {
   if (ended_.load()) return;
   stepped_.store(true);
   step_req_.store(true, std::memory_order_release);
-  notify_presenter();
+  wake_display();
 }
 
 void Engine::set_rate(double r) {
@@ -201,7 +224,7 @@ void Engine::set_rate(double r) {
     rate_.store(r, std::memory_order_release);
     if (!std::isnan(v)) ext_clock_.set(v, paused_.load() ? 0.0 : r, ext_clock_.serial(), now);
   }
-  notify_presenter();
+  wake_display();
 }
 
 double Engine::position() const {
@@ -226,13 +249,34 @@ EngineStats Engine::stats() const {
   return s;
 }
 
-void Engine::notify_presenter() {
+void Engine::wake_display() {
   if (opt_.video == EngineOptions::Video::Sdl) {
     if (opt_.wake_display) opt_.wake_display();
     return;
   }
-  { std::lock_guard lk(present_mu_); }
-  present_cv_.notify_all();
+  {
+    std::lock_guard lk(present_mu_);
+    present_wake_ = true;
+  }
+  present_cv_.notify_one();
+}
+
+void Engine::on_progress() {
+  // A decoder queued a picture or finished, or the audio drained. Only a
+  // display that waits for exactly that is woken (see refresh()).
+  progress_.fetch_add(1);
+  if (display_waits_.exchange(false)) wake_display();
+}
+
+void Engine::on_packet_taken() {
+  // Decoder thread, after taking a packet: wake the demux thread when it
+  // sleeps on full queues and one has fallen below the low-water mark.
+  if (!demux_sleeps_.load() || !refill_needed()) return;
+  {
+    std::lock_guard lk(seek_mu_);
+    demux_wake_ = true;
+  }
+  demux_cv_.notify_one();
 }
 
 // ------------------------------------------------------------------ demux
@@ -240,9 +284,18 @@ bool Engine::queues_full() const {
   if (videoq_.bytes() + audioq_.bytes() > kMaxQueueBytes) return true;
   auto enough = [](const PacketQueue &q, AVRational tb) {
     return q.packets() > kMinPackets &&
-           (q.duration() == 0 || av_q2d(tb) * static_cast<double>(q.duration()) > kMinQueuedSeconds);
+           (q.duration() == 0 || av_q2d(tb) * static_cast<double>(q.duration()) > kHighSeconds);
   };
   return enough(videoq_, vtb_) && (!audio_on_ || enough(audioq_, atb_));
+}
+
+bool Engine::refill_needed() const {
+  if (videoq_.bytes() + audioq_.bytes() > kMaxQueueBytes) return false;
+  auto low = [](const PacketQueue &q, AVRational tb) {
+    return q.packets() < kLowPackets ||
+           (q.duration() > 0 && av_q2d(tb) * static_cast<double>(q.duration()) < kLowSeconds);
+  };
+  return low(videoq_, vtb_) || (audio_on_ && low(audioq_, atb_));
 }
 
 void Engine::do_seek() {
@@ -270,18 +323,19 @@ void Engine::do_seek() {
   eof_.store(false);
   demux_vend_.store(target);
   demux_aend_.store(target);
-  notify_presenter();
+  wake_display();
 }
 
-void Engine::check_eof() {
-  if (!eof_.load() || ended_.load() || paused_.load()) return;
+bool Engine::check_eof() {
+  // The display's thread, when it has no picture left to show.
+  if (!eof_.load() || ended_.load() || paused_.load()) return false;
   {
     std::lock_guard lk(seek_mu_);
-    if (seek_req_) return;
+    if (seek_req_) return false;
   }
   bool video_done = vfinished_.load() == videoq_.serial() && pictq_.remaining() == 0;
   bool audio_done = !audio_on_ || (afinished_.load() == audioq_.serial() && sink_->empty());
-  if (!video_done || !audio_done) return;
+  if (!video_done || !audio_done) return false;
   ended_.store(true, std::memory_order_release);
   paused_.store(true, std::memory_order_release);
   sink_->set_paused(true);
@@ -292,6 +346,7 @@ void Engine::check_eof() {
     if (!std::isnan(v)) ext_clock_.set(v, 0.0, ext_clock_.serial(), now);
   }
   if (listener_) listener_->on_eof(static_cast<int64_t>(std::llround(position_.load() * 1000)));
+  return true;
 }
 
 void Engine::demux_loop() {
@@ -308,9 +363,14 @@ void Engine::demux_loop() {
       continue;
     }
     if (eof_.load() || queues_full()) {
-      check_eof();
+      // Sleep until a seek, the end, or (before the end of the file) the
+      // decoders have drained a queue below its low-water mark.
       std::unique_lock lk(seek_mu_);
-      demux_cv_.wait_for(lk, std::chrono::milliseconds(10), [&] { return seek_req_ || abort_.load(); });
+      demux_sleeps_.store(true); // then look again: see on_packet_taken()
+      if (!seek_req_ && (eof_.load() || !refill_needed()))
+        demux_cv_.wait(lk, [&] { return seek_req_ || demux_wake_ || abort_.load(); });
+      demux_sleeps_.store(false);
+      demux_wake_ = false;
       continue;
     }
     int r = av_read_frame(ic, pkt.get());
@@ -324,6 +384,9 @@ void Engine::demux_loop() {
         videoq_.put_eof(vidx_);
         if (audio_on_) audioq_.put_eof(aidx_);
         eof_.store(true);
+      } else {
+        std::unique_lock lk(seek_mu_);
+        demux_cv_.wait_for(lk, kEagainRetry, [&] { return seek_req_ || abort_.load(); });
       }
       continue;
     }
@@ -359,6 +422,7 @@ bool Engine::queue_picture(VideoConverter &conv, AVFrame *f, double pts, double 
   p->uploaded = false;
   p->frame_number = fps_ > 0 && !std::isnan(pts) ? std::llround(pts * fps_) : -1;
   pictq_.push();
+  on_progress();
   return true;
 }
 
@@ -418,9 +482,7 @@ void Engine::video_loop() {
 
   while (!abort_.load(std::memory_order_acquire)) {
     int pkt_serial = 0;
-    int r = videoq_.get(pkt.get(), &pkt_serial, 10);
-    if (r < 0) break;
-    if (r == 0) continue;
+    if (videoq_.get(pkt.get(), &pkt_serial) < 0) break;
     if (pkt_serial != serial) {
       avcodec_flush_buffers(vdec_.get());
       serial = pkt_serial;
@@ -456,6 +518,7 @@ void Engine::video_loop() {
       target = NAN;
       avcodec_flush_buffers(vdec_.get());
       vfinished_.store(serial);
+      on_progress();
     }
   }
 }
@@ -498,7 +561,7 @@ bool Engine::audio_emit(AudioState &st, AVFrame *filt) {
     if (!st.cur) {
       AudioBlock *b = sink_->write_slot();
       if (!b) {
-        sink_->wait_space(10);
+        sink_->wait_space();
         continue;
       }
       b->frames = 0;
@@ -564,9 +627,7 @@ void Engine::audio_loop() {
   AudioState st;
   while (!abort_.load(std::memory_order_acquire)) {
     int pkt_serial = 0;
-    int r = audioq_.get(pkt.get(), &pkt_serial, 10);
-    if (r < 0) break;
-    if (r == 0) continue;
+    if (audioq_.get(pkt.get(), &pkt_serial) < 0) break;
     if (pkt_serial != st.serial) {
       avcodec_flush_buffers(adec_.get());
       st.filter.reset();
@@ -595,13 +656,14 @@ void Engine::audio_loop() {
       audio_flush_block(st);
       avcodec_flush_buffers(adec_.get());
       afinished_.store(st.serial);
+      on_progress();
     }
   }
 }
 
 // ------------------------------------------------------------------ clocks
 bool Engine::audio_clock_valid(double now, double *value) const {
-  if (!audio_on_) return false;
+  if (!audio_on_ || !sink_->active()) return false;
   if (afinished_.load() == audioq_.serial() && sink_->empty()) return false; // audio ended
   SeqClock::Snapshot s = sink_->clock().snapshot();
   if (s.serial != sink_->serial() || std::isnan(s.pts)) return false;
@@ -667,11 +729,22 @@ void Engine::deliver(Picture &pic) {
 }
 
 double Engine::refresh(const ShowFn &show) {
-  double remaining = kRefreshRate;
+  // What the decoders had done when we looked (see the end).
+  const uint64_t progress = progress_.load();
   const double now = now_s();
   const bool paused = paused_.load(std::memory_order_acquire);
   const double r = rate();
-  if (paused) frame_timer_ = now; // resume counts from the moment playback restarts
+  double due = INFINITY;     // when to look again (no deadline: until woken)
+  bool need_picture = false; // nothing to show: wait for the video decoder
+  if (paused && !was_paused_ && last_shown_serial_ >= 0) {
+    // Paused: the video clock stands at the picture shown.
+    vid_clock_.set(position_.load(), 0.0, last_shown_serial_, now);
+  } else if (!paused && was_paused_) {
+    // Resumed: count the next picture's delay from now, the clock runs again.
+    frame_timer_ = now;
+    if (last_shown_serial_ >= 0) vid_clock_.set(position_.load(), r, last_shown_serial_, now);
+  }
+  was_paused_ = paused;
   {
     // Keep the external clock following the audio clock while audio plays.
     double a;
@@ -681,7 +754,10 @@ double Engine::refresh(const ShowFn &show) {
     }
   }
   for (;;) {
-    if (pictq_.remaining() == 0) break;
+    if (pictq_.remaining() == 0) {
+      need_picture = true;
+      break;
+    }
     Picture *vp = pictq_.peek();
     if (vp->serial != videoq_.serial()) {
       pictq_.next();
@@ -696,8 +772,8 @@ double Engine::refresh(const ShowFn &show) {
       Picture *lastvp = pictq_.peek_last();
       double last_duration = vp_duration(*lastvp, *vp) / r;
       double delay = compute_target_delay(last_duration, now);
-      if (now < frame_timer_ + delay) {
-        remaining = std::min(frame_timer_ + delay - now, remaining);
+      if (now + kDueSlack < frame_timer_ + delay) {
+        due = frame_timer_ + delay; // sleep until it is due
         break;
       }
       frame_timer_ += delay;
@@ -725,6 +801,7 @@ double Engine::refresh(const ShowFn &show) {
     pictq_.next();
     force_refresh_ = true;
     frames_displayed_.fetch_add(1);
+    due = now; // look again at once: when is the next one due?
     break;
   }
   if (force_refresh_ && pictq_.shown()) {
@@ -738,21 +815,39 @@ double Engine::refresh(const ShowFn &show) {
     }
   }
   force_refresh_ = false;
-  return remaining;
+  if (need_picture) {
+    // Nothing left to show: at the end of the file this may be the end;
+    // otherwise sleep until the decoders make progress (a picture, the end
+    // of a stream, the audio drained). Announce the wait first, then check
+    // that nothing happened since we looked, so no wake-up is lost.
+    if (check_eof()) return INFINITY;
+    display_waits_.store(true);
+    if (progress_.load() != progress) {
+      display_waits_.store(false);
+      return now;
+    }
+  }
+  return due;
 }
 
 void Engine::present_loop() {
   ShowFn show = [this](Picture &p) { deliver(p); };
   while (!abort_.load(std::memory_order_acquire)) {
-    double remaining = refresh(show);
+    const double due = refresh(show);
     std::unique_lock lk(present_mu_);
-    present_cv_.wait_for(lk, std::chrono::duration<double>(std::clamp(remaining, 0.0, kRefreshRate)),
-                         [&] { return abort_.load(); });
+    auto woken = [&] { return present_wake_ || abort_.load(); };
+    if (!woken() && due > now_s()) {
+      // Until the next picture is due, or without a deadline until woken
+      // (paused, ended, waiting for the decoder): no periodic wake-ups.
+      if (std::isinf(due)) present_cv_.wait(lk, woken);
+      else present_cv_.wait_until(lk, to_time_point(due), woken);
+    }
+    present_wake_ = false;
   }
 }
 
 double Engine::refresh_sdl(SdlVideo &out) {
-  if (abort_.load()) return kRefreshRate;
+  if (abort_.load()) return INFINITY;
   ShowFn show = [&out](Picture &p) {
     if (!p.uploaded && p.frame) p.uploaded = out.upload(p.frame.get());
     out.present();

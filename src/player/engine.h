@@ -1,17 +1,29 @@
 // The playback engine for one opened media, modelled on ffplay:
 //
-//   demux thread    av_read_frame -> video / audio PacketQueue (bounded),
-//                   performs seeks (flush + new serial), detects end of file
-//   video decoder   packets -> frames -> (accurate-seek discard, early drop)
+//   sp-demux        av_read_frame -> video / audio PacketQueue (bounded),
+//                   performs seeks (flush + new serial), reads to the end
+//   sp-vdec         packets -> frames -> (accurate-seek discard, early drop)
 //                   -> libswscale into the output format -> FrameQueue (3)
-//   audio decoder   packets -> frames -> AudioFilter (atempo | asetrate +
+//   sp-adec         packets -> frames -> AudioFilter (atempo | asetrate +
 //                   aresample, S16 stereo at the output rate) -> AudioSink ring
-//   presenter       (video_output callback/none) times frames against the
-//                   master clock and hands them to the host; with
-//                   video_output=sdl the same refresh runs inside sp_sdl_pump
-//                   on the creating thread instead.
+//   sp-present      (video_output callback/none) times frames against the
+//                   master clock, hands them to the host, detects the end;
+//                   with video_output=sdl the same refresh runs inside
+//                   sp_sdl_pump on the creating thread instead.
 //   audio consumer  SDL's audio thread or the host's sp_audio_read: drains the
 //                   ring without blocking and publishes the audio clock.
+//
+// Nothing polls. Every thread blocks until it is signalled or until an exact
+// deadline its work needs:
+//   sp-demux    reads in bursts until the queues hold kHighSeconds, then sleeps
+//               until a decoder drains one below kLowSeconds (on_packet_taken),
+//               a seek, or close; after the end of the file, until a seek.
+//   sp-vdec     a packet (PacketQueue::get), a free picture slot (FrameQueue).
+//   sp-adec     a packet, or half of the audio ring free (AudioSink::wait_space).
+//   display     the next picture's display time; with no picture to show (or
+//               paused, or ended) no deadline at all: woken by a control call
+//               (wake_display) or by decoder progress it announced it waits for
+//               (display_waits_ / on_progress).
 //
 // Master clock: the audio clock when audio is played, else (and after the
 // audio ends) an external clock that runs at the playback rate. Video frames
@@ -111,7 +123,8 @@ public:
   const MediaFacts &facts() const { return facts_; }
 
   // video_output=sdl: one display refresh on the calling thread, drawing
-  // into `out`. Returns seconds until the next frame is due (<= 0.01).
+  // into `out`. Returns when to refresh again (now_s() time; +inf: not until
+  // wake_display is called).
   double refresh_sdl(SdlVideo &out);
 
 private:
@@ -130,8 +143,11 @@ private:
   void present_loop();
   void do_seek();
   void reset_serials(double target, bool accurate);
-  bool queues_full() const;
-  void check_eof();
+  bool queues_full() const;   // the high-water mark: stop reading
+  bool refill_needed() const; // the low-water mark: read again
+  void on_packet_taken();     // decoder threads, after every packet
+  void on_progress();         // a picture queued, a decoder finished, the audio drained
+  bool check_eof();           // display thread; true when it just ended
   SerialFilter serial_filter() const;
 
   // video decoder helpers
@@ -145,13 +161,16 @@ private:
 
   // display
   using ShowFn = std::function<void(Picture &)>;
+  // One display step: show the picture that is due. Returns when to look
+  // again (now_s() time; +inf: when woken).
   double refresh(const ShowFn &show);
   double master_clock(double now) const;
   bool audio_clock_valid(double now, double *value) const;
   double vp_duration(const Picture &vp, const Picture &next) const;
   double compute_target_delay(double delay, double now) const;
   void set_ext_clock(double pts, double now);
-  void notify_presenter();
+  // There is new work for the display (presenter thread or the host's).
+  void wake_display();
   void deliver(Picture &pic);
 
   EngineOptions opt_;
@@ -201,9 +220,16 @@ private:
   double frame_timer_ = 0;
   int last_shown_serial_ = -1;
   bool force_refresh_ = false;
+  bool was_paused_ = true;
 
+  // Sleeping without polling (see the top of this file).
   std::mutex present_mu_;
   std::condition_variable present_cv_;
+  bool present_wake_ = false;              // guarded by present_mu_
+  std::atomic<uint64_t> progress_{0};       // decoder progress the display may wait for
+  std::atomic<bool> display_waits_{false};  // the display sleeps until progress_ moves
+  std::atomic<bool> demux_sleeps_{false};   // the demux thread sleeps on full queues
+  bool demux_wake_ = false;                 // guarded by seek_mu_
 
   std::atomic<int64_t> frames_displayed_{0}, frames_dropped_{0};
 };

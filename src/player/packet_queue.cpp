@@ -1,7 +1,5 @@
 #include "player/packet_queue.h"
 
-#include <chrono>
-
 namespace sp {
 
 PacketQueue::~PacketQueue() {
@@ -63,12 +61,10 @@ void PacketQueue::abort() {
   cv_.notify_all();
 }
 
-int PacketQueue::get(AVPacket *pkt, int *serial, int timeout_ms) {
+int PacketQueue::get(AVPacket *pkt, int *serial) {
   std::unique_lock lk(mu_);
-  if (!abort_ && items_.empty() && timeout_ms > 0)
-    cv_.wait_for(lk, std::chrono::milliseconds(timeout_ms), [&] { return abort_ || !items_.empty(); });
+  cv_.wait(lk, [&] { return abort_ || !items_.empty(); });
   if (abort_) return -1;
-  if (items_.empty()) return 0;
   Item it = items_.front();
   items_.pop_front();
   bytes_ -= it.pkt->size + static_cast<int64_t>(sizeof(AVPacket));
@@ -77,6 +73,7 @@ int PacketQueue::get(AVPacket *pkt, int *serial, int timeout_ms) {
   av_packet_move_ref(pkt, it.pkt);
   av_packet_free(&it.pkt);
   if (serial) *serial = it.serial;
+  if (taken_hook_) taken_hook_();
   return 1;
 }
 

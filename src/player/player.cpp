@@ -444,8 +444,7 @@ int Player::sdl_pump() {
     return fail(SP_ERR_INVALID_STATE, "sp_sdl_pump: must be called on the thread that created the player");
   bool open = sdl_video_->pump();
   auto e = engine();
-  double remaining = e ? e->refresh_sdl(*sdl_video_) : INFINITY;
-  sdl_due_ = now_s() + remaining;
+  sdl_due_ = e ? e->refresh_sdl(*sdl_video_) : INFINITY;
   return open ? 1 : 0;
 }
 

@@ -1,8 +1,8 @@
 #include "render/audio_sink.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace sp {
 
@@ -17,11 +17,24 @@ AudioBlock *AudioSink::write_slot() {
 
 void AudioSink::commit() { head_.store(head_.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
 
-void AudioSink::wait_space(int timeout_ms) {
-  std::unique_lock lk(space_mu_);
-  space_cv_.wait_for(lk, std::chrono::milliseconds(timeout_ms), [&] {
-    return head_.load(std::memory_order_relaxed) - tail_.load(std::memory_order_acquire) < ring_.size();
-  });
+void AudioSink::wait_space() {
+  // Sequentially consistent on both sides (the consumer stores tail_, then
+  // reads producer_waits_; we store producer_waits_, then read tail_), so
+  // either we see the space or the consumer sees us waiting and wakes us.
+  const uint32_t epoch = space_epoch_.load();
+  producer_waits_.store(true);
+  const size_t used = head_.load(std::memory_order_relaxed) - tail_.load();
+  if ((ring_.size() - used) * 2 >= ring_.size()) {
+    producer_waits_.store(false);
+    return;
+  }
+  space_epoch_.wait(epoch);
+  producer_waits_.store(false);
+}
+
+void AudioSink::wake_producer() {
+  space_epoch_.fetch_add(1);
+  space_epoch_.notify_all();
 }
 
 int AudioSink::queued_frames() const {
@@ -34,7 +47,51 @@ bool AudioSink::empty() const {
   return head_.load(std::memory_order_acquire) == tail_.load(std::memory_order_acquire);
 }
 
-int AudioSink::new_serial() { return serial_.fetch_add(1, std::memory_order_acq_rel) + 1; }
+int AudioSink::new_serial() {
+  int s = serial_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  wake_producer(); // it drops what it holds of the old serial
+  return s;
+}
+
+void AudioSink::lock_consumer() {
+  // A read never blocks and takes microseconds: spinning is the right wait.
+  while (consumer_busy_.test_and_set(std::memory_order_acquire)) std::this_thread::yield();
+}
+
+void AudioSink::unlock_consumer() { consumer_busy_.clear(std::memory_order_release); }
+
+void AudioSink::set_drained_hook(std::function<void()> hook) {
+  lock_consumer();
+  drained_hook_ = std::move(hook);
+  unlock_consumer();
+}
+
+void AudioSink::set_paused(bool p) {
+  paused_.store(p, std::memory_order_release);
+  if (p) {
+    // The device stops calling us: stop the clock where the sound is now
+    // (at most where the samples handed over end), not where it would run
+    // to if extrapolated.
+    lock_consumer();
+    SeqClock::Snapshot s = clock_.snapshot();
+    if (!std::isnan(s.pts) && s.speed != 0) {
+      double now = now_s();
+      double v = s.pts + std::max(0.0, now - s.updated) * s.speed;
+      if (!std::isnan(last_pts_)) v = std::min(v, last_pts_);
+      clock_.set(v, 0.0, s.serial, now);
+    }
+    unlock_consumer();
+  }
+  if (AudioOutput *o = output_.load(std::memory_order_acquire)) o->on_sink_paused(p);
+}
+
+AudioSink::Continuity AudioSink::continuity() const {
+  Continuity c;
+  c.frames_played = frames_played_.load();
+  c.discontinuities = discontinuities_.load();
+  c.last_pts = played_until_.load();
+  return c;
+}
 
 int AudioSink::read(int16_t *out, int frames) {
   if (frames <= 0) return 0;
@@ -48,7 +105,7 @@ int AudioSink::read(int16_t *out, int frames) {
   bool released = false;
 
   auto release_block = [&] {
-    tail_.store(tail_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    tail_.store(tail_.load(std::memory_order_relaxed) + 1); // seq_cst: see wait_space()
     offset_ = 0;
     released = true;
   };
@@ -68,6 +125,10 @@ int AudioSink::read(int16_t *out, int frames) {
     last_pts_ = NAN;
     last_serial_ = serial;
   }
+  if (played_serial_ != serial) {
+    played_serial_ = serial;
+    played_until_.store(NAN);
+  }
   // Drop samples before a step target.
   double skip = skip_until_.load(std::memory_order_acquire);
   if (skip >= 0) {
@@ -80,6 +141,7 @@ int AudioSink::read(int16_t *out, int frames) {
       int want = static_cast<int>((skip - b->pts) / b->step);
       if (want > offset_) offset_ = std::min(want, b->frames - 1);
       skip_until_.store(-1.0, std::memory_order_release);
+      played_until_.store(NAN); // a deliberate jump, not a loss
       break;
     }
   }
@@ -95,10 +157,13 @@ int AudioSink::read(int16_t *out, int frames) {
     while (written < frames) {
       AudioBlock *b = front();
       if (!b) break;
+      const double at = b->pts + offset_ * b->step;
       if (std::isnan(first_pts)) {
-        first_pts = b->pts + offset_ * b->step;
+        first_pts = at;
         speed = b->step * out_rate_.load(std::memory_order_relaxed);
       }
+      double until = played_until_.load(std::memory_order_relaxed);
+      if (!std::isnan(until) && std::fabs(at - until) > 0.5 * b->step) discontinuities_.fetch_add(1);
       int take = std::min(frames - written, b->frames - offset_);
       const int16_t *src = b->samples + offset_ * 2;
       int16_t *dst = out + written * 2;
@@ -110,23 +175,41 @@ int AudioSink::read(int16_t *out, int frames) {
       written += take;
       offset_ += take;
       last_pts_ = b->pts + offset_ * b->step;
+      played_until_.store(last_pts_, std::memory_order_relaxed);
+      frames_played_.fetch_add(take, std::memory_order_relaxed);
       if (offset_ >= b->frames) release_block();
     }
     if (written < frames) underruns_.fetch_add(1, std::memory_order_relaxed);
   }
 
   // Publish the audio clock: the media position audible now.
+  SeqClock::Snapshot cur = clock_.snapshot();
   if (!std::isnan(first_pts)) {
     double lat = latency_frames_.load(std::memory_order_relaxed) * (speed / std::max(1, out_rate()));
     // Advances only while real samples are being played.
     clock_.set(first_pts - lat, written == frames ? speed : 0.0, serial, now);
-  } else if (!std::isnan(last_pts_)) {
-    clock_.set(last_pts_, 0.0, serial, now); // paused or starved: the clock stands still
-  } else if (AudioBlock *b = front()) {
-    clock_.set(b->pts + offset_ * b->step, 0.0, serial, now);
+  } else if (cur.serial != serial || std::isnan(cur.pts)) {
+    // Nothing played in this serial yet (opened or sought while paused).
+    if (!std::isnan(last_pts_)) clock_.set(last_pts_, 0.0, serial, now);
+    else if (AudioBlock *b = front()) clock_.set(b->pts + offset_ * b->step, 0.0, serial, now);
+  } else if (cur.speed != 0) {
+    // Starved (or paused) while running: the clock stops where the sound did.
+    double v = cur.pts + std::max(0.0, now - cur.updated) * cur.speed;
+    if (!std::isnan(last_pts_)) v = std::min(v, last_pts_);
+    clock_.set(v, 0.0, serial, now);
   }
+
+  // Wake the producer once half of the ring is free (it refills in a burst).
+  if (released && producer_waits_.load()) {
+    size_t used = head_.load() - tail_.load(std::memory_order_relaxed);
+    if ((n - used) * 2 >= n) {
+      producer_waits_.store(false);
+      space_epoch_.fetch_add(1);
+      space_epoch_.notify_one();
+    }
+  }
+  if (released && empty() && drained_hook_) drained_hook_();
   consumer_busy_.clear(std::memory_order_release);
-  if (released) space_cv_.notify_one();
   return written;
 }
 

@@ -6,12 +6,21 @@
 // serialised by a try-lock (a loser gets silence), stale blocks (from before
 // a seek) are recognised by their serial and dropped, volume and mute are
 // applied while copying, and the audio clock is published after each read.
+//
+// Sleeping: the producer blocks (no timeout) while the ring is full and is
+// woken once half of it is free again, so it refills in bursts rather than
+// once per block; the consumer wakes it with a futex (std::atomic::notify)
+// and takes no lock. Pausing freezes the audio clock at once and tells the
+// output (the SDL device is paused and later released, see SdlAudio).
+//
+// Thread safety: one producer thread; consumers on any thread (serialised by
+// the try-lock); the control methods from any thread. Hooks are set while no
+// consumer runs (set_drained_hook waits for a running read to finish).
 #pragma once
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "core/clock.h"
@@ -25,6 +34,14 @@ struct AudioBlock {
   double pts = 0;   // media position of the first sample (seconds)
   double step = 0;  // media seconds per output frame (= rate / out_rate)
   int serial = 0;
+};
+
+// What the sink tells its output device (SdlAudio): playback paused or resumed.
+class AudioOutput {
+public:
+  virtual ~AudioOutput() = default;
+  // Any thread; must not block on the consumer.
+  virtual void on_sink_paused(bool paused) = 0;
 };
 
 class AudioSink {
@@ -42,8 +59,11 @@ public:
   // A block to fill, or nullptr if the ring is full.
   AudioBlock *write_slot();
   void commit();
-  // Wait up to timeout_ms for free space (consumer notifies best-effort).
-  void wait_space(int timeout_ms);
+  // Block until at least half of the ring is free, or wake_producer() was
+  // called (abort, new serial). No timeout.
+  void wait_space();
+  // End a wait_space() now (any thread).
+  void wake_producer();
   // Frames queued in the ring for `serial` (approximate, any thread).
   int queued_frames() const;
   bool empty() const;
@@ -55,7 +75,14 @@ public:
   int serial() const { return serial_.load(std::memory_order_acquire); }
   void set_active(bool a) { active_.store(a, std::memory_order_release); }
   bool active() const { return active_.load(std::memory_order_acquire); }
-  void set_paused(bool p) { paused_.store(p, std::memory_order_release); }
+  // Pausing freezes the audio clock at the position audible now; both ways
+  // the output is told (it pauses the device at once).
+  void set_paused(bool p);
+  bool paused() const { return paused_.load(std::memory_order_acquire); }
+  void set_output(AudioOutput *out) { output_.store(out, std::memory_order_release); }
+  // Called on the consumer's thread when a read empties the ring (end of the
+  // audio, or an underrun). Must not block. nullptr removes it.
+  void set_drained_hook(std::function<void()> hook);
   void set_volume(int v) { volume_.store(v, std::memory_order_relaxed); }
   void set_muted(bool m) { muted_.store(m, std::memory_order_relaxed); }
   // Drop samples before `pts` (used after frame steps so audio resumes at the picture).
@@ -69,11 +96,23 @@ public:
   const SeqClock &clock() const { return clock_; }
   int64_t underruns() const { return underruns_.load(std::memory_order_relaxed); }
 
+  // Continuity accounting (tests): media frames played, and the times a read
+  // did not continue exactly where the previous one ended within a serial
+  // (audio lost or played twice). A seek or a frame step starts afresh.
+  struct Continuity {
+    int64_t frames_played = 0;
+    int64_t discontinuities = 0;
+    double last_pts = NAN; // media position after the last frame played
+  };
+  Continuity continuity() const;
+
 private:
   std::vector<AudioBlock> ring_;
   std::atomic<size_t> head_{0}; // blocks written (producer)
   std::atomic<size_t> tail_{0}; // blocks consumed (consumer)
   std::atomic_flag consumer_busy_ = ATOMIC_FLAG_INIT;
+  void lock_consumer();   // spin (briefly) until no read runs
+  void unlock_consumer();
   int offset_ = 0;              // consumer: frames consumed of the block at tail_
   double last_pts_ = NAN;       // consumer: media position of the next sample
   int last_serial_ = -1;
@@ -88,9 +127,17 @@ private:
   std::atomic<double> skip_until_{-1.0};
   std::atomic<int64_t> underruns_{0};
   SeqClock clock_;
+  std::atomic<AudioOutput *> output_{nullptr};
+  std::function<void()> drained_hook_; // guarded by consumer_busy_
 
-  std::mutex space_mu_;
-  std::condition_variable space_cv_;
+  // Producer sleep: the consumer bumps the epoch to wake it.
+  std::atomic<uint32_t> space_epoch_{0};
+  std::atomic<bool> producer_waits_{false};
+
+  // Continuity (written by the consumer, read by tests).
+  std::atomic<int64_t> frames_played_{0}, discontinuities_{0};
+  std::atomic<double> played_until_{NAN};
+  int played_serial_ = -1; // consumer only
 };
 
 } // namespace sp
