@@ -109,6 +109,9 @@
  *     carry the size the library allocated; read a field added after the
  *     version you require only when SP_HAS_FIELD(ptr, type, field) is true.
  */
+/* Laid out by hand (C style, aligned tables in comments): clang-format would
+ * reflow the tables, so it leaves this file alone. */
+/* clang-format off */
 #ifndef SMARTPLAYER_H
 #define SMARTPLAYER_H
 
@@ -625,3 +628,4 @@ SP_API int sp_get_predicted_windows(const sp_player *p, sp_window *out, int max,
 }
 #endif
 #endif /* SMARTPLAYER_H */
+/* clang-format on */
