@@ -231,7 +231,7 @@ SP_API void sp_config_destroy(sp_config *cfg);
  *                                                    control-plane sleep policy ("auto": learned once
  *                                                    a usable model is in the db, fixed-timeout before)
  *   cost               "h,w,m" ("1,30,60")           cost model: awake second, wake, miss (non-negative)
- *   timeout_s          double > 0 (w/h)              tau for fixed-timeout
+ *   timeout_s          double (w/h)                  tau for fixed-timeout, (0, 1e9] seconds
  *   strict             "0" | "1"                     the seed's experiment: calls refused while asleep
  *   online_learning    "1" | "0"                     retrain from new sessions on idle time
  *   network_timeout_ms int (10000)                   open() timeout for URLs, [1, 3600000]

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstdint>
 #include <fstream>
 #include <mutex>
 #include <netinet/in.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "log/behaviour_log.h"
 #include "smartplayer.h"
 #include "support.h"
 
@@ -224,6 +226,75 @@ TEST_CASE("relative seeks, clamping, and seeking after the end") {
   REQUIRE(sp_play(f.p) == SP_OK);
   REQUIRE(f.wait_frame_at(800));
   CHECK(sp_seek(f.p, 0, 0x40) == SP_ERR_INVALID_ARGUMENT);
+}
+
+TEST_CASE("relative seeks by INT64_MAX and INT64_MIN saturate: the end and 0, logged as such") {
+  ClipSpec spec;
+  spec.seconds = 3;
+  std::string clip = make_clip(spec);
+  TempDir dir;
+  const std::string db = dir.file("seek.db");
+  int64_t dur = 0;
+  {
+    PlayerFixture f({{"db", db}, {"policy", "always-on"}, {"online_learning", "0"}});
+    REQUIRE(sp_open(f.p, clip.c_str(), nullptr) == SP_OK);
+    REQUIRE(sp_get_duration_ms(f.p, &dur) == SP_OK);
+    REQUIRE(sp_seek(f.p, 1500, SP_SEEK_ABSOLUTE) == SP_OK);
+    REQUIRE(f.wait_frame_at(1480));
+    // From 1.5 s, +INT64_MAX: position + offset overflowed to a negative
+    // target (and so to 0); it saturates and is clamped to the end.
+    REQUIRE(sp_seek(f.p, INT64_MAX, SP_SEEK_RELATIVE) == SP_OK);
+    REQUIRE(f.host.wait([&] { return !f.host.frames.empty() && f.host.frames.back().burned == 74; }));
+    CHECK(f.position() >= 2960);
+    REQUIRE(sp_seek(f.p, INT64_MIN, SP_SEEK_RELATIVE) == SP_OK);
+    REQUIRE(f.wait_frame_at(0));
+    CHECK(f.position() == 0);
+    REQUIRE(sp_seek(f.p, INT64_MAX, SP_SEEK_ABSOLUTE | SP_SEEK_KEYFRAME) == SP_OK);
+    REQUIRE(f.host.wait([&] { return f.host.frames.back().burned >= 50; })); // the last keyframe, 2 s
+    REQUIRE(sp_seek(f.p, INT64_MIN, SP_SEEK_ABSOLUTE) == SP_OK);
+    REQUIRE(f.wait_frame_at(0));
+    REQUIRE(sp_stop(f.p) == SP_OK);
+  }
+  std::unique_ptr<sp::BehaviourLog> log;
+  std::string err;
+  sp::LogOptions lo;
+  lo.read_only = true;
+  REQUIRE(sp::BehaviourLog::open(db, lo, log, err) == SP_OK);
+  std::vector<sp::TraceSession> sessions;
+  REQUIRE(log->read_traces(sessions, err) == SP_OK);
+  REQUIRE(sessions.size() == 1);
+  std::vector<std::pair<int64_t, int64_t>> seeks; // from, to
+  for (const auto &e : sessions[0].events)
+    if (e.kind == sp::Kind::Seek) seeks.emplace_back(*e.from_ms, *e.to_ms);
+  REQUIRE(seeks.size() == 5);
+  CHECK(seeks[1].second == dur); // the end, not 0
+  CHECK(seeks[2].second == 0);
+  CHECK(seeks[3].second == dur);
+  CHECK(seeks[4].second == 0);
+}
+
+TEST_CASE("host numbers at their limits: huge timeout_s is refused, a huge w/h is 'for ever'") {
+  sp_config *cfg = sp_config_create();
+  REQUIRE(cfg);
+  CHECK(sp_config_set(cfg, "timeout_s", "1e300") == SP_ERR_INVALID_ARGUMENT); // was accepted, then cast (UB)
+  CHECK(sp_config_set(cfg, "timeout_s", "1e9") == SP_OK);
+  sp_config_destroy(cfg);
+
+  // w/h = 1e11 s: the fixed timeout's deadline (now + tau) overflowed
+  // nanoseconds (UBSan: signed integer overflow); it is capped at kForeverMs.
+  ClipSpec spec;
+  spec.seconds = 2;
+  std::string clip = make_clip(spec);
+  PlayerFixture f({{"policy", "fixed-timeout"}, {"cost", "0.000001,100000,60"}});
+  REQUIRE(sp_open(f.p, clip.c_str(), nullptr) == SP_OK);
+  REQUIRE(sp_play(f.p) == SP_OK);
+  REQUIRE(sp_pause(f.p) == SP_OK);
+  REQUIRE(sp_seek(f.p, 500, SP_SEEK_RELATIVE) == SP_OK);
+  REQUIRE(f.host.wait([&] { return f.host.has_event(SP_EVENT_SEEK_DONE); }));
+  int state = -1;
+  int64_t wakes_in = 0;
+  REQUIRE(sp_get_control_state(f.p, &state, &wakes_in) == SP_OK);
+  CHECK(state == SP_CONTROL_AWAKE); // a timeout of ~3000 years has not run out
 }
 
 TEST_CASE("pause holds the picture; step advances exactly one frame") {

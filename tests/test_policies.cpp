@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "core/saturating.h"
 #include "policy/factory.h"
 #include "policy/policies.h"
 #include "policy/replay.h"
@@ -71,6 +72,10 @@ TEST_CASE("always-on and fixed-timeout plans") {
   CHECK(a.plan(ctx).awake_ms == -1);
   CHECK(a.plan(ctx).asleep_ms == -1);
   CHECK(FixedTimeoutPolicy::default_tau_ms(kCost) == 30000);  // w/h seconds
+  // A host's cost model may make w/h huge: "for ever", never an overflow.
+  CHECK(FixedTimeoutPolicy::default_tau_ms(CostModel{1e-6, 1e5, 60}) == kForeverMs);
+  CHECK(FixedTimeoutPolicy::default_tau_ms(CostModel{1e-300, 1e300, 60}) == kForeverMs);
+  CHECK(FixedTimeoutPolicy::default_tau_ms(CostModel{0, 30, 60}) == -1);
   FixedTimeoutPolicy f(12000);
   Plan p = f.plan(ctx);
   CHECK(p.awake_ms == 12000);

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/result.h"
+#include "core/saturating.h"
 #include "log/behaviour_log.h"
 #include "policy/factory.h"
 #include "policy/policies.h"
@@ -17,7 +18,7 @@ namespace {
 PolicyParams params_for(const CostModel &cost, double timeout_s) {
   PolicyParams p;
   p.cost = cost;
-  p.timeout_ms = timeout_s > 0 ? static_cast<int64_t>(timeout_s * 1000.0) : -1;
+  p.timeout_ms = timeout_s > 0 ? clamp_round(timeout_s * 1000.0, 0, kForeverMs) : -1;
   return p;
 }
 

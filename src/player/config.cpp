@@ -6,6 +6,7 @@
 #include <sstream>
 #include <vector>
 
+#include "core/saturating.h"
 #include "smartplayer.h"
 
 namespace sp {
@@ -94,7 +95,9 @@ int PlayerConfig::set(const std::string &key, const std::string &value, std::str
     cost = value;
   } else if (key == "timeout_s") {
     double d;
-    if (!parse_double(value, d) || d <= 0) return bad("a positive number of seconds");
+    // Up to ~31.7 years (kForeverMs): beyond that the milliseconds would not fit a deadline.
+    if (!parse_double(value, d) || d <= 0 || d > static_cast<double>(kForeverMs) / 1000.0)
+      return bad("a number of seconds in (0, 1e9]");
     timeout_s = d;
   } else if (key == "strict") {
     if (!parse_bool01(value, strict)) return bad("0 or 1");

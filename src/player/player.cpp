@@ -2,6 +2,8 @@
 
 #include "player/c_types.h"
 
+#include "core/saturating.h"
+
 #include <SDL.h>
 
 #include <algorithm>
@@ -302,7 +304,7 @@ int Player::seek(int64_t target_ms, int flags) {
     auto e = engine();
     if (!e) return fail(SP_ERR_INVALID_STATE, "seek: no media is open");
     int64_t target = target_ms;
-    if (flags & SP_SEEK_RELATIVE) target = ix.position_ms + target_ms;
+    if (flags & SP_SEEK_RELATIVE) target = saturating_add(ix.position_ms, target_ms); // INT64_MAX: the end
     int64_t dur = std::llround(e->duration() * 1000);
     target = std::clamp<int64_t>(target, 0, std::max<int64_t>(0, dur));
     ix.from_ms = ix.position_ms;
