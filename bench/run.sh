@@ -3,7 +3,8 @@
 # after a Release build in build/). Everything is measured side by side in
 # one run, because these machines are shared and noisy: compare the ratios.
 #
-#   bench/run.sh [all|playback|player|predictor|sessions|eval]   (default all)
+#   bench/run.sh [all|playback|player|control|predictor|sessions|eval]   (default all)
+#   BASELINE=path/to/an/older/bench_control bench/run.sh control   (side by side)
 #
 # Results go to bench-results/ (raw outputs) and are printed as tables.
 set -euo pipefail
@@ -89,6 +90,22 @@ player() {
   SP_BENCH_CLIP=$clip "$B/bench/bench_player" --benchmark_out="$OUT/bench_player.json" --benchmark_out_format=json | tee "$OUT/bench_player.txt"
 }
 
+# Control-call latency (p50/p99/max), free db and db locked by another
+# process. With BASELINE= (a bench_control built from an older commit), the
+# two binaries run in turn, three times each, in one run.
+control() {
+  note "control-call latency on the calling thread (us): free db, and db locked by another process"
+  machine | tee "$OUT/control.txt"
+  local runs=("$B/bench/bench_control")
+  [ -n "${BASELINE:-}" ] && runs=("$BASELINE" "$B/bench/bench_control")
+  for round in 1 2 3; do
+    for bin in "${runs[@]}"; do
+      echo "-- $bin (round $round)" | tee -a "$OUT/control.txt"
+      "$bin" --benchmark_format=console 2>/dev/null | grep BM_ControlCall | tee -a "$OUT/control.txt"
+    done
+  done
+}
+
 predictor() {
   note "predictor: training time and predictions per second"
   if [ -x "$B/bench/bench_predictor" ]; then "$B/bench/bench_predictor" | tee "$OUT/bench_predictor.txt"; fi
@@ -123,11 +140,12 @@ eval_policies() {
 }
 
 case "$WHAT" in
-  all) playback; player; predictor; sessions; eval_policies ;;
+  all) playback; player; control; predictor; sessions; eval_policies ;;
   playback) playback ;;
   player) player ;;
+  control) control ;;
   predictor) predictor ;;
   sessions) sessions ;;
   eval) eval_policies ;;
-  *) sed -n '2,8p' "$0"; exit 2 ;;
+  *) sed -n '2,9p' "$0"; exit 2 ;;
 esac
