@@ -411,6 +411,82 @@ public:
     return tx.commit("import traces", err);
   }
 
+  int recover_sessions(const std::vector<RecoveredSession> &sessions, RecoveryCounts &counts,
+                       std::string &err) override {
+    counts = RecoveryCounts{};
+    if (sessions.empty()) return SP_OK;
+    for (const auto &s : sessions)
+      for (const auto &e : s.events) {
+        int k = static_cast<int>(e.kind);
+        if (e.seq < 1 || k < 0 || k >= kKindCount)
+          return invalid(
+              "recover: session " + std::to_string(s.id) + ": bad event seq " + std::to_string(e.seq), err);
+      }
+    RecoveryCounts c;
+    Txn tx(*this);
+    if (int r = tx.begin("recover sessions", err)) return r;
+    sqlite3_stmt *ins = nullptr, *end = nullptr, *crash = nullptr;
+    if (int r = prepare(
+            R"(INSERT OR IGNORE INTO events(session,seq,kind,position_ms,wall_ms,from_ms,to_ms,old_value,value)
+                           VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9))",
+            ins, err))
+      return r;
+    if (int r = prepare("UPDATE sessions SET end_wall_ms=?2, end_reason=?3 WHERE id=?1 AND end_reason=''",
+                        end, err))
+      return r;
+    if (int r = prepare(R"(UPDATE sessions SET end_reason='crashed',
+                             end_wall_ms=max(start_wall_ms, coalesce((SELECT max(wall_ms) FROM events WHERE session=?1), 0))
+                           WHERE id=?1 AND end_reason='' AND start_wall_ms=?2)",
+                        crash, err))
+      return r;
+    for (const auto &s : sessions) {
+      std::string missing;
+      int r = session_exists(s.id, "recover sessions", missing);
+      if (r == SP_ERR_NOT_FOUND) {
+        c.events_orphaned += static_cast<int64_t>(s.events.size());
+        continue;
+      }
+      if (r != SP_OK) {
+        err = missing;
+        return r;
+      }
+      for (const auto &e : s.events) {
+        Stmt st(ins);
+        st.bind(1, s.id);
+        st.bind(2, e.seq);
+        st.bind(3, int64_t{static_cast<int>(e.kind)});
+        st.bind(4, e.position_ms);
+        st.bind(5, e.wall_ms);
+        st.bind(6, e.from_ms);
+        st.bind(7, e.to_ms);
+        st.bind(8, e.old_value);
+        st.bind(9, e.value);
+        if (int rr =
+                done(st.step(),
+                     "recover event " + std::to_string(e.seq) + " of session " + std::to_string(s.id), err))
+          return rr;
+        (sqlite3_changes(db_.get()) > 0 ? c.events_added : c.events_present) += 1;
+      }
+      if (!s.end_reason.empty()) {
+        Stmt st(end);
+        st.bind(1, s.id);
+        st.bind(2, s.end_wall_ms);
+        st.bind(3, s.end_reason);
+        if (int rr = done(st.step(), "recover the end of session " + std::to_string(s.id), err)) return rr;
+        c.sessions_ended += sqlite3_changes(db_.get());
+      } else if (s.open_at_crash) {
+        Stmt st(crash);
+        st.bind(1, s.id);
+        st.bind(2, s.start_wall_ms);
+        if (int rr = done(st.step(), "close crashed session " + std::to_string(s.id), err)) return rr;
+        c.sessions_crashed += sqlite3_changes(db_.get());
+      }
+    }
+    if (int r = tx.commit("recover sessions", err)) return r;
+    counts = c;
+    return SP_OK;
+  }
+
   // ---- models ---------------------------------------------------------
   int save_model(ModelRow &m, std::string &err) override {
     if (m.kind.empty()) return invalid("save_model: empty kind", err);

@@ -71,6 +71,28 @@ struct ModelRow {
   int64_t sessions_seen = 0, events_seen = 0;
 };
 
+// What an adopted interaction journal (log/journal.h) holds about one
+// session, to be written by recover_sessions().
+struct RecoveredSession {
+  int64_t id = 0;
+  std::vector<Interaction> events;
+  // The session's end as its writer recorded it (reason "" = not recorded).
+  int64_t end_wall_ms = 0;
+  std::string end_reason;
+  // The writer had the session open when it died (and recorded no end): if
+  // the log still shows it open and started at start_wall_ms, it is ended
+  // as "crashed" at its last event's time.
+  bool open_at_crash = false;
+  int64_t start_wall_ms = 0;
+};
+struct RecoveryCounts {
+  int64_t events_added = 0;     // were missing from the log, now written
+  int64_t events_present = 0;   // the log held them already
+  int64_t events_orphaned = 0;  // their session is not in this log: not written
+  int64_t sessions_ended = 0;   // ended with the reason their writer recorded
+  int64_t sessions_crashed = 0; // ended as "crashed"
+};
+
 class BehaviourLog {
 public:
   // Opens or creates the file; creates/migrates the schema (not when
@@ -117,6 +139,13 @@ public:
   // Import trace sessions (e.g. simulated seed history): creates viewers,
   // videos (id/genre/length from the trace, path "") and sessions.
   virtual int import_traces(const std::vector<TraceSession> &sessions, std::string &err) = 0;
+
+  // Crash recovery (log/journal_recovery.h): in one transaction, writes the
+  // events the log lacks (an event already there is left as it is), and ends
+  // each session that is still open: with its recorded end, else as
+  // "crashed" (end time = its last event's wall time). Idempotent.
+  virtual int recover_sessions(const std::vector<RecoveredSession> &sessions, RecoveryCounts &counts,
+                               std::string &err) = 0;
 
   // Models.
   virtual int save_model(ModelRow &m, std::string &err) = 0;  // sets m.version
