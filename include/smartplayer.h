@@ -235,8 +235,22 @@ SP_API void sp_config_destroy(sp_config *cfg);
  *   strict             "0" | "1"                     the seed's experiment: calls refused while asleep
  *   online_learning    "1" | "0"                     retrain from new sessions on idle time
  *   network_timeout_ms int (10000)                   open() timeout for URLs, [1, 3600000]
+ *   log_level          "quiet" | "error" | "warning" | "info" | "verbose" | "debug"
+ *                                                    FFmpeg's messages about this player's media at
+ *                                                    this level or more severe, as SP_EVENT_LOG events
+ *                                                    (quiet: none; never on stderr, see SP_EVENT_LOG)
+ *
+ * On failure sp_config_last_error(cfg) says why.
  */
 SP_API int sp_config_set(sp_config *cfg, const char *key, const char *value);
+/**
+ * Why the most recent sp_config_set on cfg failed, e.g. "bad value 'loud' for
+ * 'log_level': expected quiet, error, warning, info, verbose or debug"; "" when
+ * it succeeded or none was made yet; a static note when cfg is NULL. Never
+ * NULL; valid until the next sp_config_set or sp_config_destroy on cfg.
+ * [not concurrent with other uses of cfg]
+ */
+SP_API const char *sp_config_last_error(const sp_config *cfg);
 
 /* ======================================================================== */
 /* Player lifecycle                                                         */
@@ -431,8 +445,33 @@ typedef enum sp_event_type {
     SP_EVENT_CONTROL_SLEEP = 6, /* control plane went to sleep; value = ms until the scheduled wake, -1 none */
     SP_EVENT_CONTROL_WAKE = 7,  /* control plane woke; value = sp_wake_reason */
     SP_EVENT_PROGRESS = 8,      /* once a second while the control plane is awake and playing; value = position_ms */
-    SP_EVENT_MODEL_UPDATED = 9  /* online retraining swapped in a new model; message names its version */
+    SP_EVENT_MODEL_UPDATED = 9, /* online retraining swapped in a new model; message names its version */
+    SP_EVENT_LOG = 10           /* a line of FFmpeg's log about this player's media, at or above the
+                                   log_level option (none by default): value = its sp_log_level,
+                                   message = the line without a newline, the FFmpeg component first
+                                   ("[mov,mp4,m4a,3gp,3g2,mj2] moov atom not found"); position_ms = 0 */
 } sp_event_type;
+
+/**
+ * Severity of an SP_EVENT_LOG line; the log_level option names them.
+ *
+ * FFmpeg's log is one per process (av_log_set_callback). The first player
+ * created installs the library's callback, which stays installed: a message
+ * goes to the player whose media it is about (whichever thread wrote it),
+ * and is dropped unless that player's log_level asks for it, so the
+ * library writes nothing to stderr. Messages that belong to no player (a
+ * host's own use of FFmpeg) go to FFmpeg's default handler (stderr), at the
+ * level the host had set with av_log_set_level before the first player. A
+ * host that calls av_log_set_callback itself afterwards receives every
+ * message, the players' included, and SP_EVENT_LOG stops.
+ */
+typedef enum sp_log_level {
+    SP_LOG_ERROR = 1,   /* also FFmpeg's fatal and panic */
+    SP_LOG_WARNING = 2,
+    SP_LOG_INFO = 3,
+    SP_LOG_VERBOSE = 4,
+    SP_LOG_DEBUG = 5    /* also FFmpeg's trace */
+} sp_log_level;
 
 /** Interaction kinds as stored in the behaviour log (values are stored: never renumbered). */
 typedef enum sp_kind {

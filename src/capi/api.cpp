@@ -13,6 +13,7 @@
 
 struct sp_config {
   sp::PlayerConfig cfg;
+  std::string last_error; // of the most recent sp_config_set ("" if it succeeded)
 };
 
 struct sp_player {
@@ -118,13 +119,26 @@ SP_API sp_config *sp_config_create(void) {
 SP_API void sp_config_destroy(sp_config *cfg) { delete cfg; }
 
 SP_API int sp_config_set(sp_config *cfg, const char *key, const char *value) {
-  if (!cfg || !key || !value) return SP_ERR_INVALID_ARGUMENT;
+  if (!cfg) return SP_ERR_INVALID_ARGUMENT;
   try {
+    cfg->last_error.clear();
+    if (!key || !value) {
+      cfg->last_error = std::string("sp_config_set: ") + (key ? "the value is NULL" : "the key is NULL");
+      return SP_ERR_INVALID_ARGUMENT;
+    }
     std::string err;
-    return cfg->cfg.set(key, value, err);
+    int r = cfg->cfg.set(key, value, err);
+    if (r != SP_OK) cfg->last_error = err.empty() ? sp_strerror(r) : err;
+    return r;
   } catch (...) {
+    cfg->last_error.clear(); // no room for a message: sp_strerror(SP_ERR_NO_MEMORY) says it
     return SP_ERR_NO_MEMORY;
   }
+}
+
+SP_API const char *sp_config_last_error(const sp_config *cfg) {
+  if (!cfg) return "the sp_config handle is NULL";
+  return cfg->last_error.c_str();
 }
 
 SP_API int sp_player_create(const sp_config *cfg, sp_player **out) {

@@ -22,6 +22,7 @@ enum class EventType {
   ControlWake,  // value = the WakeReason (control/control_plane.h)
   Progress,     // value = position_ms
   ModelUpdated, // message names the new model's version
+  Log,          // a line of FFmpeg's log: value = the LogLevel (decode/ffmpeg_log.h), message = the line
 };
 
 struct Event {

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "decode/ffmpeg_log.h"
 #include "smartplayer.h"
 
 extern "C" {
@@ -167,6 +168,7 @@ int MediaInput::open(const std::string &url, int timeout_ms, std::string &err) {
     err = "out of memory";
     return SP_ERR_NO_MEMORY;
   }
+  tag_log_context(raw);
   raw->interrupt_callback = intr_->callback();
   AVDictionary *opts = nullptr;
   if (network_ && timeout_ms > 0) {
@@ -240,6 +242,7 @@ int MediaInput::open_memory(const uint8_t *data, size_t size, const std::string 
     err = "out of memory";
     return SP_ERR_NO_MEMORY;
   }
+  tag_log_context(raw);
   raw->pb = avio_.get();
   raw->flags |= AVFMT_FLAG_CUSTOM_IO;
   raw->interrupt_callback = intr_->callback();
@@ -319,6 +322,7 @@ int open_decoder(AVFormatContext *fmt, int idx, ff::CodecCtxPtr &out, std::strin
     err = "out of memory";
     return SP_ERR_NO_MEMORY;
   }
+  tag_log_context(ctx.get());
   int r = avcodec_parameters_to_context(ctx.get(), st->codecpar);
   if (r < 0) {
     err = "bad codec parameters (" + ff::av_error_string(r) + ")";

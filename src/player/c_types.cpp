@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/interaction.h"
+#include "decode/ffmpeg_log.h"
 
 namespace sp {
 
@@ -11,6 +12,13 @@ namespace sp {
 static_assert(static_cast<int>(Kind::Open) == SP_KIND_OPEN && static_cast<int>(Kind::Seek) == SP_KIND_SEEK &&
                   static_cast<int>(Kind::Rate) == SP_KIND_RATE && static_cast<int>(Kind::End) == SP_KIND_END,
               "sp::Kind and the public sp_kind must agree");
+
+// A Log event's value is the LogLevel, numbered as sp_log_level.
+static_assert(static_cast<int>(LogLevel::Error) == SP_LOG_ERROR &&
+              static_cast<int>(LogLevel::Warning) == SP_LOG_WARNING &&
+              static_cast<int>(LogLevel::Info) == SP_LOG_INFO &&
+              static_cast<int>(LogLevel::Verbose) == SP_LOG_VERBOSE &&
+              static_cast<int>(LogLevel::Debug) == SP_LOG_DEBUG);
 
 int to_sp_event_type(EventType type) {
   switch (type) {
@@ -32,6 +40,8 @@ int to_sp_event_type(EventType type) {
     return SP_EVENT_PROGRESS;
   case EventType::ModelUpdated:
     return SP_EVENT_MODEL_UPDATED;
+  case EventType::Log:
+    return SP_EVENT_LOG;
   }
   return 0;
 }

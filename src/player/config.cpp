@@ -103,6 +103,8 @@ int PlayerConfig::set(const std::string &key, const std::string &value, std::str
     if (!parse_bool01(value, strict)) return bad("0 or 1");
   } else if (key == "online_learning") {
     if (!parse_bool01(value, online_learning)) return bad("0 or 1");
+  } else if (key == "log_level") {
+    if (!log_level_from_name(value, log_level)) return bad("quiet, error, warning, info, verbose or debug");
   } else if (key == "network_timeout_ms") {
     if (!parse_int(value, 1, 3600000, network_timeout_ms)) return bad("milliseconds in [1, 3600000]");
   } else {

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "decode/ffmpeg_log.h"
 #include "policy/policy.h"
 
 namespace sp {
@@ -27,6 +28,7 @@ struct PlayerConfig {
   bool strict = false;
   bool online_learning = true;
   int network_timeout_ms = 10000;
+  LogLevel log_level = LogLevel::Quiet; // FFmpeg's messages as Log events
   // Internal (tests, benchmarks): a policy object to run instead of `policy`.
   std::shared_ptr<Policy> policy_override;
 

@@ -6,6 +6,7 @@
 
 #include "core/thread_name.h"
 #include "decode/audio_filter.h"
+#include "decode/ffmpeg_log.h"
 #include "render/audio_sink.h"
 #include "render/sdl_output.h"
 #include "render/video_convert.h"
@@ -100,11 +101,13 @@ int Engine::open(const std::string &url, std::string &err) {
   sink_->set_active(audio_on_);
   demux_th_ = std::thread([this] {
     set_thread_name("sp-demux");
+    LogScope log_scope(opt_.log);
     demux_loop();
   });
   if (opt_.video != EngineOptions::Video::Sdl)
     present_th_ = std::thread([this] {
       set_thread_name("sp-present");
+      LogScope log_scope(opt_.log);
       present_loop();
     });
   return SP_OK;
@@ -119,6 +122,7 @@ int Engine::start_decoder(std::thread &th, const char *name, int stream, ff::Cod
   th = std::thread([this, &ctx, &err, name, stream, threads, opened = std::move(opened),
                     loop = std::move(loop)]() mutable {
     set_thread_name(name);
+    LogScope log_scope(opt_.log);
     int r = open_decoder(input_.fmt(), stream, ctx, err, threads);
     opened.set_value(r);
     if (r == SP_OK) loop();

@@ -53,6 +53,7 @@
 namespace sp {
 
 class AudioSink;
+class LogRoute;
 class SdlVideo;
 class VideoConverter;
 
@@ -64,6 +65,8 @@ struct EngineOptions {
   bool tempo = true;                              // rate_mode: tempo (atempo) or resample
   int network_timeout_ms = 10000;
   bool framedrop = true; // drop late frames (ffplay -framedrop)
+  // Where FFmpeg's messages from this engine's threads go (decode/ffmpeg_log.h).
+  const LogRoute *log = nullptr;
   // Video::Sdl: the display runs on the host's thread (refresh_sdl); this
   // tells it that there is new work (called from any thread; must not block).
   std::function<void()> wake_display;

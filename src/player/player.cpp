@@ -42,6 +42,10 @@ int Player::create(const PlayerConfig &cfg, std::unique_ptr<Player> &out, std::s
     if (r != SP_OK) return r;
   }
   p->dispatcher_ = std::make_unique<Dispatcher>();
+  Player *me = p.get();
+  p->log_route_ = std::make_unique<LogRoute>(cfg.log_level, [me](LogLevel level, std::string line) {
+    me->emit(Event{EventType::Log, SP_OK, static_cast<int64_t>(level), 0, 0, std::move(line)});
+  });
 
   ControlOptions co;
   co.db_path = cfg.db;
@@ -70,6 +74,7 @@ Player::~Player() {
   }
   if (e) e->close();
   e.reset();
+  log_route_.reset(); // no FFmpeg work of this player is left
   if (session_active_.exchange(false) && control_)
     control_->end_session(state_.load() == SP_STATE_ENDED ? "finished" : "abandoned");
   // The control plane flushes every accepted event and joins its thread;
@@ -167,6 +172,7 @@ void Player::end_session(const std::string &reason) {
 int Player::open(const char *url, const sp_media_meta *meta) {
   if (!url || !*url) return fail(SP_ERR_INVALID_ARGUMENT, "sp_open: url is NULL or empty");
   std::lock_guard open_lk(open_mu_);
+  LogScope log_scope(log_route_.get()); // probing and opening log on this thread
   // Close what is open (its session ends as "replaced", or "finished" at EOF).
   std::shared_ptr<Engine> old;
   {
@@ -196,6 +202,7 @@ int Player::open(const char *url, const sp_media_meta *meta) {
   eo.audio = cfg_.audio_output != PlayerConfig::Output::None;
   eo.tempo = cfg_.rate_mode == PlayerConfig::RateMode::Tempo;
   eo.network_timeout_ms = cfg_.network_timeout_ms;
+  eo.log = log_route_.get();
   if (sdl_video_) {
     SdlWaiter *w = &sdl_video_->waiter();
     eo.wake_display = [w] { w->wakeup(); };
@@ -445,6 +452,7 @@ int Player::sdl_pump() {
   if (std::this_thread::get_id() != creator_)
     return fail(SP_ERR_INVALID_STATE, "sp_sdl_pump: must be called on the thread that created the player");
   bool open = sdl_video_->pump();
+  LogScope log_scope(log_route_.get()); // the display converts pictures on this thread
   auto e = engine();
   sdl_due_ = e ? e->refresh_sdl(*sdl_video_) : INFINITY;
   return open ? 1 : 0;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "control/control_plane.h"
+#include "decode/ffmpeg_log.h"
 #include "decode/probe.h"
 #include "player/config.h"
 #include "player/dispatcher.h"
@@ -115,6 +116,8 @@ private:
   std::unique_ptr<SdlVideo> sdl_video_;
   double sdl_due_ = 0; // when the next frame is due (now_s(); +inf: none); creating thread only
   std::unique_ptr<Dispatcher> dispatcher_;
+  // FFmpeg's messages about this player's media, as Log events (log_level).
+  std::unique_ptr<LogRoute> log_route_;
   std::unique_ptr<ControlPlane> control_;
 
   std::mutex open_mu_;

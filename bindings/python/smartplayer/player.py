@@ -56,6 +56,7 @@ class EventType(enum.IntEnum):
     CONTROL_WAKE = 7
     PROGRESS = 8
     MODEL_UPDATED = 9
+    LOG = 10
 
 
 class Kind(enum.IntEnum):
