@@ -25,10 +25,19 @@ struct CostModel {
   std::string to_string() const;
 };
 
-// The plan from a decision point: stay awake for awake_ms, then sleep for
-// asleep_ms and wake proactively (asleep_ms < 0: sleep until an interaction
-// wakes us on demand; awake_ms < 0: never sleep). At a proactive wake the
-// policy is asked again. Any interaction is a new decision point.
+// The plan from a decision point, in wall milliseconds from it. Every value
+// has one meaning, for trace replay and the live control plane alike (both
+// read a Plan only through schedule_of(), policy/schedule.h):
+// - awake_ms < 0: stay awake until the next interaction (asleep_ms ignored).
+// - awake_ms >= 0: stay awake awake_ms (0: fall asleep at once), then:
+//   - asleep_ms < 0: sleep until an interaction wakes the plane on demand;
+//   - asleep_ms > 0: sleep asleep_ms, then wake proactively; the policy is
+//     asked again at that wake (after_proactive_wake = true);
+//   - asleep_ms == 0: a zero-length sleep is no sleep: stay awake and ask the
+//     policy again at awake_ms (after_proactive_wake = true, no wake is paid);
+//     with awake_ms == 0 too no time would pass, so stay awake until the next
+//     interaction (as awake_ms < 0). A plane never sleeps 0 ms to pay a wake.
+// Any interaction is a new decision point.
 struct Plan {
   int64_t awake_ms = -1;
   int64_t asleep_ms = -1;

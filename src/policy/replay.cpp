@@ -5,12 +5,13 @@
 #include <limits>
 
 #include "core/interaction.h"
+#include "policy/schedule.h"
 #include "trace/playback.h"
 
 namespace sp {
 
 namespace {
-constexpr int64_t kInf = std::numeric_limits<int64_t>::max();
+constexpr int64_t kInf = Schedule::kNever;
 
 using PlayState = PlaybackState;
 } // namespace
@@ -99,19 +100,10 @@ SessionReplay replay_session(const TraceSession &s, Policy &policy, const CostMo
       add_interval(t, end, true);
       break;
     }
-    int64_t sleep_at = kInf, wake_at = kInf;
-    bool reask_without_wake = false;
-    if (p.awake_ms >= 0) {
-      sleep_at = (p.awake_ms > kInf - t) ? kInf : t + p.awake_ms;
-      if (p.asleep_ms == 0) {
-        // "sleep for 0": stay awake and ask again at sleep_at (no wake);
-        // with awake_ms == 0 too, no time would pass: stay awake instead.
-        if (p.awake_ms == 0) sleep_at = kInf;
-        else reask_without_wake = true;
-      } else if (p.asleep_ms > 0 && sleep_at != kInf) {
-        wake_at = (p.asleep_ms > kInf - sleep_at) ? kInf : sleep_at + p.asleep_ms;
-      }
-    }
+    const Schedule sch = schedule_of(p);
+    const int64_t sleep_at = add_ms_saturating(t, sch.awake_ms);
+    const bool reask_without_wake = sch.then == Schedule::Then::AskAgain;
+    const int64_t wake_at = reask_without_wake ? kInf : add_ms_saturating(sleep_at, sch.asleep_ms);
     proactive = false;
 
     // Awake phase [t, sleep_at].
