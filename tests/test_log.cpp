@@ -301,6 +301,17 @@ TEST_CASE("events appended in batches read back in order; re-append is a no-op",
   CHECK(log->append_events(s1, bad, err) == SP_ERR_INVALID_ARGUMENT);
   CHECK(read_back(*log, s1).size() == 30);
   CHECK(log->end_session(4242, 1, "stopped", err) == SP_ERR_NOT_FOUND);
+
+  // An event under a seq the session already holds is not written, and the
+  // log says which seqs those were, so the control plane never loses one silently.
+  std::vector<int64_t> dups;
+  auto changed = events(29, 32);
+  changed[0].position_ms = 999999;
+  REQUIRE(log->append_events(s1, changed, err, &dups) == SP_OK);
+  CHECK(dups == std::vector<int64_t>{29, 30});
+  CHECK(read_back(*log, s1) == events(1, 32));  // the rows already there are kept as they were
+  REQUIRE(log->append_events(s1, events(33, 34), err, &dups) == SP_OK);
+  CHECK(dups.empty());
 }
 
 TEST_CASE("a crash after a committed append loses nothing", "[log]") {

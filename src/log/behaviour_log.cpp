@@ -230,7 +230,9 @@ public:
     return SP_OK;
   }
 
-  int append_events(int64_t session_id, const std::vector<Interaction> &batch, std::string &err) override {
+  int append_events(int64_t session_id, const std::vector<Interaction> &batch, std::string &err,
+                    std::vector<int64_t> *duplicate_seqs) override {
+    if (duplicate_seqs) duplicate_seqs->clear();
     for (const auto &e : batch) {
       int k = static_cast<int>(e.kind);
       if (e.seq < 1 || k < 0 || k >= kKindCount)
@@ -242,9 +244,15 @@ public:
     Txn tx(*this);
     if (int r = tx.begin("append events", err)) return r;
     if (int r = session_exists(session_id, "append events", err)) return r;
-    for (const auto &e : batch)
-      if (int r = insert_event(session_id, e, err)) return r;
-    return tx.commit("append events", err);
+    std::vector<int64_t> dups;
+    for (const auto &e : batch) {
+      bool dup = false;
+      if (int r = insert_event(session_id, e, err, &dup)) return r;
+      if (dup) dups.push_back(e.seq);
+    }
+    if (int r = tx.commit("append events", err)) return r;
+    if (duplicate_seqs) *duplicate_seqs = std::move(dups);
+    return SP_OK;
   }
 
   int append_decisions(const std::vector<DecisionRow> &batch, std::string &err) override {
@@ -405,7 +413,11 @@ public:
         if (e.seq < 1 || k < 0 || k >= kKindCount)
           return invalid("import_traces: session '" + t.session_id + "': bad event seq " + std::to_string(e.seq),
                          err);
-        if (int r = insert_event(id, e, err)) return r;
+        bool dup = false;
+        if (int r = insert_event(id, e, err, &dup)) return r;
+        if (dup)
+          return invalid("import_traces: session '" + t.session_id + "': seq " + std::to_string(e.seq) + " twice",
+                         err);
       }
     }
     return tx.commit("import traces", err);
@@ -623,9 +635,13 @@ private:
     return fail(rc, what, err);
   }
 
-  int insert_event(int64_t session_id, const Interaction &e, std::string &err) {
+  // Inserts one event. One whose (session, seq) is already in the log is not
+  // written: *duplicate is set and the row stays as it was (the statement
+  // alone is rolled back; the transaction goes on).
+  int insert_event(int64_t session_id, const Interaction &e, std::string &err, bool *duplicate) {
+    *duplicate = false;
     sqlite3_stmt *raw = nullptr;
-    if (int r = prepare(R"(INSERT OR IGNORE INTO events(session,seq,kind,position_ms,wall_ms,from_ms,to_ms,old_value,value)
+    if (int r = prepare(R"(INSERT INTO events(session,seq,kind,position_ms,wall_ms,from_ms,to_ms,old_value,value)
                            VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9))",
                         raw, err))
       return r;
@@ -639,8 +655,12 @@ private:
     st.bind(7, e.to_ms);
     st.bind(8, e.old_value);
     st.bind(9, e.value);
-    return done(st.step(), "append event " + std::to_string(e.seq) + " of session " + std::to_string(session_id),
-                err);
+    int rc = st.step();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      *duplicate = true;
+      return SP_OK;
+    }
+    return done(rc, "append event " + std::to_string(e.seq) + " of session " + std::to_string(session_id), err);
   }
 
   static VideoRow video_from(const Stmt &st) {

@@ -121,13 +121,17 @@ public:
   virtual int list_videos(std::vector<VideoRow> &out, std::string &err) = 0;
   virtual int upsert_viewer(const std::string &viewer, int64_t wall_ms, std::string &err) = 0;
 
-  // Sessions and events. append_events writes the whole batch in one
-  // transaction (all or nothing); (session, seq) is unique, so re-appending
-  // an already written event is an error-free no-op (INSERT OR IGNORE).
+  // Sessions and events. append_events writes the batch in one transaction
+  // (all or nothing). (session, seq) is unique: an event whose seq the
+  // session already holds is not written (the row in the log stays as it
+  // was; re-appending a written batch changes nothing) and its seq is listed
+  // in *duplicate_seqs, so a caller that knows its seqs are new (the control
+  // plane) counts and reports it instead of losing it silently.
   virtual int begin_session(SessionRow &s, std::string &err) = 0;  // sets s.id
   virtual int end_session(int64_t session_id, int64_t end_wall_ms, const std::string &reason,
                           std::string &err) = 0;
-  virtual int append_events(int64_t session_id, const std::vector<Interaction> &batch, std::string &err) = 0;
+  virtual int append_events(int64_t session_id, const std::vector<Interaction> &batch, std::string &err,
+                            std::vector<int64_t> *duplicate_seqs = nullptr) = 0;
   virtual int append_decisions(const std::vector<DecisionRow> &batch, std::string &err) = 0;
 
   // Reading back.
