@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "control/live_policy.h"
+#include "control/trainer.h"
 #include "log/behaviour_log.h"
 #include "policy/policies.h"
 #include "predict/hazard.h"

@@ -1,6 +1,6 @@
 // Choosing and building the policy the live control thread runs, from the
 // configuration and what the behaviour log holds (a stored model, the seed
-// history for the genre windows). Also the online retraining step.
+// history for the genre windows). Online retraining is in control/trainer.h.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -13,13 +13,14 @@
 namespace sp {
 
 class BehaviourLog;
+class HazardModel;
 
 struct LivePolicy {
   std::unique_ptr<Policy> policy;
-  std::string name;           // "always-on", "fixed-timeout", "seed-genre", "learned"
-  std::string model_version;  // "" when no model is used
+  std::string name;          // "always-on", "fixed-timeout", "seed-genre", "learned"
+  std::string model_version; // "" when no model is used
   double model_log_loss = -1;
-  std::shared_ptr<const void> keepalive;  // objects the policy refers to (model, fits)
+  std::shared_ptr<const void> keepalive; // objects the policy refers to (model, fits)
 };
 
 // Builds the policy named by `name` ("auto" = learned when `log` holds a
@@ -28,10 +29,18 @@ struct LivePolicy {
 int make_live_policy(const std::string &name, const CostModel &cost, double timeout_s, BehaviourLog *log,
                      LivePolicy &out, std::string &err);
 
-// Online learning: retrain from every session in `log`, compare with the
-// current model on the most recent held-out sessions, and store the new
-// model only if it does at least as well. Returns SP_OK with `swapped` set.
-int retrain_if_better(BehaviourLog &log, const CostModel &cost, std::string &new_version, double &new_log_loss,
-                      bool &swapped, std::string &err);
+// The policy a control plane starts with: `override_policy` when given (run
+// as is, shared with the caller: tests and benchmarks); else the one named,
+// where "auto" falls back to fixed-timeout when nothing better can be built.
+// Errors as make_live_policy's for any other name.
+int make_starting_policy(const std::string &name, std::shared_ptr<Policy> override_policy,
+                         const CostModel &cost, double timeout_s, BehaviourLog *log, LivePolicy &out,
+                         std::string &err);
+
+// The newest stored hazard model (null when the log holds none) and its
+// version; kErrUnsupported when it cannot be used (written by another build or
+// damaged), with a retrain hint in err.
+int load_stored_model(BehaviourLog &log, std::shared_ptr<const HazardModel> &model, std::string &version,
+                      std::string &err);
 
 } // namespace sp

@@ -37,4 +37,10 @@ struct Event {
 // Where a layer hands its events (to the player, which dispatches them).
 using EventSink = std::function<void(Event)>;
 
+// Hand an event to `sink` (if set).
+inline void emit(const EventSink &sink, EventType type, int code, int64_t value, int64_t position_ms,
+                 int64_t seq, std::string message) {
+  if (sink) sink(Event{type, code, value, position_ms, seq, std::move(message)});
+}
+
 } // namespace sp

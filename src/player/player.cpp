@@ -1,5 +1,6 @@
 #include "player/player.h"
 
+#include "core/clock.h"
 #include "player/c_types.h"
 
 #include "core/saturating.h"
@@ -14,11 +15,6 @@
 
 namespace sp {
 namespace {
-
-int64_t wall_now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::string or_default(const char *s, const std::string &def) {
   return (s && *s) ? std::string(s) : def;

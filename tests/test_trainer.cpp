@@ -1,0 +1,117 @@
+// Online retraining on its worker thread (control/trainer.h): a run stores a
+// model only when it is at least as good, stages a learned policy on it
+// once, says so with an event; a cancelled trainer stores nothing and starts
+// no more. Real SQLite files, simulated viewing history.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "control/trainer.h"
+#include "core/result.h"
+#include "log/behaviour_log.h"
+#include "predict/hazard.h"
+#include "sim/simulator.h"
+#include "support.h"
+
+using namespace sp;
+using namespace sp_test;
+
+namespace {
+
+std::string history_db(TempDir &dir, int viewers) {
+  std::string path = dir.file("history.db");
+  std::unique_ptr<BehaviourLog> log;
+  std::string err;
+  REQUIRE(BehaviourLog::open(path, LogOptions{}, log, err) == kOk);
+  sim::SimOptions o;
+  o.viewers = viewers;
+  o.sessions_per_viewer = 4;
+  o.videos = 20;
+  o.seed = 11;
+  REQUIRE(log->import_traces(sim::Simulator(o).generate_all(), err) == kOk);
+  return path;
+}
+
+std::optional<ModelRow> latest(const std::string &path) {
+  std::unique_ptr<BehaviourLog> log;
+  std::string err;
+  REQUIRE(BehaviourLog::open(path, LogOptions{}, log, err) == kOk);
+  std::optional<ModelRow> row;
+  REQUIRE(log->latest_model(HazardModel::kKind, row, err) == kOk);
+  return row;
+}
+
+struct Events {
+  std::mutex mu;
+  std::vector<Event> all;
+  EventSink sink() {
+    return [this](Event e) {
+      std::lock_guard lk(mu);
+      all.push_back(std::move(e));
+    };
+  }
+};
+
+} // namespace
+
+TEST_CASE("trainer: a run stores a model, stages a learned policy on it once, and says so") {
+  TempDir dir;
+  const std::string db = history_db(dir, 40);
+  Events ev;
+  Trainer t(Trainer::Options{db, 5000, CostModel::defaults(), -1}, ev.sink());
+  CHECK_FALSE(t.take_staged());
+  REQUIRE(t.start());
+  t.join();
+  CHECK_FALSE(t.busy());
+  auto staged = t.take_staged();
+  REQUIRE(staged);
+  CHECK(staged->name == "learned");
+  CHECK(staged->model_version == "1");
+  REQUIRE(staged->policy);
+  CHECK_FALSE(t.take_staged()); // once
+  REQUIRE(latest(db));
+  CHECK(latest(db)->version == 1);
+  std::lock_guard lk(ev.mu);
+  REQUIRE(ev.all.size() == 1);
+  CHECK(ev.all[0].type == EventType::ModelUpdated);
+  CHECK(ev.all[0].message == "model 1");
+}
+
+TEST_CASE("trainer: too little history stores nothing and stages nothing") {
+  TempDir dir;
+  const std::string db = history_db(dir, 2); // 8 sessions
+  Events ev;
+  Trainer t(Trainer::Options{db, 5000, CostModel::defaults(), -1}, ev.sink());
+  REQUIRE(t.start());
+  t.join();
+  CHECK_FALSE(t.take_staged());
+  CHECK_FALSE(latest(db));
+  CHECK(ev.all.empty());
+}
+
+TEST_CASE("trainer: cancelled, it starts no run; a cancelled step stores nothing") {
+  TempDir dir;
+  const std::string db = history_db(dir, 40);
+  Events ev;
+  Trainer t(Trainer::Options{db, 5000, CostModel::defaults(), -1}, ev.sink());
+  t.cancel();
+  CHECK_FALSE(t.start());
+  t.join();
+  CHECK_FALSE(t.take_staged());
+
+  std::unique_ptr<BehaviourLog> log;
+  std::string err;
+  REQUIRE(BehaviourLog::open(db, LogOptions{}, log, err) == kOk);
+  std::atomic<bool> cancel{true};
+  std::string version;
+  double loss = -1;
+  bool swapped = true;
+  REQUIRE(retrain_if_better(*log, CostModel::defaults(), version, loss, swapped, err, &cancel) == kOk);
+  CHECK_FALSE(swapped);
+  CHECK(err.find("cancelled") != std::string::npos);
+  CHECK(version.empty());
+  CHECK_FALSE(latest(db));
+}
