@@ -146,8 +146,9 @@ Plan SeedGenrePolicy::plan(const PolicyContext &ctx) {
   while (r <= 100 && !g->awake[static_cast<size_t>(r)]) ++r;
   if (r > 100) return Plan{awake_ms, -1};
   int64_t sleep_from = awake_eff ? wall_until(q) : 0;
-  int64_t asleep_ms = wall_until(r) - sleep_from;
-  if (asleep_ms <= 0) asleep_ms = 1;
+  // Nothing to sleep through (the next awake percentage is due when this run
+  // ends): a zero-length sleep, which means ask again then (policy.h).
+  int64_t asleep_ms = std::max<int64_t>(0, wall_until(r) - sleep_from);
   return Plan{awake_ms, asleep_ms};
 }
 
