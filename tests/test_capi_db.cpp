@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -145,4 +147,105 @@ TEST_CASE("another writer holding the lock: calls are applied at once, logged on
   // open, play, pause, seek, play, stop: every call once, in order.
   CHECK(kinds_of_last_session(db) == std::vector<int>{SP_KIND_OPEN, SP_KIND_PLAY, SP_KIND_PAUSE, SP_KIND_SEEK,
                                                        SP_KIND_PLAY, SP_KIND_STOP});
+}
+
+namespace {
+
+// Interaction kinds of one session, in seq order, and its end reason.
+std::vector<int> kinds_of_session(const std::string &db, int64_t session, std::string *end_reason = nullptr) {
+  sqlite3 *h = nullptr;
+  REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt *st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(h, "SELECT kind, seq FROM events WHERE session = ?1 ORDER BY seq", -1, &st,
+                             nullptr) == SQLITE_OK);
+  sqlite3_bind_int64(st, 1, session);
+  std::vector<int> kinds;
+  int64_t expect_seq = 1;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    CHECK(sqlite3_column_int64(st, 1) == expect_seq++); // gap-free
+    kinds.push_back(sqlite3_column_int(st, 0));
+  }
+  sqlite3_finalize(st);
+  if (end_reason) {
+    REQUIRE(sqlite3_prepare_v2(h, "SELECT end_reason FROM sessions WHERE id = ?1", -1, &st, nullptr) ==
+            SQLITE_OK);
+    sqlite3_bind_int64(st, 1, session);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    *end_reason = reinterpret_cast<const char *>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(h);
+  return kinds;
+}
+
+struct LogWatch {
+  std::mutex mu;
+  std::condition_variable cv;
+  int logged = 0, errors = 0;
+  static void on_event(const sp_event *ev, void *user) {
+    auto *w = static_cast<LogWatch *>(user);
+    std::lock_guard lk(w->mu);
+    if (ev->type == SP_EVENT_LOGGED) ++w->logged;
+    if (ev->type == SP_EVENT_ERROR) ++w->errors;
+    w->cv.notify_all();
+  }
+  bool wait(int logged_at_least) {
+    std::unique_lock lk(mu);
+    return cv.wait_for(lk, 60s, [&] { return logged >= logged_at_least; });
+  }
+};
+
+} // namespace
+
+TEST_CASE("a lock held across sp_stop -> sp_open: every event lands in its own session, none dropped") {
+  ClipSpec spec;
+  spec.seconds = 6;
+  std::string clip = make_clip(spec);
+  TempDir dir;
+  std::string db = dir.file("across.db");
+  sp_config *cfg = config_for(db, "3000");
+  sp_player *p = nullptr;
+  REQUIRE(sp_player_create(cfg, &p) == SP_OK);
+  sp_config_destroy(cfg);
+  LogWatch watch;
+  REQUIRE(sp_set_event_callback(p, &LogWatch::on_event, &watch) == SP_OK);
+  REQUIRE(sp_open(p, clip.c_str(), nullptr) == SP_OK);
+  int64_t a = 0, b = 0;
+  REQUIRE(sp_get_session_id(p, &a) == SP_OK);
+  REQUIRE(sp_play(p) == SP_OK);
+  REQUIRE(watch.wait(2)); // open and play are in the log
+
+  // A second connection holds the write lock from here to after the next open began.
+  sqlite3 *other = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &other) == SQLITE_OK);
+  sqlite3_busy_timeout(other, 10000);
+  REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sp_pause(p) == SP_OK);
+  REQUIRE(sp_seek(p, 2000, SP_SEEK_ABSOLUTE) == SP_OK);
+  REQUIRE(sp_play(p) == SP_OK);
+  REQUIRE(sp_stop(p) == SP_OK); // A's seq 3..6 and its end wait for the lock
+  std::thread release([&] {
+    std::this_thread::sleep_for(500ms); // while sp_open below waits for B's session row
+    sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_close(other);
+  });
+  const int open_b = sp_open(p, clip.c_str(), nullptr);
+  release.join();
+  REQUIRE(open_b == SP_OK);
+  REQUIRE(sp_get_session_id(p, &b) == SP_OK);
+  REQUIRE(b != a);
+  REQUIRE(sp_play(p) == SP_OK);
+  REQUIRE(sp_pause(p) == SP_OK); // B's seq 2, 3: the numbers A's queued events had too
+  REQUIRE(watch.wait(6 + 3));    // every event of both sessions committed
+  sp_stats st{};
+  st.struct_size = sizeof st;
+  REQUIRE(sp_get_stats(p, &st) == SP_OK);
+  sp_player_destroy(p);
+
+  CHECK(st.events_dropped == 0);
+  std::string end_a;
+  CHECK(kinds_of_session(db, a, &end_a) == std::vector<int>{SP_KIND_OPEN, SP_KIND_PLAY, SP_KIND_PAUSE,
+                                                            SP_KIND_SEEK, SP_KIND_PLAY, SP_KIND_STOP});
+  CHECK(end_a == "stopped");
+  CHECK(kinds_of_session(db, b) == std::vector<int>{SP_KIND_OPEN, SP_KIND_PLAY, SP_KIND_PAUSE});
 }
