@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "predict/features.h"
@@ -187,7 +188,9 @@ struct HazardModel::Impl {
 
   // Held-out figures over every decision point of `sessions` (no subsampling
   // beyond `max_points`).
-  HazardMetrics score(const std::vector<const TraceSession *> &sessions, int64_t max_points) const;
+  // NaN log loss when `cancel` became true before it finished.
+  HazardMetrics score(const std::vector<const TraceSession *> &sessions, int64_t max_points,
+                      const std::atomic<bool> *cancel = nullptr) const;
 };
 
 HazardModel::HazardModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -195,7 +198,8 @@ HazardModel::~HazardModel() = default;
 
 const HazardMetrics &HazardModel::metrics() const { return impl_->metrics; }
 
-HazardMetrics HazardModel::Impl::score(const std::vector<const TraceSession *> &sessions, int64_t max_points) const {
+HazardMetrics HazardModel::Impl::score(const std::vector<const TraceSession *> &sessions, int64_t max_points,
+                                       const std::atomic<bool> *cancel) const {
   HazardMetrics m;
   int64_t total = 0;
   for (size_t i = 0; i < sessions.size(); ++i)
@@ -206,6 +210,10 @@ HazardMetrics HazardModel::Impl::score(const std::vector<const TraceSession *> &
   std::array<int64_t, 10> bc{};
   std::vector<double> q(nb());
   for (size_t i = 0; i < sessions.size(); ++i) {
+    if (cancel && cancel->load(std::memory_order_relaxed)) {
+      m.log_loss = std::numeric_limits<double>::quiet_NaN();
+      return m;
+    }
     const TraceSession &s = *sessions[i];
     const ViewerFeatures vf = stats.viewer(s.viewer);
     session_points(s, static_cast<uint32_t>(i), [&](const Point &p) {
@@ -254,6 +262,8 @@ std::unique_ptr<HazardModel::Impl> fit_impl(const std::vector<const TraceSession
   auto report = [&](const std::string &msg, double f) {
     if (progress) progress(msg, p0 + (p1 - p0) * std::clamp(f, 0.0, 1.0));
   };
+  // Cancelled (HazardOptions::cancel): fit_impl returns null, train() says why.
+  auto cancelled = [&] { return opt.cancel && opt.cancel->load(std::memory_order_relaxed); };
   auto impl = std::make_unique<HazardModel::Impl>();
   impl->horizons = horizons;
   impl->l2 = opt.l2;
@@ -261,8 +271,12 @@ std::unique_ptr<HazardModel::Impl> fit_impl(const std::vector<const TraceSession
   const size_t n = sessions.size();
   report("statistics of " + std::to_string(n) + " sessions", 0.0);
   std::vector<SessionWalk> walks(n);
-  for (size_t i = 0; i < n; ++i) walks[i] = walk_session(*sessions[i]);
+  for (size_t i = 0; i < n; ++i) {
+    if ((i & 63) == 0 && cancelled()) return nullptr;
+    walks[i] = walk_session(*sessions[i]);
+  }
   std::vector<ViewerStats> prior;
+  if (cancelled()) return nullptr;
   impl->stats = build_stats(sessions, walks, &prior);
   const GlobalStats &G = impl->stats.global;
   std::vector<ViewerFeatures> vf(n);
@@ -270,19 +284,25 @@ std::unique_ptr<HazardModel::Impl> fit_impl(const std::vector<const TraceSession
 
   // Decision points (deterministic subsample to max_examples).
   report("decision points", 0.1);
+  if (cancelled()) return nullptr;
   int64_t total = 0;
-  for (size_t i = 0; i < n; ++i) session_points(*sessions[i], static_cast<uint32_t>(i), [&](const Point &) { ++total; });
+  for (size_t i = 0; i < n; ++i) {
+    if ((i & 63) == 0 && cancelled()) return nullptr;
+    session_points(*sessions[i], static_cast<uint32_t>(i), [&](const Point &) { ++total; });
+  }
   const double keep = opt.max_examples > 0 && total > opt.max_examples
                           ? static_cast<double>(opt.max_examples) / static_cast<double>(total)
                           : 1.0;
   std::vector<Point> pts;
   pts.reserve(static_cast<size_t>(std::min<double>(static_cast<double>(total), static_cast<double>(total) * keep + 16)));
-  for (size_t i = 0; i < n; ++i)
+  for (size_t i = 0; i < n; ++i) {
+    if ((i & 63) == 0 && cancelled()) return nullptr;
     session_points(*sessions[i], static_cast<uint32_t>(i), [&](const Point &p) {
       if (keep >= 1.0 || unit(p.hash) < keep) pts.push_back(p);
     });
+  }
   points_used = static_cast<int64_t>(pts.size());
-  if (pts.empty()) return nullptr;
+  if (pts.empty() || cancelled()) return nullptr;
 
   // At-risk rows per (state, band) and the marginal rates.
   std::vector<int64_t> count(kStates * nb, 0);
@@ -306,6 +326,7 @@ std::unique_ptr<HazardModel::Impl> fit_impl(const std::vector<const TraceSession
   LogRegOptions lo_opt;
   lo_opt.l2 = opt.l2;
   lo_opt.max_iterations = opt.max_iterations;
+  lo_opt.cancel = opt.cancel;
   std::array<double, kFeatureCount> f;
   for (int st = 0; st < kStates; ++st) {
     // Row buffers for this state's bands (float to keep memory small).
@@ -319,7 +340,9 @@ std::unique_ptr<HazardModel::Impl> fit_impl(const std::vector<const TraceSession
       X[k].reserve(expect * kFeatureCount);
       Y[k].reserve(expect);
     }
+    size_t seen = 0;
     for (const Point &p : pts) {
+      if ((++seen & 4095) == 0 && cancelled()) return nullptr;
       if (p.state != st) continue;
       const TraceSession &s = *sessions[p.session];
       Snapshot sn = impl->snapshot(p, s, &walks[p.session].own, vf[p.session]);
@@ -341,6 +364,7 @@ std::unique_ptr<HazardModel::Impl> fit_impl(const std::vector<const TraceSession
       }
     }
     for (size_t k = 0; k < nb; ++k) {
+      if (cancelled()) return nullptr;
       BandModel &bm = impl->bands[static_cast<size_t>(st) * nb + k];
       const Eigen::Index rows = static_cast<Eigen::Index>(Y[k].size());
       double pos = 0;
@@ -368,9 +392,11 @@ std::unique_ptr<HazardModel::Impl> fit_impl(const std::vector<const TraceSession
         yv[r] = Y[k][static_cast<size_t>(r)];
       }
       std::vector<float>().swap(X[k]);
+      if (cancelled()) return nullptr;
       Standardizer sd = Standardizer::fit(M);
       sd.apply(M);
       LogRegResult res = fit_logistic(M, yv, Eigen::VectorXd(), lo_opt);
+      if (res.cancelled) return nullptr;
       double b = 0;
       Eigen::VectorXd c;
       sd.unscale(res.intercept, res.coef, b, c);
@@ -437,6 +463,10 @@ std::shared_ptr<const HazardModel> HazardModel::train(const std::vector<const Tr
   int64_t pts = 0;
   const bool refit = held > 0 && opt.refit_on_all;
   auto first = fit_impl(fit_part, opt, horizons, progress, 0.0, refit ? 0.45 : 0.9, pts);
+  if (opt.cancel && opt.cancel->load()) {
+    err = "cancelled";
+    return nullptr;
+  }
   if (!first) {
     err = "no decision points in the training sessions";
     return nullptr;
@@ -444,18 +474,22 @@ std::shared_ptr<const HazardModel> HazardModel::train(const std::vector<const Tr
   HazardMetrics m;
   if (held > 0) {
     if (progress) progress("scoring " + std::to_string(held) + " held-out sessions", refit ? 0.45 : 0.9);
-    m = first->score(holdout, opt.max_examples);
+    m = first->score(holdout, opt.max_examples, opt.cancel);
   } else {
-    m = first->score(fit_part, opt.max_examples);  // in-sample: too few sessions to hold any out
+    m = first->score(fit_part, opt.max_examples, opt.cancel);  // in-sample: too few sessions to hold any out
   }
   std::unique_ptr<Impl> impl = std::move(first);
   if (refit) {
     int64_t pts2 = 0;
     auto all = fit_impl(sessions, opt, horizons, progress, 0.5, 0.95, pts2);
-    if (all) {
+    if (all && !(opt.cancel && opt.cancel->load())) {
       impl = std::move(all);
       pts = pts2;
     }
+  }
+  if (opt.cancel && opt.cancel->load()) {
+    err = "cancelled";
+    return nullptr;
   }
   m.sessions_seen = static_cast<int64_t>(sessions.size());
   m.events_seen = events;
@@ -527,11 +561,12 @@ std::string HazardModel::describe() const {
   return buf;
 }
 
-double HazardModel::evaluate(const std::vector<const TraceSession *> &sessions) const {
+double HazardModel::evaluate(const std::vector<const TraceSession *> &sessions,
+                             const std::atomic<bool> *cancel) const {
   std::vector<const TraceSession *> ss;
   for (const TraceSession *s : sessions)
     if (s) ss.push_back(s);
-  return impl_->score(ss, 0).log_loss;
+  return impl_->score(ss, 0, cancel).log_loss;
 }
 
 // ---- JSON -------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 // describe(), to_json() and evaluate() may be called from any number of
 // threads at once. train() and from_json() are reentrant.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -32,6 +33,10 @@ struct HazardOptions {
   int64_t max_examples = 400000; // decision points sampled at most (deterministic subsample)
   int64_t max_rows_per_band = 40000;  // at-risk rows per (state, band) regression at most (deterministic subsample)
   bool refit_on_all = true;      // after scoring the held-out sessions, refit on every session
+  // When set and true, train() stops at its next check (between Newton steps,
+  // between band fits, every few thousand decision points) and returns null
+  // with err "cancelled": a player being destroyed never waits for a fit.
+  const std::atomic<bool> *cancel = nullptr;
 };
 
 struct CalibrationBin {
@@ -64,8 +69,10 @@ public:
   Forecast forecast(const PolicyContext &ctx) const override;
   std::string describe() const override;  // "hazard-logreg (N features, log loss X)"
 
-  // Mean log loss of this model on `sessions` (every decision point, every horizon).
-  double evaluate(const std::vector<const TraceSession *> &sessions) const;
+  // Mean log loss of this model on `sessions` (every decision point, every
+  // horizon). NaN when `cancel` became true before it finished.
+  double evaluate(const std::vector<const TraceSession *> &sessions,
+                  const std::atomic<bool> *cancel = nullptr) const;
 
   const HazardMetrics &metrics() const;
   // Versioned JSON: format version, horizons, feature names, scaling,

@@ -69,7 +69,12 @@ LogRegResult fit_logistic(const Eigen::MatrixXd &X, const Eigen::VectorXd &y, co
   Eigen::MatrixXd H(p + 1, p + 1);
   Eigen::VectorXd s(n);
   Eigen::MatrixXd Xs(n, p);  // sqrt(w_i p_i (1-p_i)) * x_i
+  auto stop = [&] { return opt.cancel && opt.cancel->load(std::memory_order_relaxed); };
   for (int it = 0; it < std::max(0, opt.max_iterations); ++it) {
+    if (stop()) {
+      res.cancelled = true;
+      break;
+    }
     if (g.cwiseAbs().maxCoeff() < opt.tolerance) {
       res.converged = true;
       break;
@@ -102,7 +107,7 @@ LogRegResult fit_logistic(const Eigen::MatrixXd &X, const Eigen::VectorXd &y, co
     // Backtracking (Armijo) line search.
     double t = 1.0;
     bool moved = false;
-    for (int ls = 0; ls < 40; ++ls) {
+    for (int ls = 0; ls < 40 && !stop(); ++ls) {
       double b2 = res.intercept + t * step[0];
       Eigen::VectorXd c2 = res.coef + t * step.tail(p);
       Eigen::VectorXd g2;
@@ -116,6 +121,10 @@ LogRegResult fit_logistic(const Eigen::MatrixXd &X, const Eigen::VectorXd &y, co
         break;
       }
       t *= 0.5;
+    }
+    if (!moved && stop()) {
+      res.cancelled = true;
+      break;
     }
     if (!moved) {  // no decrease possible at machine precision: at the optimum
       res.converged = g.cwiseAbs().maxCoeff() < std::sqrt(opt.tolerance) * (1.0 + std::abs(J));

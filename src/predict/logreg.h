@@ -20,6 +20,7 @@
 // `tolerance`. All functions are reentrant.
 #pragma once
 #include <Eigen/Dense>
+#include <atomic>
 #include <cstdint>
 
 namespace sp {
@@ -28,6 +29,10 @@ struct LogRegOptions {
   double l2 = 1.0;
   int max_iterations = 30;
   double tolerance = 1e-9;
+  // When set and true, the fit stops before its next Newton step (and inside
+  // the line search) with cancelled = true: a caller that must stop soon
+  // (a player being destroyed) waits for at most one step.
+  const std::atomic<bool> *cancel = nullptr;
 };
 
 struct LogRegResult {
@@ -35,6 +40,7 @@ struct LogRegResult {
   Eigen::VectorXd coef;       // one per column of X
   int iterations = 0;         // Newton steps taken
   bool converged = false;
+  bool cancelled = false;     // stopped by LogRegOptions::cancel
   double objective = 0;       // J at the returned coefficients
   double gradient_norm = 0;   // max |dJ/dtheta| at the returned coefficients
 };
