@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -629,4 +630,26 @@ TEST_CASE("upsert_videos writes all or nothing", "[log]") {
   REQUIRE(log->upsert_videos(rows, err) == SP_OK);
   REQUIRE(log->list_videos(all, err) == SP_OK);
   CHECK(all.size() == 3);
+}
+
+TEST_CASE("a long read stops when its interrupt flag is set, and works again once it is clear", "[log]") {
+  sp_test::TempDir dir;
+  std::string db = dir.file("interrupt.db");
+  auto log = open_log(db);
+  std::string err;
+  for (int i = 0; i < 20; ++i) {
+    int64_t sid = new_session(*log);
+    REQUIRE(log->append_events(sid, events(1, 50), err) == SP_OK);
+  }
+  std::atomic<bool> stop{true};
+  log->set_interrupt(&stop);
+  std::vector<TraceSession> out;
+  CHECK(log->read_traces(out, err) == SP_ERR_DB);
+  CHECK(err.find("interrupted") != std::string::npos);
+  stop = false;
+  REQUIRE(log->read_traces(out, err) == SP_OK);
+  CHECK(out.size() == 20);
+  log->set_interrupt(nullptr);
+  stop = true;
+  REQUIRE(log->read_traces(out, err) == SP_OK);
 }

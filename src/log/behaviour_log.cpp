@@ -129,6 +129,15 @@ public:
 
   int schema_version() const override { return version_; }
 
+  void set_interrupt(const std::atomic<bool> *flag) override {
+    if (flag)
+      sqlite3_progress_handler(
+          db_.get(), 1000, [](void *f) { return static_cast<const std::atomic<bool> *>(f)->load() ? 1 : 0; },
+          const_cast<std::atomic<bool> *>(flag));
+    else
+      sqlite3_progress_handler(db_.get(), 0, nullptr, nullptr);
+  }
+
   // ---- catalogue -------------------------------------------------------
   int upsert_video(const VideoRow &v, std::string &err) override {
     if (v.id.empty()) return invalid("upsert_video: empty video id", err);

@@ -12,6 +12,7 @@
 // Every function returns SP_OK or an SP_ERR_* code from smartplayer.h and
 // fills `err` with a clear message on failure (never throws).
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -105,6 +106,13 @@ public:
   virtual ~BehaviourLog() = default;
 
   virtual int schema_version() const = 0;
+
+  // While *flag is true, every statement on this connection stops (SQLite
+  // checks it every few thousand steps) and the call returns SP_ERR_DB with
+  // "interrupted" in err. For a long read that must end soon (the trainer of
+  // a player being destroyed). Null: never. Set it before use, from the
+  // thread that uses the log; the flag itself may be set from any thread.
+  virtual void set_interrupt(const std::atomic<bool> *flag) = 0;
 
   // Catalogue.
   virtual int upsert_video(const VideoRow &v, std::string &err) = 0;
