@@ -116,6 +116,7 @@ PROTOTYPES = {
     "sp_config_create": (_cfg, []),
     "sp_config_destroy": (None, [_cfg]),
     "sp_config_set": (C.c_int, [_cfg, C.c_char_p, C.c_char_p]),
+    "sp_config_last_error": (C.c_char_p, [_cfg]),
     "sp_state_name": (C.c_char_p, [C.c_int]),
     "sp_player_create": (C.c_int, [_cfg, C.POINTER(_player)]),
     "sp_player_destroy": (None, [_player]),

@@ -59,6 +59,16 @@ class EventType(enum.IntEnum):
     LOG = 10
 
 
+class LogLevel(enum.IntEnum):
+    """Severity of a LOG event (the log_level option names them)."""
+
+    ERROR = 1
+    WARNING = 2
+    INFO = 3
+    VERBOSE = 4
+    DEBUG = 5
+
+
 class Kind(enum.IntEnum):
     OPEN = 0
     PLAY = 1
@@ -152,6 +162,11 @@ class Event:
     def kind(self):
         """The Kind of a LOGGED event (else None)."""
         return _enum(Kind, self.value) if self.type == EventType.LOGGED else None
+
+    @property
+    def log_level(self):
+        """The LogLevel of a LOG event (else None)."""
+        return _enum(LogLevel, self.value) if self.type == EventType.LOG else None
 
     @property
     def wake_reason(self):
@@ -284,7 +299,7 @@ class Player:
                 text = _option_text(value)
                 rc = lib.sp_config_set(cfg, str(key).encode(), text.encode())
                 if rc != 0:
-                    raise SmartPlayerError(rc, f"option {key}={text!r} refused", "sp_config_set")
+                    raise SmartPlayerError(rc, _text(lib.sp_config_last_error(cfg)), "sp_config_set")
             rc = lib.sp_player_create(cfg, C.byref(self._handle))
             if rc != 0:
                 # Thread-local in the library: this thread's failed create.

@@ -137,12 +137,14 @@ def test_errors_carry_the_code_and_the_library_message(tmp_path, clip, player_fa
     with pytest.raises(SmartPlayerError) as e:
         p.skip(2)
     assert e.value.code == Result.ERR_INVALID_ARGUMENT
-    # Options are checked as the player is made.
+    # Options are checked as the player is made, with the library's reason.
     with pytest.raises(SmartPlayerError) as e:
         smartplayer.Player(video_output="bogus")
-    assert e.value.code == Result.ERR_INVALID_ARGUMENT and "video_output" in str(e.value)
-    with pytest.raises(SmartPlayerError):
+    assert e.value.code == Result.ERR_INVALID_ARGUMENT and e.value.call == "sp_config_set"
+    assert "'bogus'" in e.value.message and "video_output" in e.value.message
+    with pytest.raises(SmartPlayerError) as e:
         smartplayer.Player(no_such_key=1)
+    assert "no_such_key" in e.value.message
     # A failed create says why (the library keeps that message per thread).
     with pytest.raises(SmartPlayerError) as e:
         smartplayer.Player(db=str(tmp_path), video_output="none", audio_output="none")
@@ -262,3 +264,19 @@ def test_built_in_window_waits_instead_of_polling(clip, player_factory):
     with pytest.raises(SmartPlayerError) as e:
         q.sdl_wakeup()
     assert e.value.code == Result.ERR_INVALID_STATE
+
+
+def test_ffmpeg_log_lines_arrive_as_events(tmp_path, clip, recorder, player_factory):
+    # A truncated file: FFmpeg's complaint is an event at the level asked
+    # for, not a line on stderr.
+    bad = tmp_path / "truncated.mp4"
+    bad.write_bytes(open(clip, "rb").read()[:2048])
+    p = player_factory(log_level="error")
+    p.on_event = recorder.on_event
+    with pytest.raises(SmartPlayerError) as e:
+        p.open(bad)
+    assert e.value.code == Result.ERR_FORMAT
+    recorder.wait(lambda: recorder.of_type(EventType.LOG))
+    lines = recorder.of_type(EventType.LOG)
+    assert all(ev.log_level == smartplayer.LogLevel.ERROR for ev in lines)
+    assert any("moov atom not found" in ev.message for ev in lines)
