@@ -77,3 +77,26 @@ def test_a_wrong_path_is_an_error_not_a_fallback(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith(smartplayer.version())
+
+
+def header_functions():
+    text = open(HEADER).read()
+    return set(re.findall(r"^SP_API\s+[^;(]*?\b(sp_\w+)\s*\(", text, re.M))
+
+
+def test_every_public_function_is_bound_or_listed():
+    # Keeps the binding in step with the header: a function added to
+    # smartplayer.h must be bound in _capi.PROTOTYPES (and given a Python form,
+    # listed in bindings/python/README.md) or named in _capi.NOT_BOUND with
+    # the reason.
+    declared = header_functions()
+    assert len(declared) > 30  # the parse found the API
+    missing = declared - set(_capi.PROTOTYPES) - set(_capi.NOT_BOUND)
+    assert not missing, (
+        f"{sorted(missing)} declared in include/smartplayer.h but neither bound in "
+        "bindings/python/smartplayer/_capi.py PROTOTYPES nor listed in NOT_BOUND with a reason")
+    stale = (set(_capi.PROTOTYPES) | set(_capi.NOT_BOUND)) - declared
+    assert not stale, f"{sorted(stale)} bound or listed but no longer in the header"
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
+    undocumented = [f for f in declared if f"`{f}`" not in readme]
+    assert not undocumented, f"{sorted(undocumented)} missing from bindings/python/README.md's table"
