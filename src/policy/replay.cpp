@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/hash.h"
 #include "core/interaction.h"
 #include "policy/schedule.h"
 #include "trace/playback.h"
@@ -191,14 +192,7 @@ ReplayTotals replay_all(const std::vector<const TraceSession *> &sessions, const
   return tot;
 }
 
-uint64_t viewer_hash(const std::string &viewer) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : viewer) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
+uint64_t viewer_hash(const std::string &viewer) { return fnv1a64(viewer); }
 
 Split split_by_time(const std::vector<TraceSession> &sessions, double train_fraction) {
   Split sp;

@@ -11,6 +11,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "core/hash.h"
 #include "predict/features.h"
 #include "predict/logreg.h"
 
@@ -35,20 +36,6 @@ const std::vector<int64_t> &default_horizons() {
 // are taken (0 = at the action itself), jittered by +-25 %.
 constexpr std::array<double, 12> kLadder_s{0, 1, 3, 6, 12, 25, 50, 100, 200, 400, 900, 1800};
 
-uint64_t splitmix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-uint64_t fnv(const std::string &s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 double unit(uint64_t h) { return static_cast<double>(h >> 11) * (1.0 / 9007199254740992.0); }
 
 struct BandModel {
@@ -79,7 +66,7 @@ void session_points(const TraceSession &s, uint32_t index, CB &&cb) {
   const int64_t start = session_start_ms(s);
   int64_t end = s.end_wall_ms > 0 ? s.end_wall_ms : (s.events.empty() ? start : s.events.back().wall_ms);
   end = std::max(end, start);
-  const uint64_t sh = fnv(s.session_id) ^ (static_cast<uint64_t>(index) << 32);
+  const uint64_t sh = fnv1a64(s.session_id) ^ (static_cast<uint64_t>(index) << 32);
   // Events in the span.
   size_t n = 0;
   while (n < s.events.size() && s.events[n].wall_ms <= end) ++n;
@@ -98,7 +85,7 @@ void session_points(const TraceSession &s, uint32_t index, CB &&cb) {
     seg_end = std::min(seg_end, end);
     if (seg_end > seg) {
       for (size_t j = 0; j < kLadder_s.size(); ++j) {
-        uint64_t h = splitmix(sh ^ (anchor_no * 64 + j));
+        uint64_t h = splitmix64(sh ^ (anchor_no * 64 + j));
         double e0 = kLadder_s[j] * 1000.0 * (j == 0 ? 1.0 : 0.75 + 0.5 * unit(h));
         int64_t t = c.anchor_wall + static_cast<int64_t>(e0);
         if (t < seg) continue;
@@ -116,7 +103,7 @@ void session_points(const TraceSession &s, uint32_t index, CB &&cb) {
         int64_t na = next_action[i];
         p.delta_ms = na >= 0 ? na - t : -1;
         p.censor_ms = end - t;
-        p.hash = splitmix(h ^ 0x5bd1e995ull);
+        p.hash = splitmix64(h ^ 0x5bd1e995ull);
         cb(p);
       }
     }
@@ -351,7 +338,7 @@ std::unique_ptr<HazardModel::Impl> fit_impl(const std::vector<const TraceSession
         int64_t lo = k == 0 ? 0 : horizons[k - 1];
         if (!at_risk(p, static_cast<int>(k), lo)) break;
         bool y = outcome(p, horizons[k]);
-        if (keep_band[k] >= 1.0 || unit(splitmix(p.hash + k)) < keep_band[k]) {
+        if (keep_band[k] >= 1.0 || unit(splitmix64(p.hash + k)) < keep_band[k]) {
           if (!have_base) {
             base_features(sn, f.data());
             have_base = true;

@@ -10,15 +10,11 @@
 #include <random>
 #include <vector>
 
+#include "core/hash.h"
+
 namespace sp::sim {
 
-// SplitMix64 step: mixes a 64-bit value (used to derive independent streams).
-inline uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
+using sp::splitmix64;  // core/hash.h: derives independent streams
 
 // Seed of stream `stream`, item `index` for a master seed.
 inline uint64_t derive_seed(uint64_t seed, uint64_t stream, uint64_t index) {

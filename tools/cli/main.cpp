@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/hash.h"
 #include "decode/probe.h"
 #include "log/behaviour_log.h"
 #include "smartplayer.h"
@@ -68,19 +69,10 @@ int64_t now_ms() {
 
 bool is_url(const std::string &s) { return s.find("://") != std::string::npos; }
 
-// FNV-1a 64: stable across runs and platforms (unlike std::hash).
-uint64_t fnv1a(std::string_view s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
 
 std::string default_id(const std::string &stem, const std::string &abs_path) {
   std::ostringstream os;
-  os << stem << '-' << std::hex << std::setw(8) << std::setfill('0') << (fnv1a(abs_path) & 0xffffffffULL);
+  os << stem << '-' << std::hex << std::setw(8) << std::setfill('0') << (sp::fnv1a64(abs_path) & 0xffffffffULL);
   return os.str();
 }
 
