@@ -9,25 +9,6 @@
 namespace sp {
 
 namespace {
-// Piecewise-linear cdf through (0,0) and the forecast's points, flat after
-// the last one (the contract of Forecast::cdf_at, computed here so the rule
-// depends only on the Forecast's data).
-double cdf_at(const Forecast &f, int64_t t) {
-  if (t <= 0 || f.horizon_ms.empty()) return 0.0;
-  size_t n = std::min(f.horizon_ms.size(), f.cdf.size());
-  if (n == 0) return 0.0;
-  auto clamp01 = [](double v) { return std::isfinite(v) ? std::clamp(v, 0.0, 1.0) : 0.0; };
-  if (t >= f.horizon_ms[n - 1]) return clamp01(f.cdf[n - 1]);
-  size_t k = static_cast<size_t>(std::upper_bound(f.horizon_ms.begin(), f.horizon_ms.begin() + static_cast<long>(n), t) -
-                                 f.horizon_ms.begin());
-  int64_t t0 = k == 0 ? 0 : f.horizon_ms[k - 1];
-  double c0 = k == 0 ? 0.0 : clamp01(f.cdf[k - 1]);
-  int64_t t1 = f.horizon_ms[k];
-  double c1 = clamp01(f.cdf[k]);
-  if (t1 <= t0) return c1;
-  return c0 + (c1 - c0) * static_cast<double>(t - t0) / static_cast<double>(t1 - t0);
-}
-
 std::vector<int64_t> grid_for(const Forecast &f) {
   std::vector<int64_t> g{0};
   int64_t last = 0;
@@ -52,7 +33,7 @@ Plan LearnedPolicy::plan_for(const Forecast &fc, const CostModel &cost, const Le
   }
   const double h = cost.h, w = cost.w, miss = cost.w + std::max(0.0, p.miss_scale) * cost.m;
   std::vector<double> F(K + 1);
-  for (size_t k = 0; k <= K; ++k) F[k] = cdf_at(fc, g[k]);
+  for (size_t k = 0; k <= K; ++k) F[k] = fc.cdf_at(g[k]);
   for (size_t k = 1; k <= K; ++k) F[k] = std::max(F[k], F[k - 1]);
   // Unconditional DP (expected costs weighted by P(no action before g[k]) are
   // avoided by working with conditional hazards q_k).
