@@ -1,12 +1,12 @@
 #include "player/config.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <sstream>
-#include <vector>
 
 #include "core/saturating.h"
+#include "policy/factory.h"
 #include "smartplayer.h"
 
 namespace sp {
@@ -77,21 +77,12 @@ int PlayerConfig::set(const std::string &key, const std::string &value, std::str
   } else if (key == "log_batch_ms") {
     if (!parse_int(value, 0, 60000, log_batch_ms)) return bad("milliseconds in [0, 60000]");
   } else if (key == "policy") {
-    static const char *names[] = {"auto", "always-on", "fixed-timeout", "seed-genre", "learned"};
-    bool ok = false;
-    for (const char *n : names) ok = ok || value == n;
-    if (!ok) return bad("auto, always-on, fixed-timeout, seed-genre or learned");
+    const auto &names = live_policy_choices();
+    if (std::find(names.begin(), names.end(), value) == names.end()) return bad(list_names(names, " or "));
     policy = value;
   } else if (key == "cost") {
-    std::vector<double> parts;
-    std::stringstream ss(value);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-      double d;
-      if (!parse_double(item, d) || d < 0) return bad("three non-negative numbers \"h,w,m\"");
-      parts.push_back(d);
-    }
-    if (parts.size() != 3 || value.back() == ',') return bad("three non-negative numbers \"h,w,m\"");
+    CostModel parsed;
+    if (!CostModel::parse(value, parsed)) return bad("three non-negative numbers \"h,w,m\"");
     cost = value;
   } else if (key == "timeout_s") {
     double d;

@@ -8,6 +8,29 @@ const std::vector<std::string> &policy_names() {
   return names;
 }
 
+bool runs_live(const std::string &name) {
+  return name != "bayes" && name != "oracle";
+}
+
+const std::vector<std::string> &live_policy_choices() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v{"auto"};
+    for (const auto &n : policy_names())
+      if (runs_live(n)) v.push_back(n);
+    return v;
+  }();
+  return names;
+}
+
+std::string list_names(const std::vector<std::string> &names, const char *last) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += i + 1 == names.size() ? last : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
 std::unique_ptr<Policy> make_policy(const std::string &name, const PolicyParams &params, const PolicyInputs &inputs,
                                     std::string &err) {
   if (name == "always-on") return std::make_unique<AlwaysOnPolicy>();
@@ -45,7 +68,7 @@ std::unique_ptr<Policy> make_policy(const std::string &name, const PolicyParams 
     }
     return std::make_unique<OraclePolicy>(*inputs.full_session, params.cost);
   }
-  err = "unknown policy \"" + name + "\" (always-on, fixed-timeout, seed-genre, learned, bayes, oracle)";
+  err = "unknown policy \"" + name + "\" (" + list_names(policy_names()) + ")";
   return nullptr;
 }
 

@@ -25,8 +25,16 @@ struct PolicyInputs {
   const Forecaster *reference = nullptr; // bayes: the simulator's true process (replay only)
 };
 
-// Names: always-on, fixed-timeout, seed-genre, learned, bayes, oracle.
+// Every policy's name, the one list: always-on, fixed-timeout, seed-genre,
+// learned, bayes, oracle.
 const std::vector<std::string> &policy_names();
+// Whether a live player can run it: bayes and the oracle need what only
+// replay knows (the simulator's truth, the future).
+bool runs_live(const std::string &name);
+// The policies a player's "policy" option accepts: "auto" and those that run live.
+const std::vector<std::string> &live_policy_choices();
+// "a, b, c" (with `last` before the final name, e.g. " or "), for messages.
+std::string list_names(const std::vector<std::string> &names, const char *last = ", ");
 
 // Returns the policy, or null with `err` set (unknown name, missing input).
 std::unique_ptr<Policy> make_policy(const std::string &name, const PolicyParams &params, const PolicyInputs &inputs,

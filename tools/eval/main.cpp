@@ -116,8 +116,8 @@ int parse_args(int argc, char **argv, Args &a) {
       while (std::getline(ss, n, ',')) {
         const auto &all = policy_names();
         if (std::find(all.begin(), all.end(), n) == all.end()) {
-          std::cerr << "smartplayer-eval: --policies: unknown policy \"" << n
-                    << "\" (always-on, fixed-timeout, seed-genre, learned, bayes, oracle)\n";
+          std::cerr << "smartplayer-eval: --policies: unknown policy \"" << n << "\" ("
+                    << list_names(policy_names()) << ")\n";
           return 2;
         }
         if (std::find(a.policies.begin(), a.policies.end(), n) == a.policies.end()) a.policies.push_back(n);

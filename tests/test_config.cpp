@@ -1,0 +1,47 @@
+// The player's configuration keys that share a rule with the rest of the
+// library: "cost" is read by the one cost-string parser (CostModel::parse),
+// and "policy" accepts the live policies of the one list of names.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "core/result.h"
+#include "player/config.h"
+#include "policy/factory.h"
+
+using namespace sp;
+
+TEST_CASE("cost: the one h,w,m parser, spaces allowed; the control plane reads the same string") {
+  PlayerConfig cfg;
+  std::string err;
+  CHECK(cfg.set("cost", "1, 30, 60", err) == kOk);
+  CHECK(cfg.cost == "1, 30, 60");
+  CostModel c{};
+  REQUIRE(CostModel::parse(cfg.cost, c));
+  CHECK(c.h == 1);
+  CHECK(c.w == 30);
+  CHECK(c.m == 60);
+  CHECK(cfg.set("cost", " 0.5 ,\t2,3 ", err) == kOk);
+  for (const char *bad : {"1,2", "1,2,3,", "1,,3", "a,b,c", "1,2,-3", "1,2,inf", ""}) {
+    INFO(bad);
+    CHECK(cfg.set("cost", bad, err) == kErrInvalidArgument);
+    CHECK(err.find("h,w,m") != std::string::npos);
+    CostModel unused{};
+    CHECK_FALSE(CostModel::parse(bad, unused)); // both sides agree
+  }
+}
+
+TEST_CASE("policy: auto and the policies that run live, named from the one list") {
+  PlayerConfig cfg;
+  std::string err;
+  for (const auto &name : live_policy_choices())
+    CHECK(cfg.set("policy", name, err) == kOk);
+  CHECK(live_policy_choices().front() == "auto");
+  for (const auto &name : policy_names())
+    if (!runs_live(name)) CHECK(cfg.set("policy", name, err) == kErrInvalidArgument);
+  CHECK(cfg.set("policy", "oracle", err) == kErrInvalidArgument);
+  CHECK(err ==
+        "bad value 'oracle' for 'policy': expected auto, always-on, fixed-timeout, seed-genre or learned");
+  CHECK(list_names({"a"}) == "a");
+  CHECK(list_names({"a", "b", "c"}, " or ") == "a, b or c");
+}
