@@ -153,9 +153,10 @@ SessionWalk walk_session(const TraceSession &s) {
   end = std::max(end, start);
   const int64_t dur = s.duration_ms;
   std::map<int, std::pair<double, double>> bins;  // bin -> (actions, exposure)
-  bool paused = true;
-  double rate = 1.0;
-  int64_t pos = 0, wall = start;
+  PlaybackState st; // trace/playback.h: the one walker of play, pause, seek and rate
+  st.duration_ms = dur;
+  st.base_wall = start;
+  const double &rate = st.rate;
   auto add_exposure = [&](int64_t a, int64_t b) {
     if (b <= a || rate <= 0) return;
     double secs = static_cast<double>(b - a) / rate / 1000.0;
@@ -178,13 +179,7 @@ SessionWalk walk_session(const TraceSession &s) {
     }
   };
   auto advance = [&](int64_t to) {
-    if (!paused && to > wall) {
-      int64_t np = pos + static_cast<int64_t>(static_cast<double>(to - wall) * rate);
-      if (dur > 0) np = std::min(np, dur);
-      add_exposure(pos, np);
-      pos = np;
-    }
-    wall = std::max(wall, to);
+    if (!st.paused && to > st.base_wall) add_exposure(st.pos_ms, st.position_at(to));
   };
   int64_t last_action = -1, pause_at = -1;
   for (const Interaction &e : s.events) {
@@ -192,7 +187,7 @@ SessionWalk walk_session(const TraceSession &s) {
     int64_t t = std::max(e.wall_ms, start);
     advance(t);
     if (is_viewer_action(e.kind)) {
-      if (!paused) {
+      if (!st.paused) {
         int64_t p = std::max<int64_t>(0, e.position_ms);
         bins[static_cast<int>(p / kBinMs)].first += 1;
         if (dur > 0) w.pct_actions[static_cast<size_t>(std::clamp<int64_t>(p * 100 / dur, 0, 99))] += 1;
@@ -209,15 +204,7 @@ SessionWalk walk_session(const TraceSession &s) {
       pause_at = e.kind == Kind::Pause ? t : -1;
       last_action = t;
     }
-    pos = e.position_ms;
-    switch (e.kind) {
-    case Kind::Play: paused = false; break;
-    case Kind::Pause: case Kind::Stop: case Kind::End: case Kind::Open: paused = true; break;
-    case Kind::Seek: if (e.to_ms) pos = *e.to_ms; break;
-    case Kind::Rate: if (e.value && *e.value > 0) rate = *e.value; break;
-    default: break;
-    }
-    if (dur > 0) pos = std::clamp<int64_t>(pos, 0, dur);
+    st.apply(e, std::max(st.base_wall, t));
   }
   advance(end);
   for (const auto &[b, ae] : bins) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "policy/replay.h"
+#include "trace/playback.h"
 
 namespace sp_eval {
 
@@ -25,31 +26,21 @@ template <class Stretch, class Act>
 void walk(const TraceSession &s, Stretch stretch, Act act) {
   int64_t start = 0, end = 0;
   session_span(s, start, end);
-  bool paused = true;
-  double rate = 1.0;
-  int64_t pos = 0, wall = start, last_action = start;
+  PlaybackState st; // trace/playback.h: the one walker of play, pause, seek and rate
+  st.duration_ms = s.duration_ms;
+  st.base_wall = start;
+  int64_t last_action = start;
   auto advance = [&](int64_t to_wall) {
-    if (!paused && to_wall > wall) {
-      int64_t np = pos + static_cast<int64_t>(static_cast<double>(to_wall - wall) * rate);
-      if (s.duration_ms > 0) np = std::min(np, s.duration_ms);
-      stretch(pos, np, rate, static_cast<double>(wall - last_action) / 1000.0);
-      pos = np;
-    }
-    wall = std::max(wall, to_wall);
+    if (!st.paused && to_wall > st.base_wall)
+      stretch(st.pos_ms, st.position_at(to_wall), st.rate,
+              static_cast<double>(st.base_wall - last_action) / 1000.0);
   };
   for (const Interaction &e : s.events) {
     if (e.wall_ms > end) break;
     advance(e.wall_ms);
-    if (is_viewer_action(e.kind) && !paused)
+    if (is_viewer_action(e.kind) && !st.paused)
       act(e.position_ms, static_cast<double>(e.wall_ms - last_action) / 1000.0);
-    pos = e.position_ms;
-    switch (e.kind) {
-    case Kind::Play: paused = false; break;
-    case Kind::Pause: case Kind::Stop: case Kind::End: case Kind::Open: paused = true; break;
-    case Kind::Seek: if (e.to_ms) pos = *e.to_ms; break;
-    case Kind::Rate: if (e.value && *e.value > 0) rate = *e.value; break;
-    default: break;
-    }
+    st.apply(e, std::max(st.base_wall, e.wall_ms));
     if (is_viewer_action(e.kind) || e.kind == Kind::Open) last_action = e.wall_ms;
   }
   advance(end);
