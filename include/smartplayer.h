@@ -239,6 +239,10 @@ SP_API void sp_config_destroy(sp_config *cfg);
  *                                                    FFmpeg's messages about this player's media at
  *                                                    this level or more severe, as SP_EVENT_LOG events
  *                                                    (quiet: none; never on stderr, see SP_EVENT_LOG)
+ *   audio_release_ms   int (3000)                    audio_output=sdl: the device is paused as soon as
+ *                                                    playback pauses (or ends) and closed after this
+ *                                                    many ms of pause, so that SDL's audio thread stops
+ *                                                    too; reopened on play, in sync. [0, 3600000]
  *
  * On failure sp_config_last_error(cfg) says why.
  */

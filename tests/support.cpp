@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -103,6 +104,66 @@ int closed_port() {
   int port = ntohs(a.sin_port);
   close(s);
   return port;
+}
+
+namespace {
+ThreadSwitches read_switches(const fs::path &task_dir) {
+  ThreadSwitches t;
+  t.tid = std::stol(task_dir.filename().string());
+  std::ifstream comm(task_dir / "comm");
+  std::getline(comm, t.name);
+  std::ifstream status(task_dir / "status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("voluntary_ctxt_switches:", 0) == 0) t.voluntary = std::stol(line.substr(24));
+    if (line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) t.involuntary = std::stol(line.substr(27));
+  }
+  return t;
+}
+} // namespace
+
+std::vector<ThreadSwitches> thread_switches() {
+  std::vector<ThreadSwitches> out;
+  std::error_code ec;
+  for (const auto &e : fs::directory_iterator("/proc/self/task", ec)) {
+    try {
+      out.push_back(read_switches(e.path()));
+    } catch (const std::exception &) {
+      // The thread ended while we looked.
+    }
+  }
+  return out;
+}
+
+ThreadSwitches this_thread_switches() { return read_switches(fs::path("/proc/self/task") / std::to_string(gettid())); }
+
+std::vector<ThreadSwitches> switches_between(const std::vector<ThreadSwitches> &before,
+                                             const std::vector<ThreadSwitches> &after) {
+  std::vector<ThreadSwitches> out;
+  for (const auto &a : after) {
+    ThreadSwitches d = a;
+    for (const auto &b : before)
+      if (b.tid == a.tid) {
+        d.voluntary -= b.voluntary;
+        d.involuntary -= b.involuntary;
+      }
+    out.push_back(d);
+  }
+  return out;
+}
+
+long total_switches(const std::vector<ThreadSwitches> &threads, const std::string &prefix) {
+  long n = 0;
+  for (const auto &t : threads)
+    if (t.name.rfind(prefix, 0) == 0) n += t.total();
+  return n;
+}
+
+std::string describe(const std::vector<ThreadSwitches> &threads) {
+  std::string s;
+  for (const auto &t : threads)
+    s += (s.empty() ? "" : ", ") + t.name + ": " + std::to_string(t.voluntary) + "+" + std::to_string(t.involuntary);
+  return s;
 }
 
 std::string source_dir() {

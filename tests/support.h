@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace sp_test {
 
@@ -49,6 +50,44 @@ std::string run_capture(const std::string &cmd, int *status = nullptr);
 
 // A loopback TCP port that nothing listens on (bound once, then closed).
 int closed_port();
+
+// The kernel's context-switch counts of one thread of this process
+// (/proc/self/task/<tid>/status and comm). Every return from a blocking wait
+// is one voluntary switch, so a sleeping thread's counts do not move.
+struct ThreadSwitches {
+  long tid = 0;
+  std::string name; // comm: pthread name, at most 15 characters
+  long voluntary = 0, involuntary = 0;
+  long total() const { return voluntary + involuntary; }
+};
+// Every thread of this process.
+std::vector<ThreadSwitches> thread_switches();
+// The calling thread.
+ThreadSwitches this_thread_switches();
+// Per thread, the switches between two snapshots (threads matched by tid; a
+// thread that started in between counts from zero, one that ended is left out).
+std::vector<ThreadSwitches> switches_between(const std::vector<ThreadSwitches> &before,
+                                             const std::vector<ThreadSwitches> &after);
+// Sum of total() over the threads whose name starts with `prefix`.
+long total_switches(const std::vector<ThreadSwitches> &threads, const std::string &prefix);
+// "name: voluntary+involuntary, ..." for messages.
+std::string describe(const std::vector<ThreadSwitches> &threads);
+
+// Built with ThreadSanitizer: its runtime adds a thread of its own (named
+// like the main thread) and its slower locks make threads block more often,
+// so wake-up counts of a busy (playing) player mean little there; counts of
+// an idle player still hold.
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kThreadSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr bool kThreadSanitizer = true;
+#else
+constexpr bool kThreadSanitizer = false;
+#endif
+#else
+constexpr bool kThreadSanitizer = false;
+#endif
 
 // Locations from CTest's environment.
 std::string source_dir();

@@ -9,7 +9,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <fstream>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -38,14 +37,6 @@ private:
   int64_t awake_, asleep_;
 };
 
-long voluntary_switches_of_this_thread() {
-  std::ifstream f("/proc/thread-self/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("voluntary_ctxt_switches:", 0) == 0) return std::stol(line.substr(24));
-  return -1;
-}
-
 struct Observer {
   std::mutex mu;
   std::condition_variable cv;
@@ -67,7 +58,7 @@ struct Observer {
     sp_stats st{};
     st.struct_size = sizeof st;
     o->player->stats(st);
-    Transition t{awake, reason, voluntary_switches_of_this_thread(), st.control_wakeups,
+    Transition t{awake, reason, this_thread_switches().voluntary, st.control_wakeups,
                  o->player->get_position_ms(), std::chrono::steady_clock::now()};
     std::lock_guard lk(o->mu);
     o->transitions.push_back(t);

@@ -24,6 +24,12 @@ inline double now_s() {
   return duration_cast<duration<double>>(steady_clock::now().time_since_epoch()).count();
 }
 
+// A now_s() time as a steady_clock time point (for wait_until).
+inline std::chrono::steady_clock::time_point steady_at(double s) {
+  using namespace std::chrono;
+  return steady_clock::time_point(duration_cast<steady_clock::duration>(duration<double>(s)));
+}
+
 class SeqClock {
 public:
   // Set the clock. Only one thread may write at a time (the caller ensures it).

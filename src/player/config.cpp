@@ -98,6 +98,8 @@ int PlayerConfig::set(const std::string &key, const std::string &value, std::str
     if (!log_level_from_name(value, log_level)) return bad("quiet, error, warning, info, verbose or debug");
   } else if (key == "network_timeout_ms") {
     if (!parse_int(value, 1, 3600000, network_timeout_ms)) return bad("milliseconds in [1, 3600000]");
+  } else if (key == "audio_release_ms") {
+    if (!parse_int(value, 0, 3600000, audio_release_ms)) return bad("milliseconds in [0, 3600000]");
   } else {
     err = "unknown configuration key '" + key + "'";
     return SP_ERR_INVALID_ARGUMENT;

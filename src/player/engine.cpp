@@ -34,10 +34,6 @@ constexpr double kDueSlack = 0.001;
 // only timed retry in the engine, never taken for local files.
 constexpr auto kEagainRetry = std::chrono::milliseconds(10);
 
-std::chrono::steady_clock::time_point to_time_point(double s) {
-  return std::chrono::steady_clock::time_point(
-      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s)));
-}
 
 double ts_to_s(int64_t ts, AVRational tb) {
   return ts == AV_NOPTS_VALUE ? NAN : static_cast<double>(ts) * av_q2d(tb);
@@ -667,7 +663,7 @@ void Engine::audio_loop() {
 
 // ------------------------------------------------------------------ clocks
 bool Engine::audio_clock_valid(double now, double *value) const {
-  if (!audio_on_ || !sink_->active()) return false;
+  if (!audio_on_ || !sink_->active() || !sink_->output_ok()) return false;
   if (afinished_.load() == audioq_.serial() && sink_->empty()) return false; // audio ended
   SeqClock::Snapshot s = sink_->clock().snapshot();
   if (s.serial != sink_->serial() || std::isnan(s.pts)) return false;
@@ -844,7 +840,7 @@ void Engine::present_loop() {
       // Until the next picture is due, or without a deadline until woken
       // (paused, ended, waiting for the decoder): no periodic wake-ups.
       if (std::isinf(due)) present_cv_.wait(lk, woken);
-      else present_cv_.wait_until(lk, to_time_point(due), woken);
+      else present_cv_.wait_until(lk, steady_at(due), woken);
     }
     present_wake_ = false;
   }

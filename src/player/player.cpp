@@ -27,9 +27,17 @@ Player::Player(const PlayerConfig &cfg) : cfg_(cfg), creator_(std::this_thread::
 int Player::create(const PlayerConfig &cfg, std::unique_ptr<Player> &out, std::string &err) {
   std::unique_ptr<Player> p(new Player(cfg));
   p->sink_ = std::make_unique<AudioSink>(cfg.audio_rate);
+  p->dispatcher_ = std::make_unique<Dispatcher>();
   if (cfg.audio_output == PlayerConfig::Output::Sdl) {
+    // The device is released on the dispatcher thread when a pause lasts.
+    Dispatcher *d = p->dispatcher_.get();
+    SdlAudio::Timers timers{
+        [d](double delay_s, std::function<void()> task) { return d->post_at(now_s() + delay_s, std::move(task)); },
+        [d](uint64_t id) { d->cancel(id); }};
     p->sdl_audio_ = std::make_unique<SdlAudio>();
-    int r = p->sdl_audio_->open(p->sink_.get(), cfg.audio_rate, err);
+    Player *self = p.get();
+    p->sdl_audio_->set_error_handler([self](const std::string &msg) { self->on_error(SP_ERR_AUDIO_DEVICE, msg); });
+    int r = p->sdl_audio_->open(p->sink_.get(), cfg.audio_rate, cfg.audio_release_ms, std::move(timers), err);
     if (r != SP_OK) return r;
   }
   if (cfg.video_output == PlayerConfig::Output::Sdl) {
@@ -37,7 +45,6 @@ int Player::create(const PlayerConfig &cfg, std::unique_ptr<Player> &out, std::s
     int r = p->sdl_video_->create(cfg.window_title, cfg.window_width, cfg.window_height, err);
     if (r != SP_OK) return r;
   }
-  p->dispatcher_ = std::make_unique<Dispatcher>();
   Player *me = p.get();
   p->log_route_ = std::make_unique<LogRoute>(cfg.log_level, [me](LogLevel level, std::string line) {
     me->emit(Event{EventType::Log, SP_OK, static_cast<int64_t>(level), 0, 0, std::move(line)});

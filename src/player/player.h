@@ -93,6 +93,11 @@ public:
   EngineStats engine_stats() const;
   // Audio clock (media ms) as the sync logic sees it, or INT64_MIN if none.
   int64_t audio_clock_ms() const;
+  // What the audio output played (frames, continuity) and whether the SDL
+  // audio device is open now (false without audio_output=sdl).
+  AudioSink::Continuity audio_continuity() const { return sink_->continuity(); }
+  int audio_out_rate() const { return sink_->out_rate(); }
+  bool audio_device_open() const { return sdl_audio_ && sdl_audio_->device_open(); }
   const PlayerConfig &config() const { return cfg_; }
   ControlPlane &control() { return *control_; }
 

@@ -90,6 +90,8 @@ AudioSink::Continuity AudioSink::continuity() const {
   c.frames_played = frames_played_.load();
   c.discontinuities = discontinuities_.load();
   c.last_pts = played_until_.load();
+  c.run_from = played_from_.load();
+  c.run_frames = run_frames_.load();
   return c;
 }
 
@@ -163,7 +165,12 @@ int AudioSink::read(int16_t *out, int frames) {
         speed = b->step * out_rate_.load(std::memory_order_relaxed);
       }
       double until = played_until_.load(std::memory_order_relaxed);
-      if (!std::isnan(until) && std::fabs(at - until) > 0.5 * b->step) discontinuities_.fetch_add(1);
+      if (std::isnan(until)) { // a new run
+        played_from_.store(at, std::memory_order_relaxed);
+        run_frames_.store(0, std::memory_order_relaxed);
+      } else if (std::fabs(at - until) > 0.5 * b->step) {
+        discontinuities_.fetch_add(1, std::memory_order_relaxed);
+      }
       int take = std::min(frames - written, b->frames - offset_);
       const int16_t *src = b->samples + offset_ * 2;
       int16_t *dst = out + written * 2;
@@ -177,6 +184,7 @@ int AudioSink::read(int16_t *out, int frames) {
       last_pts_ = b->pts + offset_ * b->step;
       played_until_.store(last_pts_, std::memory_order_relaxed);
       frames_played_.fetch_add(take, std::memory_order_relaxed);
+      run_frames_.fetch_add(take, std::memory_order_relaxed);
       if (offset_ >= b->frames) release_block();
     }
     if (written < frames) underruns_.fetch_add(1, std::memory_order_relaxed);

@@ -80,6 +80,10 @@ public:
   void set_paused(bool p);
   bool paused() const { return paused_.load(std::memory_order_acquire); }
   void set_output(AudioOutput *out) { output_.store(out, std::memory_order_release); }
+  // False while the output could not be (re)opened: the audio clock then
+  // does not lead (nothing consumes the ring).
+  void set_output_ok(bool ok) { output_ok_.store(ok, std::memory_order_release); }
+  bool output_ok() const { return output_ok_.load(std::memory_order_acquire); }
   // Called on the consumer's thread when a read empties the ring (end of the
   // audio, or an underrun). Must not block. nullptr removes it.
   void set_drained_hook(std::function<void()> hook);
@@ -100,9 +104,14 @@ public:
   // did not continue exactly where the previous one ended within a serial
   // (audio lost or played twice). A seek or a frame step starts afresh.
   struct Continuity {
-    int64_t frames_played = 0;
-    int64_t discontinuities = 0;
-    double last_pts = NAN; // media position after the last frame played
+    int64_t frames_played = 0;   // in all
+    int64_t discontinuities = 0; // in all
+    // The current run (since the serial began or a step): where it started,
+    // how many frames it played, and the media position after the last one.
+    // Without loss or repetition run_from + run_frames * step == last_pts.
+    double run_from = NAN;
+    int64_t run_frames = 0;
+    double last_pts = NAN;
   };
   Continuity continuity() const;
 
@@ -128,6 +137,7 @@ private:
   std::atomic<int64_t> underruns_{0};
   SeqClock clock_;
   std::atomic<AudioOutput *> output_{nullptr};
+  std::atomic<bool> output_ok_{true};
   std::function<void()> drained_hook_; // guarded by consumer_busy_
 
   // Producer sleep: the consumer bumps the epoch to wake it.
@@ -136,7 +146,8 @@ private:
 
   // Continuity (written by the consumer, read by tests).
   std::atomic<int64_t> frames_played_{0}, discontinuities_{0};
-  std::atomic<double> played_until_{NAN};
+  std::atomic<double> played_until_{NAN}, played_from_{NAN};
+  std::atomic<int64_t> run_frames_{0};
   int played_serial_ = -1; // consumer only
 };
 

@@ -2,15 +2,23 @@
 
 #include <algorithm>
 
-#include "render/audio_sink.h"
 #include "smartplayer.h"
 
 namespace sp {
 
 // ---------------------------------------------------------------- audio
 SdlAudio::~SdlAudio() {
+  close();
   if (dev_) SDL_CloseAudioDevice(dev_);
   if (inited_) SDL_QuitSubSystem(SDL_INIT_AUDIO);
+}
+
+void SdlAudio::close() {
+  if (sink_) sink_->set_output(nullptr);
+  std::lock_guard lk(mu_);
+  if (release_timer_ && timers_.cancel) timers_.cancel(release_timer_);
+  release_timer_ = 0;
+  timers_ = Timers{};
 }
 
 void SdlAudio::callback(void *user, Uint8 *stream, int len) {
@@ -18,29 +26,89 @@ void SdlAudio::callback(void *user, Uint8 *stream, int len) {
   self->sink_->read(reinterpret_cast<int16_t *>(stream), len / 4);
 }
 
-int SdlAudio::open(AudioSink *sink, int rate, std::string &err) {
+int SdlAudio::open(AudioSink *sink, int rate, int release_ms, Timers timers, std::string &err) {
   if (SDL_InitSubSystem(SDL_INIT_AUDIO) != 0) {
     err = std::string("SDL audio init failed: ") + SDL_GetError();
     return SP_ERR_AUDIO_DEVICE;
   }
   inited_ = true;
   sink_ = sink;
+  release_ms_ = release_ms;
+  timers_ = std::move(timers);
+  sink->set_out_rate(rate);
+  {
+    std::lock_guard lk(mu_);
+    int r = open_device(false, err);
+    if (r != SP_OK) return r;
+  }
+  sink->set_output(this);
+  on_sink_paused(sink->paused()); // nothing plays yet: paused, and released if it stays so
+  return SP_OK;
+}
+
+int SdlAudio::open_device(bool fixed_rate, std::string &err) {
   SDL_AudioSpec want{}, have{};
-  want.freq = rate;
+  want.freq = sink_->out_rate();
   want.format = AUDIO_S16SYS;
   want.channels = 2;
-  want.samples = 1024;
+  want.samples = 2048; // as ffplay at 48 kHz: ~43 ms, 23 periods a second
   want.callback = &SdlAudio::callback;
   want.userdata = this;
-  dev_ = SDL_OpenAudioDevice(nullptr, 0, &want, &have, SDL_AUDIO_ALLOW_FREQUENCY_CHANGE | SDL_AUDIO_ALLOW_SAMPLES_CHANGE);
+  // Reopened: the ring holds samples at the rate granted first, so keep it
+  // (SDL converts if the device differs).
+  int flags = SDL_AUDIO_ALLOW_SAMPLES_CHANGE | (fixed_rate ? 0 : SDL_AUDIO_ALLOW_FREQUENCY_CHANGE);
+  dev_ = SDL_OpenAudioDevice(nullptr, 0, &want, &have, flags);
   if (!dev_) {
     err = std::string("cannot open an SDL audio device: ") + SDL_GetError();
     return SP_ERR_AUDIO_DEVICE;
   }
-  sink->set_out_rate(have.freq);
-  sink->set_latency_frames(have.samples);
-  SDL_PauseAudioDevice(dev_, 0); // plays silence until media is open and playing
-  return SP_OK;
+  if (!fixed_rate) sink_->set_out_rate(have.freq);
+  sink_->set_latency_frames(have.samples);
+  return SP_OK; // opened paused (SDL's default)
+}
+
+void SdlAudio::on_sink_paused(bool paused) {
+  std::string err;
+  {
+    std::lock_guard lk(mu_);
+    if (paused) {
+      playing_ = false;
+      if (!dev_) return;
+      SDL_PauseAudioDevice(dev_, 1); // stop feeding it at once
+      if (!release_timer_ && timers_.schedule)
+        release_timer_ = timers_.schedule(release_ms_ / 1000.0, [this] { release(); });
+      return;
+    }
+    playing_ = true;
+    if (release_timer_) {
+      if (timers_.cancel) timers_.cancel(release_timer_);
+      release_timer_ = 0;
+    }
+    if (dev_ || open_device(true, err) == SP_OK) {
+      SDL_PauseAudioDevice(dev_, 0);
+      sink_->set_output_ok(true);
+      return;
+    }
+  }
+  // Without a device the audio clock stands still: let video run on the
+  // external clock, and say why there is no sound.
+  sink_->set_output_ok(false);
+  if (on_error_) on_error_("audio device could not be reopened: " + err);
+}
+
+void SdlAudio::release() {
+  // The dispatcher thread, release_ms after a pause began (cancelled if
+  // playback resumed first). Closing joins SDL's audio thread.
+  std::lock_guard lk(mu_);
+  release_timer_ = 0;
+  if (playing_ || !dev_) return;
+  SDL_CloseAudioDevice(dev_);
+  dev_ = 0;
+}
+
+bool SdlAudio::device_open() const {
+  std::lock_guard lk(mu_);
+  return dev_ != 0;
 }
 
 // ---------------------------------------------------------------- video

@@ -1,37 +1,70 @@
 // Built-in SDL2 outputs.
 //  SdlAudio: an SDL audio device (S16 stereo) whose callback drains an
-//            AudioSink; opened at player creation, runs until destroyed.
+//            AudioSink; opened at player creation, paused as soon as playback
+//            pauses and closed when the pause lasts (SDL's audio thread wakes
+//            every period even while paused, so only closing lets it sleep),
+//            reopened when playback resumes.
 //  SdlVideo: a window + renderer + streaming texture; created, drawn and
 //            pumped on the thread that created the player (SDL's rule),
 //            which sleeps in its SdlWaiter between pumps.
 #pragma once
 #include <SDL.h>
 
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "decode/ffmpeg_util.h"
+#include "render/audio_sink.h"
 #include "render/sdl_wait.h"
 
 namespace sp {
 
-class AudioSink;
-
-class SdlAudio {
+class SdlAudio final : public AudioOutput {
 public:
+  // Runs `task` at a later time (now_s() + delay_s) on some other thread and
+  // returns an id for cancel(id); the player's dispatcher provides it.
+  struct Timers {
+    std::function<uint64_t(double delay_s, std::function<void()> task)> schedule;
+    std::function<void(uint64_t id)> cancel;
+  };
+
   SdlAudio() = default;
-  ~SdlAudio();
+  ~SdlAudio() override;
   SdlAudio(const SdlAudio &) = delete;
   SdlAudio &operator=(const SdlAudio &) = delete;
   // Opens the default device at about `rate` Hz; updates sink's out rate and
-  // latency to what the device granted. SP_ERR_AUDIO_DEVICE on failure.
-  int open(AudioSink *sink, int rate, std::string &err);
+  // latency to what the device granted, and becomes the sink's output. The
+  // device starts paused; it is released `release_ms` after playback pauses
+  // (and at once with 0) and opened again when it resumes.
+  // SP_ERR_AUDIO_DEVICE on failure.
+  int open(AudioSink *sink, int rate, int release_ms, Timers timers, std::string &err);
+  // Detach from the sink and the timers (before they go away).
+  void close();
+  // AudioOutput: pause the device at once (SDL_PauseAudioDevice), release it
+  // when the pause lasts; reopen and start it on resume.
+  void on_sink_paused(bool paused) override;
+  // Whether the device is open now (tests).
+  bool device_open() const;
+  // Reports a failure to reopen the device (on the thread that resumed).
+  void set_error_handler(std::function<void(const std::string &)> fn) { on_error_ = std::move(fn); }
 
 private:
   static void callback(void *user, Uint8 *stream, int len);
-  SDL_AudioDeviceID dev_ = 0;
+  int open_device(bool fixed_rate, std::string &err); // mu_ held
+  void release();                                      // a timer task
+
+  mutable std::mutex mu_;
+  SDL_AudioDeviceID dev_ = 0; // guarded by mu_
+  bool playing_ = false;      // guarded by mu_
+  uint64_t release_timer_ = 0;
+  int release_ms_ = 3000;
+  Timers timers_;
   bool inited_ = false;
   AudioSink *sink_ = nullptr;
+  std::function<void(const std::string &)> on_error_;
 };
 
 class SdlVideo {

@@ -1,6 +1,5 @@
 #include "render/sdl_wait.h"
 
-#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -92,10 +91,7 @@ int SdlWaiter::wait(double due_s, int timeout_ms) {
     if (std::isinf(deadline)) {
       cv_.wait(lk);
     } else {
-      auto tp = std::chrono::steady_clock::time_point(
-          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-              std::chrono::duration<double>(deadline)));
-      cv_.wait_until(lk, tp);
+      cv_.wait_until(lk, steady_at(deadline));
     }
   }
 }
