@@ -313,14 +313,22 @@ SP_API const char *sp_player_last_error(const sp_player *p);
 /**
  * What the host tells the library about the media and the viewer, for the
  * behaviour log. Set struct_size = sizeof(sp_media_meta); every other field
- * may be NULL (the default applies). Versioned: see STRUCTS THAT GROW.
+ * may be NULL or "" (the default applies). Versioned: see STRUCTS THAT GROW.
+ *
+ * They are stored and exported as they are, so each must be well-formed
+ * UTF-8 without control characters (U+0000..U+001F, U+007F) and at most the
+ * bytes (not characters) below; sp_open refuses anything else with
+ * SP_ERR_INVALID_ARGUMENT and a message naming the field and the byte, and
+ * leaves the media already open as it was. Defaults taken from a url that
+ * is not clean UTF-8 are stored with '%', control characters and invalid
+ * bytes written as %XX.
  */
 typedef struct sp_media_meta {
     size_t struct_size;
-    const char *video_id;  /* stable id for the behaviour log (default: the url) */
-    const char *title;     /* default: the file name */
-    const char *genre;     /* default: "unknown" */
-    const char *viewer_id; /* default: "anonymous" */
+    const char *video_id;  /* stable id for the behaviour log, <= 1024 bytes (default: the url) */
+    const char *title;     /* <= 1024 bytes (default: the file name) */
+    const char *genre;     /* <= 64 bytes (default: "unknown") */
+    const char *viewer_id; /* <= 256 bytes (default: "anonymous") */
 } sp_media_meta;
 
 /**

@@ -3,6 +3,7 @@
 // back, imported into a fresh database and read again, unchanged.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -107,5 +108,38 @@ TEST_CASE("a session with every kind of control call survives export and import"
   using K = sp::Kind;
   CHECK(kinds == std::vector<K>{K::Open, K::Play, K::Pause, K::Seek, K::Seek, K::Step, K::Rate, K::Volume,
                                 K::Mute, K::Mute, K::Play, K::Skip, K::Skip, K::Stop});
+  check_round_trip(db, dir.file("export.jsonl"), dir.file("b.db"));
+}
+
+TEST_CASE("non-ASCII ids and names survive export and import; so does a url that is not UTF-8") {
+  TempDir dir;
+  // A file name that is not UTF-8 (bytes 0xFF 0xFE): its default ids are
+  // percent-escaped when logged, so they export as they are stored.
+  const std::string odd = dir.file("clip-\xFF\xFE.mp4");
+  std::filesystem::copy_file(make_clip(), odd);
+  const std::string db = dir.file("a.db");
+  sp_config *cfg = config_for(db);
+  sp_player *p = nullptr;
+  REQUIRE(sp_player_create(cfg, &p) == SP_OK);
+  sp_config_destroy(cfg);
+  sp_media_meta meta{};
+  meta.struct_size = sizeof meta;
+  meta.video_id = "\xD0\xB2\xD0\xB8\xD0\xB4\xD0\xB5\xD0\xBE-1 \xF0\x9F\x8E\xAC"; // "видео-1 🎬"
+  meta.title = "\xE3\x82\xBF\xE3\x82\xA4\xE3\x83\x88\xE3\x83\xAB";               // "タイトル"
+  meta.genre = "m\xC3\xBAsica";                                                  // "música"
+  meta.viewer_id = "zo\xC3\xAB-\xF0\x9F\x98\x80";                                // "zoë-😀"
+  REQUIRE(sp_open(p, make_clip().c_str(), &meta) == SP_OK);
+  REQUIRE(sp_play(p) == SP_OK);
+  REQUIRE(sp_stop(p) == SP_OK);
+  REQUIRE(sp_open(p, odd.c_str(), nullptr) == SP_OK);
+  REQUIRE(sp_stop(p) == SP_OK);
+  sp_player_destroy(p);
+
+  std::vector<sp::TraceSession> logged = sessions_in(db);
+  REQUIRE(logged.size() == 2);
+  CHECK(logged[0].viewer == meta.viewer_id);
+  CHECK(logged[0].video == meta.video_id);
+  CHECK(logged[0].genre == meta.genre);
+  CHECK(logged[1].video == dir.file("clip-%FF%FE.mp4"));
   check_round_trip(db, dir.file("export.jsonl"), dir.file("b.db"));
 }

@@ -1,9 +1,9 @@
 #include "player/player.h"
 
 #include "core/clock.h"
-#include "player/c_types.h"
-
 #include "core/saturating.h"
+#include "player/c_types.h"
+#include "player/media_meta.h"
 
 #include <SDL.h>
 
@@ -14,13 +14,6 @@
 #include <filesystem>
 
 namespace sp {
-namespace {
-
-std::string or_default(const char *s, const std::string &def) {
-  return (s && *s) ? std::string(s) : def;
-}
-
-} // namespace
 
 Player::Player(const PlayerConfig &cfg) : cfg_(cfg), creator_(std::this_thread::get_id()) {}
 
@@ -174,6 +167,14 @@ void Player::end_session(const std::string &reason) {
 
 int Player::open(const char *url, const sp_media_meta *meta) {
   if (!url || !*url) return fail(SP_ERR_INVALID_ARGUMENT, "sp_open: url is NULL or empty");
+  // Ids and names are checked before anything else: a refused open leaves
+  // the media that is open (and its session) as it was.
+  MediaMeta ids;
+  {
+    sp_media_meta none{};
+    std::string err;
+    if (int r = resolve_media_meta(url, meta ? *meta : none, ids, err)) return fail(r, err);
+  }
   std::lock_guard open_lk(open_mu_);
   LogScope log_scope(log_route_.get()); // probing and opening log on this thread
   // Close what is open (its session ends as "replaced", or "finished" at EOF).
@@ -227,14 +228,12 @@ int Player::open(const char *url, const sp_media_meta *meta) {
   }
   {
     std::lock_guard lk(control_mu_);
-    std::string path = url;
-    std::string stem = std::filesystem::path(path).filename().string();
     session_info_ = SessionInfo{};
-    session_info_.path = path;
-    session_info_.video_id = or_default(meta ? meta->video_id : nullptr, path);
-    session_info_.title = or_default(meta ? meta->title : nullptr, stem.empty() ? path : stem);
-    session_info_.genre = or_default(meta ? meta->genre : nullptr, "unknown");
-    session_info_.viewer_id = or_default(meta ? meta->viewer_id : nullptr, "anonymous");
+    session_info_.path = url;
+    session_info_.video_id = std::move(ids.video_id);
+    session_info_.title = std::move(ids.title);
+    session_info_.genre = std::move(ids.genre);
+    session_info_.viewer_id = std::move(ids.viewer_id);
     session_info_.duration_ms = e->facts().duration_ms;
     last_position_ms_.store(0);
     r = begin_session(err);
