@@ -322,7 +322,7 @@ TEST_CASE("no leakage: models and fits see only the train part") {
     CHECK(seen_by_trainer.size() == sp.train.size());
     tr.reference = std::make_shared<FixedForecaster>(Forecast{{1000, 60000}, {0.2, 0.6}});
     std::map<std::string, PolicyFigures> figs;
-    REQUIRE(evaluate_sessions(sp.test, policy_names(), PolicyParams{kCost, -1, {}}, tr, figs, err));
+    REQUIRE(evaluate_sessions(sp.test, policy_names(), PolicyParams{kCost, -1, {}, true, {}}, tr, figs, err));
     REQUIRE(figs.size() == policy_names().size());
     CHECK(figs["oracle"].cost_ratio_to_oracle == Approx(1));
     for (auto &[name, f] : figs) {

@@ -1,12 +1,44 @@
 #include "policy/evaluate.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace sp {
 
+namespace {
+
+std::vector<const TraceSession *> by_start(std::vector<const TraceSession *> v) {
+  std::stable_sort(v.begin(), v.end(), [](const TraceSession *a, const TraceSession *b) {
+    return a->start_wall_ms < b->start_wall_ms;
+  });
+  return v;
+}
+
+// The warm start's part of the train sessions: the latest `f` of them (time
+// split) or the sessions of a share `f` of the train viewers (viewer split,
+// hashed with another salt than the split itself).
+void warm_part(const Split &split, double f, std::vector<const TraceSession *> &fit,
+               std::vector<const TraceSession *> &warm) {
+  fit.clear();
+  warm.clear();
+  if (split.name == "viewer") {
+    const auto limit = static_cast<uint64_t>(std::clamp(f, 0.0, 1.0) * 1000.0);
+    for (const TraceSession *s : split.train)
+      ((viewer_hash(s->viewer + "#warm") % 1000) < limit ? warm : fit).push_back(s);
+    return;
+  }
+  std::vector<const TraceSession *> order = by_start(split.train);
+  const auto held =
+      static_cast<size_t>(std::floor(std::clamp(f, 0.0, 1.0) * static_cast<double>(order.size())));
+  fit.assign(order.begin(), order.end() - static_cast<std::ptrdiff_t>(held));
+  warm.assign(order.end() - static_cast<std::ptrdiff_t>(held), order.end());
+}
+
+} // namespace
+
 bool train_for_split(const Split &split, bool seed, double seed_lambda, const ForecasterTrainer &trainer,
-                     TrainedForSplit &out, std::string &err) {
+                     TrainedForSplit &out, std::string &err, double warm_fraction) {
   out = TrainedForSplit{};
   for (const TraceSession *s : split.train) out.train_ids.insert(s->session_id);
   if (seed) out.seed_fit = std::make_shared<SeedGenreFit>(SeedGenreFit::train(split.train, seed_lambda));
@@ -15,6 +47,14 @@ bool train_for_split(const Split &split, bool seed, double seed_lambda, const Fo
     if (!out.forecaster) {
       if (err.empty()) err = "forecaster training failed";
       return false;
+    }
+    if (warm_fraction > 0) {
+      std::vector<const TraceSession *> fit, warm;
+      warm_part(split, warm_fraction, fit, warm);
+      std::string werr;
+      if (!fit.empty() && !warm.empty()) out.warm_forecaster = trainer(fit, werr);
+      // Too little to train on without the warm part: no warm start (the learner starts from its prior).
+      if (out.warm_forecaster) out.warm_sessions = warm;
     }
   }
   return true;
@@ -27,11 +67,25 @@ bool evaluate_sessions(const std::vector<const TraceSession *> &sessions, const 
   std::vector<std::string> all = names;
   if (std::find(all.begin(), all.end(), "oracle") == all.end()) all.push_back("oracle");
   std::map<std::string, PolicyFigures> figs;
+  const std::vector<const TraceSession *> ordered = by_start(sessions);
   for (const std::string &name : all) {
     PolicyInputs in;
     in.seed_fit = trained.seed_fit;
     in.forecaster = trained.forecaster.get();
     in.reference = trained.reference.get();
+    if (name == "learned" && params.learn_online && trained.forecaster) {
+      in.learner = std::make_shared<SleepLearner>(params.learner);
+      if (trained.warm_forecaster && !trained.warm_sessions.empty()) {
+        PolicyInputs w = in;
+        w.forecaster = trained.warm_forecaster.get();
+        std::string werr;
+        replay_all(
+            by_start(trained.warm_sessions),
+            [&](const TraceSession &) { return make_policy("learned", params, w, werr); }, params.cost);
+        in.learner->flush();
+        figs[name].warm_sessions = static_cast<int64_t>(trained.warm_sessions.size());
+      }
+    }
     std::string perr;
     bool failed = false;
     PolicyMaker make = [&](const TraceSession &full) -> std::unique_ptr<Policy> {
@@ -41,12 +95,17 @@ bool evaluate_sessions(const std::vector<const TraceSession *> &sessions, const 
       if (!p) failed = true;
       return p;
     };
-    ReplayTotals t = replay_all(sessions, make, params.cost);
+    ReplayTotals t = replay_all(ordered, make, params.cost);
     if (failed) {
       err = perr;
       return false;
     }
     figs[name].totals = t;
+    if (in.learner) {
+      in.learner->flush();
+      figs[name].has_learner = true;
+      figs[name].learner = in.learner->summary();
+    }
   }
   double oracle = figs["oracle"].totals.cost;
   for (auto &[name, f] : figs) {

@@ -51,7 +51,7 @@ std::unique_ptr<Policy> make_policy(const std::string &name, const PolicyParams 
       err = "learned: no forecaster (train or load a model first)";
       return nullptr;
     }
-    return std::make_unique<LearnedPolicy>(*inputs.forecaster, params.cost, params.learned);
+    return std::make_unique<LearnedPolicy>(*inputs.forecaster, params.cost, params.learned, inputs.learner);
   }
   if (name == "bayes") {
     if (!inputs.reference) {

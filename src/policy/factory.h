@@ -13,6 +13,10 @@ struct PolicyParams {
   CostModel cost = CostModel::defaults();
   int64_t timeout_ms = -1;          // fixed-timeout tau; < 0: w/h
   LearnedParams learned;            // learned: miss_scale, wake_lead_ms
+  // learned in evaluate_sessions: learn online which experts to follow
+  // (SleepLearner); false: the decision rule on the forecast alone.
+  bool learn_online = true;
+  LearnerOptions learner;
 };
 
 // What some policies need: seed-genre a fit, learned a forecaster (both must
@@ -23,6 +27,9 @@ struct PolicyInputs {
   const Forecaster *forecaster = nullptr;
   const TraceSession *full_session = nullptr;
   const Forecaster *reference = nullptr; // bayes: the simulator's true process (replay only)
+  // learned: the online learner its gaps train and draw from (shared by the
+  // policies of every session); null: the decision rule on the forecast alone.
+  std::shared_ptr<SleepLearner> learner;
 };
 
 // Every policy's name, the one list: always-on, fixed-timeout, seed-genre,

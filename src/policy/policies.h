@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "policy/policy.h"
+#include "policy/sleep_learner.h"
 #include "predict/forecast.h"
 #include "trace/trace.h"
 
@@ -110,21 +111,58 @@ struct LearnedParams {
   int64_t wake_lead_ms = 0;
 };
 
+// Without a learner: the decision rule on the forecast alone (plan_for at
+// every decision point). With a SleepLearner (policy/sleep_learner.h): at the
+// start of each gap between the viewer's actions it draws one expert from the
+// learner's distribution for this viewer (deterministically, from a hash of
+// the session id and the gap's index) and follows it through the gap; when
+// the gap ends (the next action, or the session's end) it replays every
+// expert's decisions on that gap (gap_costs) and records their costs with the
+// learner. Speculative calls (the live plane previewing its windows) change
+// nothing. A policy object may span several sessions (the live plane) or one
+// (replay); the learner is what they share.
 class LearnedPolicy final : public Policy {
 public:
-  LearnedPolicy(const Forecaster &f, const CostModel &cost, const LearnedParams &p = {})
-      : f_(f), cost_(cost), p_(p) {}
+  LearnedPolicy(const Forecaster &f, const CostModel &cost, const LearnedParams &p = {},
+                std::shared_ptr<SleepLearner> learner = nullptr)
+      : f_(f), cost_(cost), p_(p), learner_(std::move(learner)) {}
   std::string name() const override { return "learned"; }
   Plan plan(const PolicyContext &ctx) override;
+  void session_ended(const PolicyContext &ctx) override;
   // The decision rule alone (tests, docs): the plan minimising expected cost
   // for this forecast; `expected_cost` (if not null) receives its value.
   static Plan plan_for(const Forecast &fc, const CostModel &cost, const LearnedParams &p,
                        double *expected_cost = nullptr);
+  // The forecast with its hazard times `scale` (cdf 1 - (1 - F)^scale).
+  static Forecast rescale(const Forecast &fc, double scale);
+  // What one expert plans at a decision point `elapsed_ms` into its gap
+  // (`fc`: the forecast there; unused by timeouts).
+  static Plan expert_plan(const Expert &e, const Forecast &fc, const CostModel &cost, int64_t elapsed_ms);
+  // Each expert's cost on one gap of `seen` (the session's events up to the
+  // gap's end: the action that ended it, or all of them when the session
+  // ended), starting at start_ms with the first `prefix_len` events seen,
+  // ending at end_ms with an action (`by_action`) or the session's end: its
+  // decisions replayed under the replay's rules (docs/model.md, "Replay"),
+  // asking `f` at every proactive wake.
+  static std::vector<double> gap_costs(const std::vector<Expert> &experts, const Forecaster &f,
+                                       const CostModel &cost, const TraceSession &seen, size_t prefix_len,
+                                       int64_t start_ms, int64_t end_ms, bool by_action);
+  // The expert followed in the current gap (index into the learner's experts; -1 none).
+  int chosen_expert() const { return chosen_; }
 
 private:
+  void finish_gap(const TraceSession &seen, int64_t end_ms, bool by_action);
+
   const Forecaster &f_;
   CostModel cost_;
   LearnedParams p_;
+  std::shared_ptr<SleepLearner> learner_;
+  // The current gap.
+  std::string session_;
+  int64_t gap_index_ = -1; // viewer actions seen when it started
+  int64_t gap_start_ms_ = 0;
+  size_t gap_prefix_ = 0;
+  int chosen_ = -1;
 };
 
 // Plans with the learned policy's decision rule (plan_for) on a given

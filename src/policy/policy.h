@@ -48,6 +48,10 @@ public:
   virtual ~Policy() = default;
   virtual std::string name() const = 0;
   virtual Plan plan(const PolicyContext &ctx) = 0;
+  // The session in ctx ended at ctx.now_wall_ms (replay: at the end of its
+  // span; live: when the host ends it). A policy that learns from its gaps
+  // finishes the last one here; the default does nothing.
+  virtual void session_ended(const PolicyContext &ctx) { (void)ctx; }
 };
 
 } // namespace sp

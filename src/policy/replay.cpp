@@ -177,6 +177,16 @@ SessionReplay replay_session(const TraceSession &s, Policy &policy, const CostMo
     }
     if (finished) break;
   }
+  {
+    // The span is over: a policy that learns from its gaps finishes the last one.
+    PolicyContext ctx;
+    ctx.session = &seen;
+    ctx.now_wall_ms = end;
+    ctx.position_ms = st.position_at(end);
+    ctx.paused = st.paused;
+    ctx.rate = st.rate;
+    policy.session_ended(ctx);
+  }
   r.cost = cost.h * r.awake_s + cost.w * static_cast<double>(r.wakes) + cost.m * static_cast<double>(r.misses);
   return r;
 }
