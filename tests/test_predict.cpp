@@ -471,3 +471,58 @@ TEST_CASE("hazard model: progress, tiny data, learned policy", "[hazard]") {
   CHECK(learned.cost < always.cost);
   CHECK(learned.awake_fraction() < 0.8);
 }
+
+TEST_CASE("hazard model: a cut ahead raises the near-term forecast; transitions survive the JSON round trip",
+          "[hazard]") {
+  sim::SimOptions o;
+  o.viewers = 150;
+  o.sessions_per_viewer = 4;
+  o.videos = 40;
+  o.seed = 3;
+  sim::Simulator sim(o);
+  HazardOptions opt;
+  opt.transitions = std::make_shared<VideoTransitions>(sim.detected_transitions());
+  std::string err;
+  auto model = HazardModel::train(time_split().train, opt, nullptr, err);
+  REQUIRE(model);
+  // A video nobody watched, so only its transitions (not its heatmap) can tell where viewers act.
+  TraceSession s;
+  s.session_id = "t";
+  s.viewer = "nobody";
+  s.video = "vid0001";
+  s.genre = std::string(sim::genre_name(sim.catalogue()[1].genre));
+  s.duration_ms = sim.catalogue()[1].duration_ms;
+  s.start_wall_ms = 1000000;
+  Interaction open;
+  open.seq = 1;
+  open.kind = Kind::Open;
+  open.wall_ms = 1000000;
+  Interaction play = open;
+  play.seq = 2;
+  play.kind = Kind::Play;
+  play.wall_ms = 1001000;
+  s.events = {open, play};
+  const auto &cuts = opt.transitions->at("vid0001");
+  REQUIRE(cuts.size() >= 3);
+  // 5 s before a cut vs half-way between two cuts, 40 s into playing (no action since).
+  const int64_t cut = cuts[cuts.size() / 2];
+  const int64_t calm = (cuts[cuts.size() / 2 - 1] + cut) / 2;
+  auto at = [&](int64_t pos) {
+    PolicyContext ctx;
+    ctx.session = &s;
+    ctx.position_ms = pos;
+    ctx.now_wall_ms = 1001000 + 40000;
+    ctx.paused = false;
+    return model->forecast(ctx).cdf_at(10000);
+  };
+  INFO("before a cut " << at(cut - 5000) << ", between cuts " << at(calm));
+  CHECK(at(cut - 5000) > 1.1 * at(calm));
+  // The round trip keeps them (the forecast is identical).
+  auto back = HazardModel::from_json(model->to_json(), err);
+  REQUIRE(back);
+  PolicyContext ctx;
+  ctx.session = &s;
+  ctx.position_ms = cut - 5000;
+  ctx.now_wall_ms = 1041000;
+  CHECK(back->forecast(ctx).cdf == model->forecast(ctx).cdf);
+}

@@ -16,6 +16,7 @@
 
 #include "support.h"
 #include "trace/trace.h"
+#include "trace/transitions.h"
 
 using namespace sp;
 
@@ -508,4 +509,34 @@ TEST_CASE("memory stays bounded however long one line is", "[trace_io]") {
   // The cap (4 MiB) and the 64 KiB chunk, with room for the allocator: far
   // below the line's 128 MiB (before the cap it took well over 10x the line).
   CHECK(grown_kb < 24 * 1024);
+}
+
+TEST_CASE("transitions side file: read, sorted, errors by line, round trip") {
+  std::stringstream in(
+      "{\"video\":\"a\",\"transitions_ms\":[5000,1000,1000]}\n\n{\"video\":\"b\",\"transitions_ms\":[]}\n");
+  sp::VideoTransitions t;
+  std::string err;
+  REQUIRE(sp::read_transitions(in, t, err));
+  CHECK(t.size() == 2);
+  CHECK(t["a"] == std::vector<int64_t>{1000, 5000});
+  CHECK(t["b"].empty());
+  std::stringstream out;
+  sp::write_transitions(out, t);
+  sp::VideoTransitions back;
+  REQUIRE(sp::read_transitions(out, back, err));
+  CHECK(back == t);
+  for (const char *bad :
+       {"not json", "{\"video\":\"\",\"transitions_ms\":[]}", "{\"video\":\"a\"}",
+        "{\"video\":\"a\",\"transitions_ms\":[1.5]}", "{\"video\":\"a\",\"transitions_ms\":[-1]}"}) {
+    std::stringstream b(std::string("{\"video\":\"x\",\"transitions_ms\":[1]}\n") + bad + "\n");
+    INFO(bad);
+    CHECK_FALSE(sp::read_transitions(b, t, err));
+    CHECK(err.rfind("line 2: ", 0) == 0);
+  }
+  std::stringstream twice(
+      "{\"video\":\"a\",\"transitions_ms\":[1]}\n{\"video\":\"a\",\"transitions_ms\":[2]}\n");
+  CHECK_FALSE(sp::read_transitions(twice, t, err));
+  CHECK(err.find("listed twice") != std::string::npos);
+  CHECK_FALSE(sp::read_transitions_file("/nonexistent/t.jsonl", t, err));
+  CHECK(err.find("cannot open") != std::string::npos);
 }

@@ -34,13 +34,15 @@ const char *state_name(int s) {
 
 const char *feature_name(int f) {
   static const char *names[kFeatureCount] = {
-      "last_play", "last_pause", "last_seek", "last_volume", "last_rate", "last_other",
-      "log_actions", "log_session_s", "log_session_rate", "pos_frac", "log_remaining_s", "log_rate", "rate_changed",
-      "log_local_density", "viewer_log_mult", "viewer_pause_scale", "viewer_log_sessions", "viewer_frac_pause",
-      "viewer_frac_seek", "viewer_frac_rate", "viewer_frac_volume", "viewer_gap_dev", "viewer_unseen",
-      "video_unseen", "genre_log_rate", "genre_pause_log",
-      "log_elapsed", "log_elapsed_sq", "pause_logit", "log_video_window", "video_window_logit",
-      "log_genre_window", "past_end_frac", "window_seen_frac"};
+      "last_play",           "last_pause",        "last_seek",           "last_volume",
+      "last_rate",           "last_other",        "log_actions",         "log_session_s",
+      "log_session_rate",    "pos_frac",          "log_remaining_s",     "log_rate",
+      "rate_changed",        "log_local_density", "viewer_log_mult",     "viewer_pause_scale",
+      "viewer_log_sessions", "viewer_frac_pause", "viewer_frac_seek",    "viewer_frac_rate",
+      "viewer_frac_volume",  "viewer_gap_dev",    "viewer_unseen",       "video_unseen",
+      "genre_log_rate",      "genre_pause_log",   "transitions_unknown", "log_elapsed",
+      "log_elapsed_sq",      "pause_logit",       "log_video_window",    "video_window_logit",
+      "log_genre_window",    "past_end_frac",     "window_seen_frac",    "log_transition_window"};
   return f >= 0 && f < kFeatureCount ? names[f] : "?";
 }
 
@@ -110,6 +112,10 @@ const GenreStats &Stats::genre(const std::string &g) const {
 const VideoStats *Stats::video(const std::string &id) const {
   auto it = videos.find(id);
   return it != videos.end() ? &it->second : nullptr;
+}
+const std::vector<int64_t> *Stats::transitions_of(const std::string &video) const {
+  auto it = transitions.find(video);
+  return it != transitions.end() ? &it->second : nullptr;
 }
 ViewerFeatures Stats::viewer(const std::string &id) const {
   auto it = viewer_features.find(id);
@@ -415,6 +421,7 @@ void base_features(const Snapshot &s, double *f) {
   f[F_VIDEO_UNSEEN] = s.video ? 0 : 1;
   f[F_G_LOG_RATE] = std::log(s.genre->rate + 1e-6);
   f[F_G_PAUSE_LOG] = s.genre->pause_log_mean;
+  f[F_TRANSITIONS_UNKNOWN] = s.transitions ? 0 : 1;
 }
 
 void band_features(const Snapshot &s, int64_t lo, int64_t hi, double *f) {
@@ -461,6 +468,26 @@ void band_features(const Snapshot &s, int64_t lo, int64_t hi, double *f) {
     if (b > a) seen = std::clamp((std::min(b, top) - a) / (b - a), 0.0, 1.0);
   }
   f[F_WINDOW_SEEN_FRAC] = seen;
+  // Fresh transitions in the band's media window: the cuts ahead that this
+  // session has not played through yet (a viewer reacts to a cut once),
+  // each spread by the reaction kernel; in transitions.
+  double et = 0;
+  if (s.state == Playing && s.transitions && !s.transitions->empty()) {
+    const double rate = s.rate > 0 ? s.rate : 1.0;
+    const double a = static_cast<double>(s.pos_ms) + static_cast<double>(lo) * rate;
+    const double b = static_cast<double>(s.pos_ms) + static_cast<double>(hi) * rate;
+    const double top = static_cast<double>(s.seen_ms);
+    const auto &tr = *s.transitions;
+    auto it = std::lower_bound(tr.begin(), tr.end(),
+                               static_cast<int64_t>(a - kTransitionLagMs - 5 * kTransitionSpreadMs));
+    for (; it != tr.end(); ++it) {
+      const double c = static_cast<double>(*it) + kTransitionLagMs;
+      if (c > b + 5 * kTransitionSpreadMs) break;
+      if (static_cast<double>(*it) < top) continue; // already played through in this session
+      et += norm_sf((a - c) / kTransitionSpreadMs) - norm_sf((b - c) / kTransitionSpreadMs);
+    }
+  }
+  f[F_LOG_TRANSITION_WINDOW] = std::log(et + 0.01);
 }
 
 } // namespace sp::hz

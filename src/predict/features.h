@@ -27,6 +27,9 @@ constexpr double kPausePrior = 3;     // pseudo pauses pulling a viewer's pause 
 constexpr double kGapPrior = 5;       // pseudo gaps pulling a viewer's mean log gap to the global one
 constexpr double kKindPrior = 2;      // pseudo actions pulling a viewer's kind mix to the global one
 constexpr double kGenrePausePrior = 20;
+// Visual transitions (scene changes): viewers react a moment after a cut,
+// spread over a few seconds; the kernel of the transition features.
+constexpr double kTransitionLagMs = 1500, kTransitionSpreadMs = 3000;
 
 // Player state at a decision point. Other: opened but no viewer action yet, or the media has ended.
 enum State : int { Playing = 0, Paused = 1, Other = 2 };
@@ -97,6 +100,10 @@ struct Stats {
   std::unordered_map<std::string, VideoStats> videos;
   std::unordered_map<std::string, ViewerStats> viewers;
   std::unordered_map<std::string, ViewerFeatures> viewer_features;  // derived
+  // Visual transitions per video (media ms, ascending), from the catalogue
+  // or a side file at training time (HazardOptions::transitions).
+  std::unordered_map<std::string, std::vector<int64_t>> transitions;
+  const std::vector<int64_t> *transitions_of(const std::string &video) const;
   const GenreStats &genre(const std::string &g) const;
   const VideoStats *video(const std::string &id) const;
   ViewerFeatures viewer(const std::string &id) const;
@@ -133,18 +140,49 @@ struct Snapshot {
   const GenreStats *genre = nullptr;
   const VideoStats *video = nullptr;  // null: unseen video
   const OwnBins *own = nullptr;       // training: leave these out of the video's heatmap
+  const std::vector<int64_t> *transitions = nullptr; // null: not known for this video
   ViewerFeatures viewer;
 };
 
 // Feature layout.
 enum Feature : int {
-  F_LAST_PLAY, F_LAST_PAUSE, F_LAST_SEEK, F_LAST_VOLUME, F_LAST_RATE, F_LAST_OTHER,
-  F_LOG_ACTIONS, F_LOG_SESSION_S, F_LOG_SESSION_RATE, F_POS_FRAC, F_LOG_REMAINING_S, F_LOG_RATE, F_RATE_CHANGED,
-  F_LOG_LOCAL_DENSITY, F_V_LOG_MULT, F_V_PAUSE_SCALE, F_V_LOG_SESSIONS, F_V_FRAC_PAUSE, F_V_FRAC_SEEK,
-  F_V_FRAC_RATE, F_V_FRAC_VOLUME, F_V_GAP_DEV, F_V_UNSEEN, F_VIDEO_UNSEEN, F_G_LOG_RATE, F_G_PAUSE_LOG,
+  F_LAST_PLAY,
+  F_LAST_PAUSE,
+  F_LAST_SEEK,
+  F_LAST_VOLUME,
+  F_LAST_RATE,
+  F_LAST_OTHER,
+  F_LOG_ACTIONS,
+  F_LOG_SESSION_S,
+  F_LOG_SESSION_RATE,
+  F_POS_FRAC,
+  F_LOG_REMAINING_S,
+  F_LOG_RATE,
+  F_RATE_CHANGED,
+  F_LOG_LOCAL_DENSITY,
+  F_V_LOG_MULT,
+  F_V_PAUSE_SCALE,
+  F_V_LOG_SESSIONS,
+  F_V_FRAC_PAUSE,
+  F_V_FRAC_SEEK,
+  F_V_FRAC_RATE,
+  F_V_FRAC_VOLUME,
+  F_V_GAP_DEV,
+  F_V_UNSEEN,
+  F_VIDEO_UNSEEN,
+  F_G_LOG_RATE,
+  F_G_PAUSE_LOG,
+  F_TRANSITIONS_UNKNOWN,
   // band-specific
-  F_LOG_ELAPSED, F_LOG_ELAPSED_SQ, F_PAUSE_LOGIT, F_LOG_VIDEO_WINDOW, F_VIDEO_WINDOW_LOGIT, F_LOG_GENRE_WINDOW,
-  F_PAST_END_FRAC, F_WINDOW_SEEN_FRAC,
+  F_LOG_ELAPSED,
+  F_LOG_ELAPSED_SQ,
+  F_PAUSE_LOGIT,
+  F_LOG_VIDEO_WINDOW,
+  F_VIDEO_WINDOW_LOGIT,
+  F_LOG_GENRE_WINDOW,
+  F_PAST_END_FRAC,
+  F_WINDOW_SEEN_FRAC,
+  F_LOG_TRANSITION_WINDOW,
   kFeatureCount
 };
 const char *feature_name(int f);

@@ -151,6 +151,7 @@ struct HazardModel::Impl {
     sn.duration_ms = s.duration_ms;
     sn.genre = &stats.genre(s.genre);
     sn.video = stats.video(s.video);
+    sn.transitions = stats.transitions_of(s.video);
     sn.own = own;
     sn.viewer = vf;
     return sn;
@@ -265,6 +266,9 @@ std::unique_ptr<HazardModel::Impl> fit_impl(const std::vector<const TraceSession
   std::vector<ViewerStats> prior;
   if (cancelled()) return nullptr;
   impl->stats = build_stats(sessions, walks, &prior);
+  if (opt.transitions)
+    for (const auto &[video, pos] : *opt.transitions)
+      impl->stats.transitions.emplace(video, pos);
   const GlobalStats &G = impl->stats.global;
   std::vector<ViewerFeatures> vf(n);
   for (size_t i = 0; i < n; ++i) vf[i] = viewer_features(prior[i], G);
@@ -522,6 +526,7 @@ Forecast HazardModel::forecast(const PolicyContext &ctx) const {
   sn.duration_ms = s.duration_ms;
   sn.genre = &I.stats.genre(s.genre);
   sn.video = I.stats.video(s.video);
+  sn.transitions = I.stats.transitions_of(s.video);
   sn.viewer = I.stats.viewer(s.viewer);
   std::array<double, 64> qbuf;
   std::vector<double> qvec;
@@ -747,6 +752,13 @@ std::string HazardModel::to_json() const {
                                     "kind_volume"}},
                         {"stats_f64", pack(st, true)}};
   }
+  {
+    // Visual transitions per video (ms), for the transition features.
+    json tj = json::object();
+    for (const auto &[id, pos] : I.stats.transitions)
+      tj[id] = pos;
+    j["transitions"] = tj;
+  }
   j["metrics"] = metrics_to_json(I.metrics, I.holdout_sessions);
   return j.dump();
 }
@@ -842,6 +854,16 @@ std::shared_ptr<const HazardModel> HazardModel::from_json(const std::string &tex
         impl->stats.videos.emplace(ids[i].get<std::string>(), std::move(v));
       }
       if (at != hz.size()) throw std::runtime_error("videos: hz_f32 holds more numbers than bins say");
+    }
+    if (j.contains("transitions")) {
+      const json &tj = j.at("transitions");
+      if (!tj.is_object()) throw std::runtime_error("transitions: an object of arrays expected");
+      for (const auto &[id, pos] : tj.items()) {
+        std::vector<int64_t> v = pos.get<std::vector<int64_t>>();
+        if (!std::is_sorted(v.begin(), v.end()))
+          throw std::runtime_error("transitions of " + id + ": not ascending");
+        impl->stats.transitions.emplace(id, std::move(v));
+      }
     }
     {
       const json &vj = j.at("viewers");

@@ -17,6 +17,7 @@
 
 #include "predict/forecast.h"
 #include "trace/trace.h"
+#include "trace/transitions.h"
 
 namespace sp {
 
@@ -37,6 +38,9 @@ struct HazardOptions {
   // between band fits, every few thousand decision points) and returns null
   // with err "cancelled": a player being destroyed never waits for a fit.
   const std::atomic<bool> *cancel = nullptr;
+  // Visual transitions per video (scene changes), kept in the model for the
+  // transition features; null or a video not listed: not known.
+  std::shared_ptr<const VideoTransitions> transitions;
 };
 
 struct CalibrationBin {

@@ -147,6 +147,10 @@ inline double intro_mass(const Viewer &v) {
 // this shape (scale chosen for the mean).
 constexpr double kBurstShareShort = 0.6, kBurstShortMeanMs = 3000;
 constexpr double kHeavyShape = 1.2;
+// The scene detector's view of a video (Simulator::detected_transitions):
+// each structure point missed with this probability, the rest moved by up to
+// this much, plus spurious cuts (that draw nobody) once per this many ms.
+constexpr double kDetectMiss = 0.1, kDetectJitterMs = 300, kDetectSpuriousEveryMs = 60000;
 // One gap of a renewal mode (ms).
 double gap_ms(Rng &rng, const SimOptions &opt);
 

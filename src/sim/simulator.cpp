@@ -17,7 +17,8 @@ namespace {
 
 using namespace model;
 
-constexpr uint64_t kStreamCatalogue = 1, kStreamViewer = 2, kStreamSessions = 3, kStreamDrift = 4;
+constexpr uint64_t kStreamCatalogue = 1, kStreamViewer = 2, kStreamSessions = 3, kStreamDrift = 4,
+                   kStreamDetect = 5;
 
 int64_t to_ms(double v) {
   return static_cast<int64_t>(std::llround(v));
@@ -771,6 +772,31 @@ void Simulator::generate(const std::function<void(TraceSession &&)> &sink,
       sink(std::move(s));
     if (progress) progress(i + 1, viewers_.size());
   }
+}
+
+VideoTransitions Simulator::detected_transitions() const {
+  VideoTransitions out;
+  for (size_t i = 0; i < videos_.size(); ++i) {
+    const Video &v = videos_[i];
+    Rng rng(derive_seed(opt_.seed, kStreamDetect, i));
+    std::vector<int64_t> pts;
+    auto detect = [&](int64_t p) {
+      if (rng.bernoulli(kDetectMiss)) return;
+      pts.push_back(
+          std::clamp<int64_t>(p + to_ms(rng.uniform(-kDetectJitterMs, kDetectJitterMs)), 0, v.duration_ms));
+    };
+    if (v.intro_end_ms > 0) detect(v.intro_end_ms);
+    for (int64_t p : v.scene_ms)
+      detect(p);
+    if (v.credits_start_ms < v.duration_ms) detect(v.credits_start_ms);
+    const int spurious = rng.poisson(static_cast<double>(v.duration_ms) / kDetectSpuriousEveryMs);
+    for (int k = 0; k < spurious; ++k)
+      pts.push_back(to_ms(rng.uniform(0.0, static_cast<double>(v.duration_ms))));
+    std::sort(pts.begin(), pts.end());
+    pts.erase(std::unique(pts.begin(), pts.end()), pts.end());
+    out.emplace(v.id, std::move(pts));
+  }
+  return out;
 }
 
 Truth Simulator::truth() const {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "trace/trace.h"
+#include "trace/transitions.h"
 
 namespace sp::sim {
 
@@ -140,6 +141,11 @@ public:
   std::vector<TraceSession> generate_all() const;
   // Everything the sessions were drawn from.
   Truth truth() const;
+  // What a scene detector would report for each video of the catalogue: the
+  // intro's end, the scene changes and the credits' start (each missed with
+  // probability 0.1, the rest within +-0.3 s), plus cuts that draw nobody
+  // (one a minute on average, anywhere). Deterministic for the seed.
+  VideoTransitions detected_transitions() const;
 
 private:
   SimOptions opt_;

@@ -20,11 +20,12 @@ bool is_forecaster_kind(const std::string &k) {
   return k == "empirical" || k == "positional" || (SP_EVAL_HAVE_HAZARD && k == "hazard");
 }
 
-sp::ForecasterTrainer make_forecaster_trainer(const std::string &kind, Progress progress) {
+sp::ForecasterTrainer make_forecaster_trainer(const std::string &kind, Progress progress,
+                                              std::shared_ptr<const sp::VideoTransitions> transitions) {
 #if SP_EVAL_HAVE_HAZARD
   if (kind == "hazard")
-    return [progress](const std::vector<const sp::TraceSession *> &train,
-                      std::string &err) -> std::shared_ptr<const sp::Forecaster> {
+    return [progress, transitions](const std::vector<const sp::TraceSession *> &train,
+                                   std::string &err) -> std::shared_ptr<const sp::Forecaster> {
       if (progress) progress("training hazard model on " + std::to_string(train.size()) + " sessions");
       int last = -1;
       sp::TrainProgress tp;
@@ -37,8 +38,11 @@ sp::ForecasterTrainer make_forecaster_trainer(const std::string &kind, Progress 
           std::snprintf(buf, sizeof buf, "hazard %3d%%: ", pct);
           progress(buf + msg);
         };
-      auto m = sp::HazardModel::train(train, sp::HazardOptions{}, tp, err);
-      if (m && progress) progress(m->describe() + ", trained in " + std::to_string(m->metrics().train_seconds) + " s");
+      sp::HazardOptions ho;
+      ho.transitions = transitions;
+      auto m = sp::HazardModel::train(train, ho, tp, err);
+      if (m && progress)
+        progress(m->describe() + ", trained in " + std::to_string(m->metrics().train_seconds) + " s");
       return m;
     };
 #endif

@@ -41,9 +41,11 @@ const char *kUsage =
     "  --cost h,w,m           cost per awake second, per wake, per miss (default " ;
 
 struct Args {
-  std::string traces, json_out, plots_dir, split = "both", forecaster = default_forecaster_kind(), truth;
+  std::string traces, json_out, plots_dir, split = "both", forecaster = default_forecaster_kind(), truth,
+                                           transitions;
   std::vector<std::string> policies = policy_names();
   bool policies_given = false;
+  bool online = true;
   CostModel cost = CostModel::defaults();
   int64_t timeout_ms = -1;
   double miss_scale = 1.0;
@@ -61,6 +63,9 @@ void usage(std::ostream &o) {
     << default_forecaster_kind() << ")\n"
     << "  --truth FILE            the simulator's truth file (smartplayer-sim --truth): adds the bayes "
        "policy\n"
+    << "  --transitions FILE      the videos' visual transitions (JSON Lines, docs/traces.md) for the hazard "
+       "model\n"
+    << "  --no-online             learned: the decision rule on the forecast alone (no online learning)\n"
     << "  --quiet                 no progress on stderr\n";
 }
 
@@ -84,8 +89,13 @@ int parse_args(int argc, char **argv, Args &a) {
     std::string o = argv[i], v;
     if (o == "--help" || o == "-h") { usage(std::cout); return 3; }
     if (o == "--quiet") { a.quiet = true; continue; }
+    if (o == "--no-online") {
+      a.online = false;
+      continue;
+    }
     if (o != "--traces" && o != "--json" && o != "--plots" && o != "--split" && o != "--policies" &&
-        o != "--cost" && o != "--timeout" && o != "--miss-scale" && o != "--forecaster" && o != "--truth") {
+        o != "--cost" && o != "--timeout" && o != "--miss-scale" && o != "--forecaster" && o != "--truth" &&
+        o != "--transitions") {
       std::cerr << "smartplayer-eval: unknown option " << o << "\n";
       usage(std::cerr);
       return 2;
@@ -96,6 +106,8 @@ int parse_args(int argc, char **argv, Args &a) {
     else if (o == "--plots") a.plots_dir = v;
     else if (o == "--truth")
       a.truth = v;
+    else if (o == "--transitions")
+      a.transitions = v;
     else if (o == "--forecaster") {
       a.forecaster = v;
       if (!is_forecaster_kind(v)) {
@@ -159,6 +171,32 @@ int parse_args(int argc, char **argv, Args &a) {
     return 2;
   }
   return 0;
+}
+
+// Share of the train sessions the learned policy's online learner is warmed on
+// (with a forecaster trained without them).
+constexpr double kWarmFraction = 0.25;
+
+json learner_json(const PolicyFigures &f, const PolicyParams &params) {
+  const LearnerSummary &l = f.learner;
+  const std::vector<Expert> experts =
+      params.learner.experts.empty() ? default_experts() : params.learner.experts;
+  json costs = json::object(), weights = json::object();
+  for (size_t i = 0; i < experts.size() && i < l.expert_cost.size(); ++i) {
+    costs[experts[i].name()] = l.expert_cost[i];
+    weights[experts[i].name()] = l.global_weights[i];
+  }
+  return json{{"warm_sessions", f.warm_sessions},
+              {"gaps", l.gaps},
+              {"viewers", l.viewers},
+              {"played_expected_cost", l.played_cost},
+              {"best_expert", l.best_expert < experts.size() ? experts[l.best_expert].name() : ""},
+              {"best_expert_cost", l.expert_cost.empty() ? 0.0 : l.expert_cost[l.best_expert]},
+              {"global_regret_bound", l.global_regret_bound},
+              {"meta_regret_bound", l.meta_regret_bound},
+              {"meta_viewer_weight", l.meta_viewer_weight},
+              {"expert_cost", costs},
+              {"global_weights", weights}};
 }
 
 json figures_json(const PolicyFigures &f) {
@@ -236,12 +274,24 @@ int main(int argc, char **argv) {
 
   const bool need_seed = std::find(a.policies.begin(), a.policies.end(), "seed-genre") != a.policies.end();
   const bool need_learned = std::find(a.policies.begin(), a.policies.end(), "learned") != a.policies.end();
-  ForecasterTrainer trainer = need_learned ? make_forecaster_trainer(a.forecaster, progress) : ForecasterTrainer{};
+  std::shared_ptr<VideoTransitions> transitions;
+  if (!a.transitions.empty()) {
+    transitions = std::make_shared<VideoTransitions>();
+    std::string terr;
+    if (!read_transitions_file(a.transitions, *transitions, terr)) {
+      std::cerr << "smartplayer-eval: --transitions: " << terr << "\n";
+      return 1;
+    }
+    progress("transitions of " + std::to_string(transitions->size()) + " videos");
+  }
+  ForecasterTrainer trainer =
+      need_learned ? make_forecaster_trainer(a.forecaster, progress, transitions) : ForecasterTrainer{};
 
   PolicyParams params;
   params.cost = a.cost;
   params.timeout_ms = a.timeout_ms;
   params.learned.miss_scale = a.miss_scale;
+  params.learn_online = a.online;
 
   json out;
   out["cost_model"] = {{"h", a.cost.h}, {"w", a.cost.w}, {"m", a.cost.m}};
@@ -250,9 +300,10 @@ int main(int argc, char **argv) {
   out["sessions"] = sessions.size();
   out["fixed_timeout_s"] = static_cast<double>(a.timeout_ms >= 0 ? a.timeout_ms : FixedTimeoutPolicy::default_tau_ms(a.cost)) / 1000.0;
   out["learned_miss_scale"] = a.miss_scale;
+  out["learned_online"] = a.online;
   out["seed_genre_lambda"] = SeedGenreFit::kDefaultLambda;
   json splits = json::object(), sizes = json::object(), models = json::object(), best_fixed = json::object(),
-       windows = json::object();
+       windows = json::object(), learners = json::object();
 
   for (const std::string &sn : split_names) {
     Split sp = sn == "time" ? split_by_time(sessions) : split_by_viewer(sessions);
@@ -264,7 +315,8 @@ int main(int argc, char **argv) {
     progress("split " + sn + ": training on " + std::to_string(sp.train.size()) + " sessions");
     TrainedForSplit trained;
     std::string err;
-    if (!train_for_split(sp, need_seed, SeedGenreFit::kDefaultLambda, trainer, trained, err)) {
+    if (!train_for_split(sp, need_seed, SeedGenreFit::kDefaultLambda, trainer, trained, err,
+                         need_learned && a.online ? kWarmFraction : 0.0)) {
       std::cerr << "smartplayer-eval: split " << sn << ": training failed: " << err << "\n";
       return 1;
     }
@@ -316,6 +368,8 @@ int main(int argc, char **argv) {
     splits[sn] = pj;
     sizes[sn] = {{"train", sp.train.size()}, {"test", sp.test.size()}};
     if (!out.contains("policies")) out["policies"] = pj;
+    if (figs.count("learned") && figs["learned"].has_learner)
+      learners[sn] = learner_json(figs["learned"], params);
 
     if (!a.plots_dir.empty() && sn == split_names.front()) {
       progress("plots for split " + sn + " into " + a.plots_dir);
@@ -333,6 +387,7 @@ int main(int argc, char **argv) {
   out["forecaster"] = models;
   out["best_fixed_timeout"] = best_fixed;
   out["seed_genre_awake_percents"] = windows;
+  out["learner"] = learners;
 
   std::ofstream jf(a.json_out);
   if (!jf) {

@@ -2,7 +2,7 @@
 //
 //   smartplayer-sim --viewers N --sessions M --seed S --out FILE
 //                   [--videos V] [--start-wall-ms T] [--total-sessions T]
-//                   [--catalogue FILE] [--viewers-out FILE] [--truth FILE] [--quiet]
+//                   [--catalogue FILE] [--viewers-out FILE] [--truth FILE] [--transitions FILE] [--quiet]
 //                   [--mode structured|memoryless|bursty|heavy-tailed|drifting]
 //                   [--duration-scale X] [--mean-gap-s S] [--mean-session-s S]
 //
@@ -24,7 +24,8 @@ namespace {
 void usage(std::ostream &o) {
   o << "usage: smartplayer-sim --viewers N --sessions M --seed S --out FILE\n"
        "                       [--videos V] [--start-wall-ms T] [--total-sessions T]\n"
-       "                       [--catalogue FILE] [--viewers-out FILE] [--truth FILE] [--quiet]\n"
+       "                       [--catalogue FILE] [--viewers-out FILE] [--truth FILE] [--transitions FILE] "
+       "[--quiet]\n"
        "                       [--mode MODE] [--duration-scale X] [--mean-gap-s S] [--mean-session-s S]\n"
        "  --viewers N         number of simulated viewers (>= 1, default 100)\n"
        "  --sessions M        mean sessions per viewer (>= 1, default 5; total about N*M)\n"
@@ -36,6 +37,8 @@ void usage(std::ostream &o) {
        "  --catalogue FILE    also write the video catalogue with its structure (JSON Lines)\n"
        "  --viewers-out FILE  also write the viewers and their traits (JSON Lines)\n"
        "  --truth FILE        also write every generative parameter (for smartplayer-eval --truth: the bayes "
+       "  --transitions FILE  also write each video's visual transitions as a scene detector would find "
+       "them\n"
        "policy)\n"
        "  --mode MODE         structured (default), memoryless, bursty, heavy-tailed or drifting\n"
        "  --duration-scale X  structured/drifting: video lengths times X (default 1)\n"
@@ -53,7 +56,7 @@ template <typename T> bool parse_num(std::string_view s, T &out) {
 
 int main(int argc, char **argv) {
   sp::sim::SimOptions opt;
-  std::string out_path, catalogue_path, viewers_path, truth_path;
+  std::string out_path, catalogue_path, viewers_path, truth_path, transitions_path;
   bool quiet = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
@@ -93,6 +96,9 @@ int main(int argc, char **argv) {
     } else if (a == "--viewers-out") {
       ok = value(v);
       viewers_path = v;
+    } else if (a == "--transitions") {
+      ok = value(v);
+      transitions_path = v;
     } else if (a == "--truth") {
       ok = value(v);
       truth_path = v;
@@ -169,8 +175,11 @@ int main(int argc, char **argv) {
     };
     if (!side_file(catalogue_path, sp::sim::write_catalogue) ||
         !side_file(viewers_path, sp::sim::write_viewers) ||
-        !side_file(truth_path,
-                   [](std::ostream &o, const sp::sim::Simulator &s) { sp::sim::write_truth(o, s.truth()); }))
+        !side_file(truth_path, [](std::ostream &o,
+                                  const sp::sim::Simulator &s) { sp::sim::write_truth(o, s.truth()); }) ||
+        !side_file(transitions_path, [](std::ostream &o, const sp::sim::Simulator &s) {
+          sp::write_transitions(o, s.detected_transitions());
+        }))
       return 1;
     if (!quiet)
       std::fprintf(stderr,
