@@ -14,10 +14,11 @@
 
 #include <filesystem>
 #include <system_error>
+#include <type_traits>
 #include <unordered_map>
 
+#include "core/result.h"
 #include "log/sqlite_handle.h"
-#include "smartplayer.h"
 
 namespace sp {
 namespace {
@@ -96,28 +97,31 @@ int map_code(int rc) {
   case SQLITE_OK:
   case SQLITE_ROW:
   case SQLITE_DONE:
-    return SP_OK;
+    return kOk;
   case SQLITE_NOTADB:
   case SQLITE_CORRUPT:
-    return SP_ERR_DB_CORRUPT;
+    return kErrDbCorrupt;
   case SQLITE_READONLY:
   case SQLITE_PERM:
-    return SP_ERR_DB_READONLY;
+    return kErrDbReadonly;
   case SQLITE_BUSY:
   case SQLITE_LOCKED:
-    return SP_ERR_DB_LOCKED;
+    return kErrDbLocked;
   case SQLITE_NOMEM:
-    return SP_ERR_NO_MEMORY;
+    return kErrNoMemory;
   default:
-    return SP_ERR_DB;
+    return kErrDb;
   }
 }
 
 const char *code_hint(int code) {
   switch (code) {
-  case SP_ERR_DB_CORRUPT: return " (the file is corrupt or not a database)";
-  case SP_ERR_DB_READONLY: return " (the database cannot be written)";
-  case SP_ERR_DB_LOCKED: return " (still locked by another connection after the busy timeout)";
+  case kErrDbCorrupt:
+    return " (the file is corrupt or not a database)";
+  case kErrDbReadonly:
+    return " (the database cannot be written)";
+  case kErrDbLocked:
+    return " (still locked by another connection after the busy timeout)";
   default: return "";
   }
 }
@@ -141,31 +145,19 @@ public:
   // ---- catalogue -------------------------------------------------------
   int upsert_video(const VideoRow &v, std::string &err) override {
     if (v.id.empty()) return invalid("upsert_video: empty video id", err);
-    sqlite3_stmt *raw = nullptr;
-    if (int r = prepare(R"(INSERT INTO videos(id,title,genre,path,length_ms,width,height,has_audio,added_wall_ms)
-                           VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)
-                           ON CONFLICT(id) DO UPDATE SET title=excluded.title, genre=excluded.genre,
-                             path=excluded.path, length_ms=excluded.length_ms, width=excluded.width,
-                             height=excluded.height, has_audio=excluded.has_audio)",
-                        raw, err))
-      return r;
-    Stmt st(raw);
-    st.bind(1, v.id);
-    st.bind(2, v.title);
-    st.bind(3, v.genre.empty() ? std::string_view("unknown") : std::string_view(v.genre));
-    st.bind(4, v.path);
-    st.bind(5, v.length_ms);
-    st.bind(6, int64_t{v.width});
-    st.bind(7, int64_t{v.height});
-    st.bind(8, int64_t{v.has_audio ? 1 : 0});
-    st.bind(9, v.added_wall_ms);
-    return done(st.step(), "upsert video '" + v.id + "'", err);
+    return exec(R"(INSERT INTO videos(id,title,genre,path,length_ms,width,height,has_audio,added_wall_ms)
+                   VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)
+                   ON CONFLICT(id) DO UPDATE SET title=excluded.title, genre=excluded.genre,
+                     path=excluded.path, length_ms=excluded.length_ms, width=excluded.width,
+                     height=excluded.height, has_audio=excluded.has_audio)",
+                "upsert video '" + v.id + "'", err, v.id, v.title, or_unknown(v.genre), v.path, v.length_ms,
+                v.width, v.height, v.has_audio, v.added_wall_ms);
   }
 
   int upsert_videos(const std::vector<VideoRow> &vs, std::string &err) override {
     for (const auto &v : vs)
       if (v.id.empty()) return invalid("upsert_videos: empty video id", err);
-    if (vs.empty()) return SP_OK;
+    if (vs.empty()) return kOk;
     Txn tx(*this);
     if (int r = tx.begin("add videos", err)) return r;
     for (const auto &v : vs)
@@ -182,22 +174,13 @@ public:
 
   int list_videos(std::vector<VideoRow> &out, std::string &err) override {
     out.clear();
-    sqlite3_stmt *raw = nullptr;
-    if (int r = prepare(std::string(kVideoSelect) + " ORDER BY id", raw, err)) return r;
-    Stmt st(raw);
-    int rc;
-    while ((rc = st.step()) == SQLITE_ROW) out.push_back(video_from(st));
-    return done(rc, "list videos", err);
+    return query(std::string(kVideoSelect) + " ORDER BY id", "list videos", err,
+                 [&](const Stmt &st) { out.push_back(video_from(st)); });
   }
 
   int upsert_viewer(const std::string &viewer, int64_t wall_ms, std::string &err) override {
     if (viewer.empty()) return invalid("upsert_viewer: empty viewer id", err);
-    sqlite3_stmt *raw = nullptr;
-    if (int r = prepare(kViewerUpsert, raw, err)) return r;
-    Stmt st(raw);
-    st.bind(1, viewer);
-    st.bind(2, wall_ms);
-    return done(st.step(), "upsert viewer '" + viewer + "'", err);
+    return exec(kViewerUpsert, "upsert viewer '" + viewer + "'", err, viewer, wall_ms);
   }
 
   // ---- sessions and events ----------------------------------------------
@@ -206,37 +189,24 @@ public:
     Txn tx(*this);
     if (int r = tx.begin("begin session", err)) return r;
     if (int r = upsert_viewer(s.viewer, s.start_wall_ms, err)) return r;
-    sqlite3_stmt *raw = nullptr;
-    if (int r = prepare(kSessionInsert, raw, err)) return r;
-    {
-      Stmt st(raw);
-      st.bind(1, s.viewer);
-      st.bind(2, s.video);
-      st.bind(3, s.start_wall_ms);
-      st.bind(4, s.end_wall_ms);
-      st.bind(5, s.end_reason);
-      st.bind(6, s.policy);
-      if (int r = done(st.step(), "begin session", err)) return r;
-    }
+    if (int r = exec(kSessionInsert, "begin session", err, s.viewer, s.video, s.start_wall_ms, s.end_wall_ms,
+                     s.end_reason, s.policy))
+      return r;
     int64_t id = sqlite3_last_insert_rowid(db_.get());
     if (int r = tx.commit("begin session", err)) return r;
     s.id = id;
-    return SP_OK;
+    return kOk;
   }
 
   int end_session(int64_t session_id, int64_t end_wall_ms, const std::string &reason, std::string &err) override {
-    sqlite3_stmt *raw = nullptr;
-    if (int r = prepare("UPDATE sessions SET end_wall_ms=?2, end_reason=?3 WHERE id=?1", raw, err)) return r;
-    Stmt st(raw);
-    st.bind(1, session_id);
-    st.bind(2, end_wall_ms);
-    st.bind(3, reason);
-    if (int r = done(st.step(), "end session " + std::to_string(session_id), err)) return r;
+    if (int r = exec("UPDATE sessions SET end_wall_ms=?2, end_reason=?3 WHERE id=?1",
+                     "end session " + std::to_string(session_id), err, session_id, end_wall_ms, reason))
+      return r;
     if (sqlite3_changes(db_.get()) == 0) {
       err = path_ + ": end session: no session " + std::to_string(session_id);
-      return SP_ERR_NOT_FOUND;
+      return kErrNotFound;
     }
-    return SP_OK;
+    return kOk;
   }
 
   int append_events(int64_t session_id, const std::vector<Interaction> &batch, std::string &err,
@@ -249,7 +219,7 @@ public:
                            std::to_string(e.seq) + ", kind " + std::to_string(k) + ")",
                        err);
     }
-    if (batch.empty()) return SP_OK;
+    if (batch.empty()) return kOk;
     Txn tx(*this);
     if (int r = tx.begin("append events", err)) return r;
     if (int r = session_exists(session_id, "append events", err)) return r;
@@ -261,88 +231,62 @@ public:
     }
     if (int r = tx.commit("append events", err)) return r;
     if (duplicate_seqs) *duplicate_seqs = std::move(dups);
-    return SP_OK;
+    return kOk;
   }
 
   int append_decisions(const std::vector<DecisionRow> &batch, std::string &err) override {
-    if (batch.empty()) return SP_OK;
+    if (batch.empty()) return kOk;
     Txn tx(*this);
     if (int r = tx.begin("append decisions", err)) return r;
-    sqlite3_stmt *raw = nullptr;
-    if (int r = prepare(R"(INSERT INTO decisions(session,wall_ms,position_ms,action,reason,policy,planned_ms,seq)
-                           VALUES(?1,?2,?3,?4,?5,?6,?7,?8))",
-                        raw, err))
-      return r;
-    for (const auto &d : batch) {
-      Stmt st(raw);
-      st.bind(1, d.session_id);
-      st.bind(2, d.wall_ms);
-      st.bind(3, d.position_ms);
-      st.bind(4, d.action);
-      st.bind(5, d.reason);
-      st.bind(6, d.policy);
-      st.bind(7, d.planned_ms);
-      st.bind(8, d.seq);
-      if (int r = done(st.step(), "append decisions", err)) return r;
-    }
+    for (const auto &d : batch)
+      if (int r =
+              exec(R"(INSERT INTO decisions(session,wall_ms,position_ms,action,reason,policy,planned_ms,seq)
+                          VALUES(?1,?2,?3,?4,?5,?6,?7,?8))",
+                   "append decisions", err, d.session_id, d.wall_ms, d.position_ms, d.action, d.reason,
+                   d.policy, d.planned_ms, d.seq))
+        return r;
     return tx.commit("append decisions", err);
   }
 
   // ---- reading back ------------------------------------------------------
   int read_events(int64_t session_id, std::vector<Interaction> &out, std::string &err) override {
     out.clear();
-    sqlite3_stmt *raw = nullptr;
-    if (int r = prepare(R"(SELECT seq,kind,position_ms,wall_ms,from_ms,to_ms,old_value,value
-                           FROM events WHERE session=?1 ORDER BY seq)",
-                        raw, err))
-      return r;
-    Stmt st(raw);
-    st.bind(1, session_id);
-    int rc;
-    while ((rc = st.step()) == SQLITE_ROW) {
-      Interaction e;
-      e.seq = st.i64(0);
-      int64_t k = st.i64(1);
-      if (k < 0 || k >= kKindCount) {
-        err = path_ + ": session " + std::to_string(session_id) + " event " + std::to_string(e.seq) +
-              ": unknown kind " + std::to_string(k) + " (corrupt or written by a newer version)";
-        return SP_ERR_DB_CORRUPT;
-      }
-      e.kind = static_cast<Kind>(k);
-      e.position_ms = st.i64(2);
-      e.wall_ms = st.i64(3);
-      e.from_ms = st.opt_i64(4);
-      e.to_ms = st.opt_i64(5);
-      e.old_value = st.opt_dbl(6);
-      e.value = st.opt_dbl(7);
-      out.push_back(e);
-    }
-    return done(rc, "read events", err);
+    return query(R"(SELECT seq,kind,position_ms,wall_ms,from_ms,to_ms,old_value,value
+                    FROM events WHERE session=?1 ORDER BY seq)",
+                 "read events", err,
+                 [&](const Stmt &st) -> int {
+                   Interaction e;
+                   e.seq = st.i64(0);
+                   int64_t k = st.i64(1);
+                   if (k < 0 || k >= kKindCount) {
+                     err = path_ + ": session " + std::to_string(session_id) + " event " +
+                           std::to_string(e.seq) + ": unknown kind " + std::to_string(k) +
+                           " (corrupt or written by a newer version)";
+                     return kErrDbCorrupt;
+                   }
+                   e.kind = static_cast<Kind>(k);
+                   e.position_ms = st.i64(2);
+                   e.wall_ms = st.i64(3);
+                   e.from_ms = st.opt_i64(4);
+                   e.to_ms = st.opt_i64(5);
+                   e.old_value = st.opt_dbl(6);
+                   e.value = st.opt_dbl(7);
+                   out.push_back(e);
+                   return kOk;
+                 },
+                 session_id);
   }
 
   int read_decisions(int64_t session_id, std::vector<DecisionRow> &out, std::string &err) override {
     out.clear();
-    sqlite3_stmt *raw = nullptr;
-    if (int r = prepare(R"(SELECT session,wall_ms,position_ms,action,reason,policy,planned_ms,seq
-                           FROM decisions WHERE session=?1 ORDER BY id)",
-                        raw, err))
-      return r;
-    Stmt st(raw);
-    st.bind(1, session_id);
-    int rc;
-    while ((rc = st.step()) == SQLITE_ROW) {
-      DecisionRow d;
-      d.session_id = st.i64(0);
-      d.wall_ms = st.i64(1);
-      d.position_ms = st.i64(2);
-      d.action = st.text(3);
-      d.reason = st.text(4);
-      d.policy = st.text(5);
-      d.planned_ms = st.i64(6);
-      d.seq = st.i64(7);
-      out.push_back(std::move(d));
-    }
-    return done(rc, "read decisions", err);
+    return query(R"(SELECT session,wall_ms,position_ms,action,reason,policy,planned_ms,seq
+                    FROM decisions WHERE session=?1 ORDER BY id)",
+                 "read decisions", err,
+                 [&](const Stmt &st) {
+                   out.push_back(DecisionRow{st.i64(0), st.i64(1), st.i64(2), st.text(3), st.text(4),
+                                             st.text(5), st.i64(6), st.i64(7)});
+                 },
+                 session_id);
   }
 
   int read_traces(std::vector<TraceSession> &out, std::string &err, int64_t after_id) override {
@@ -350,32 +294,26 @@ public:
     // One read transaction so sessions and events form one snapshot.
     Txn tx(*this);
     if (int r = tx.begin_read("read traces", err)) return r;
-    sqlite3_stmt *raw = nullptr;
-    if (int r = prepare(R"(SELECT s.id, s.viewer, s.video, v.genre, v.length_ms, s.start_wall_ms,
-                                  s.end_wall_ms, s.end_reason
-                           FROM sessions s LEFT JOIN videos v ON v.id = s.video
-                           WHERE s.id > ?1 ORDER BY s.id)",
-                        raw, err))
+    if (int r = query(R"(SELECT s.id, s.viewer, s.video, v.genre, v.length_ms, s.start_wall_ms,
+                                s.end_wall_ms, s.end_reason
+                         FROM sessions s LEFT JOIN videos v ON v.id = s.video
+                         WHERE s.id > ?1 ORDER BY s.id)",
+                      "read traces", err,
+                      [&](const Stmt &st) {
+                        TraceSession t;
+                        t.session_id = std::to_string(st.i64(0));
+                        t.viewer = st.text(1);
+                        t.video = st.text(2);
+                        t.genre = st.is_null(3) ? std::string("unknown") : st.text(3);
+                        if (t.genre.empty()) t.genre = "unknown";
+                        t.duration_ms = st.is_null(4) ? 0 : st.i64(4);
+                        t.start_wall_ms = st.i64(5);
+                        t.end_wall_ms = st.i64(6);
+                        t.end_reason = st.text(7);
+                        out.push_back(std::move(t));
+                      },
+                      after_id))
       return r;
-    {
-      Stmt st(raw);
-      st.bind(1, after_id);
-      int rc;
-      while ((rc = st.step()) == SQLITE_ROW) {
-        TraceSession t;
-        t.session_id = std::to_string(st.i64(0));
-        t.viewer = st.text(1);
-        t.video = st.text(2);
-        t.genre = st.is_null(3) ? std::string("unknown") : st.text(3);
-        if (t.genre.empty()) t.genre = "unknown";
-        t.duration_ms = st.is_null(4) ? 0 : st.i64(4);
-        t.start_wall_ms = st.i64(5);
-        t.end_wall_ms = st.i64(6);
-        t.end_reason = st.text(7);
-        out.push_back(std::move(t));
-      }
-      if (int r = done(rc, "read traces", err)) return r;
-    }
     for (auto &t : out)
       if (int r = read_events(std::stoll(t.session_id), t.events, err)) return r;
     return tx.commit("read traces", err);
@@ -387,35 +325,20 @@ public:
         return invalid("import_traces: session '" + t.session_id + "' has an empty viewer or video", err);
     Txn tx(*this);
     if (int r = tx.begin("import traces", err)) return r;
-    sqlite3_stmt *vid = nullptr, *ses = nullptr;
-    if (int r = prepare(R"(INSERT INTO videos(id,title,genre,path,length_ms,added_wall_ms)
-                           VALUES(?1,?1,?2,'',?3,?4)
-                           ON CONFLICT(id) DO UPDATE SET
-                             genre = CASE WHEN videos.genre IN ('', 'unknown') THEN excluded.genre ELSE videos.genre END,
-                             length_ms = CASE WHEN videos.length_ms = 0 THEN excluded.length_ms ELSE videos.length_ms END)",
-                        vid, err))
-      return r;
-    if (int r = prepare(kSessionInsert, ses, err)) return r;
     for (const auto &t : sessions) {
       if (int r = upsert_viewer(t.viewer, t.start_wall_ms, err)) return r;
-      {
-        Stmt st(vid);
-        st.bind(1, t.video);
-        st.bind(2, t.genre.empty() ? std::string_view("unknown") : std::string_view(t.genre));
-        st.bind(3, t.duration_ms);
-        st.bind(4, t.start_wall_ms);
-        if (int r = done(st.step(), "import video '" + t.video + "'", err)) return r;
-      }
-      {
-        Stmt st(ses);
-        st.bind(1, t.viewer);
-        st.bind(2, t.video);
-        st.bind(3, t.start_wall_ms);
-        st.bind(4, t.end_wall_ms);
-        st.bind(5, t.end_reason);
-        st.bind(6, std::string_view("import"));
-        if (int r = done(st.step(), "import session '" + t.session_id + "'", err)) return r;
-      }
+      if (int r = exec(
+              R"(INSERT INTO videos(id,title,genre,path,length_ms,added_wall_ms)
+                 VALUES(?1,?1,?2,'',?3,?4)
+                 ON CONFLICT(id) DO UPDATE SET
+                   genre = CASE WHEN videos.genre IN ('', 'unknown') THEN excluded.genre ELSE videos.genre END,
+                   length_ms = CASE WHEN videos.length_ms = 0 THEN excluded.length_ms ELSE videos.length_ms END)",
+              "import video '" + t.video + "'", err, t.video, or_unknown(t.genre), t.duration_ms,
+              t.start_wall_ms))
+        return r;
+      if (int r = exec(kSessionInsert, "import session '" + t.session_id + "'", err, t.viewer, t.video,
+                       t.start_wall_ms, t.end_wall_ms, t.end_reason, "import"))
+        return r;
       int64_t id = sqlite3_last_insert_rowid(db_.get());
       for (const auto &e : t.events) {
         int k = static_cast<int>(e.kind);
@@ -435,7 +358,7 @@ public:
   int recover_sessions(const std::vector<RecoveredSession> &sessions, RecoveryCounts &counts,
                        std::string &err) override {
     counts = RecoveryCounts{};
-    if (sessions.empty()) return SP_OK;
+    if (sessions.empty()) return kOk;
     for (const auto &s : sessions)
       for (const auto &e : s.events) {
         int k = static_cast<int>(e.kind);
@@ -446,111 +369,66 @@ public:
     RecoveryCounts c;
     Txn tx(*this);
     if (int r = tx.begin("recover sessions", err)) return r;
-    sqlite3_stmt *ins = nullptr, *end = nullptr, *crash = nullptr;
-    if (int r = prepare(
-            R"(INSERT OR IGNORE INTO events(session,seq,kind,position_ms,wall_ms,from_ms,to_ms,old_value,value)
-                           VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9))",
-            ins, err))
-      return r;
-    if (int r = prepare("UPDATE sessions SET end_wall_ms=?2, end_reason=?3 WHERE id=?1 AND end_reason=''",
-                        end, err))
-      return r;
-    if (int r = prepare(R"(UPDATE sessions SET end_reason='crashed',
-                             end_wall_ms=max(start_wall_ms, coalesce((SELECT max(wall_ms) FROM events WHERE session=?1), 0))
-                           WHERE id=?1 AND end_reason='' AND start_wall_ms=?2)",
-                        crash, err))
-      return r;
     for (const auto &s : sessions) {
       std::string missing;
       int r = session_exists(s.id, "recover sessions", missing);
-      if (r == SP_ERR_NOT_FOUND) {
+      if (r == kErrNotFound) {
         c.events_orphaned += static_cast<int64_t>(s.events.size());
         continue;
       }
-      if (r != SP_OK) {
+      if (r != kOk) {
         err = missing;
         return r;
       }
       for (const auto &e : s.events) {
-        Stmt st(ins);
-        st.bind(1, s.id);
-        st.bind(2, e.seq);
-        st.bind(3, int64_t{static_cast<int>(e.kind)});
-        st.bind(4, e.position_ms);
-        st.bind(5, e.wall_ms);
-        st.bind(6, e.from_ms);
-        st.bind(7, e.to_ms);
-        st.bind(8, e.old_value);
-        st.bind(9, e.value);
-        if (int rr =
-                done(st.step(),
-                     "recover event " + std::to_string(e.seq) + " of session " + std::to_string(s.id), err))
-          return rr;
-        (sqlite3_changes(db_.get()) > 0 ? c.events_added : c.events_present) += 1;
+        // Recovery writes only what the log lacks: a seq already there is the same event, committed.
+        bool present = false;
+        if (int rr = insert_event(s.id, e, err, &present)) return rr;
+        (present ? c.events_present : c.events_added) += 1;
       }
       if (!s.end_reason.empty()) {
-        Stmt st(end);
-        st.bind(1, s.id);
-        st.bind(2, s.end_wall_ms);
-        st.bind(3, s.end_reason);
-        if (int rr = done(st.step(), "recover the end of session " + std::to_string(s.id), err)) return rr;
+        if (int rr = exec("UPDATE sessions SET end_wall_ms=?2, end_reason=?3 WHERE id=?1 AND end_reason=''",
+                          "recover the end of session " + std::to_string(s.id), err, s.id, s.end_wall_ms,
+                          s.end_reason))
+          return rr;
         c.sessions_ended += sqlite3_changes(db_.get());
       } else if (s.open_at_crash) {
-        Stmt st(crash);
-        st.bind(1, s.id);
-        st.bind(2, s.start_wall_ms);
-        if (int rr = done(st.step(), "close crashed session " + std::to_string(s.id), err)) return rr;
+        if (int rr = exec(R"(UPDATE sessions SET end_reason='crashed',
+                               end_wall_ms=max(start_wall_ms,
+                                               coalesce((SELECT max(wall_ms) FROM events WHERE session=?1), 0))
+                             WHERE id=?1 AND end_reason='' AND start_wall_ms=?2)",
+                          "close crashed session " + std::to_string(s.id), err, s.id, s.start_wall_ms))
+          return rr;
         c.sessions_crashed += sqlite3_changes(db_.get());
       }
     }
     if (int r = tx.commit("recover sessions", err)) return r;
     counts = c;
-    return SP_OK;
+    return kOk;
   }
 
   // ---- models ---------------------------------------------------------
   int save_model(ModelRow &m, std::string &err) override {
     if (m.kind.empty()) return invalid("save_model: empty kind", err);
-    sqlite3_stmt *raw = nullptr;
-    if (int r = prepare(R"(INSERT INTO models(kind,created_wall_ms,blob,metrics,sessions_seen,events_seen)
-                           VALUES(?1,?2,?3,?4,?5,?6))",
-                        raw, err))
+    if (int r = exec(R"(INSERT INTO models(kind,created_wall_ms,blob,metrics,sessions_seen,events_seen)
+                        VALUES(?1,?2,?3,?4,?5,?6))",
+                     "save model", err, m.kind, m.created_wall_ms, m.blob, m.metrics, m.sessions_seen,
+                     m.events_seen))
       return r;
-    Stmt st(raw);
-    st.bind(1, m.kind);
-    st.bind(2, m.created_wall_ms);
-    st.bind(3, m.blob);
-    st.bind(4, m.metrics);
-    st.bind(5, m.sessions_seen);
-    st.bind(6, m.events_seen);
-    if (int r = done(st.step(), "save model", err)) return r;
     m.version = sqlite3_last_insert_rowid(db_.get());
-    return SP_OK;
+    return kOk;
   }
 
   int latest_model(const std::string &kind, std::optional<ModelRow> &out, std::string &err) override {
     out.reset();
-    sqlite3_stmt *raw = nullptr;
-    if (int r = prepare(R"(SELECT version,kind,created_wall_ms,blob,metrics,sessions_seen,events_seen
-                           FROM models WHERE kind=?1 ORDER BY version DESC LIMIT 1)",
-                        raw, err))
-      return r;
-    Stmt st(raw);
-    st.bind(1, kind);
-    int rc = st.step();
-    if (rc == SQLITE_ROW) {
-      ModelRow m;
-      m.version = st.i64(0);
-      m.kind = st.text(1);
-      m.created_wall_ms = st.i64(2);
-      m.blob = st.text(3);
-      m.metrics = st.text(4);
-      m.sessions_seen = st.i64(5);
-      m.events_seen = st.i64(6);
-      out = std::move(m);
-      return SP_OK;
-    }
-    return done(rc, "latest model", err);
+    return query(R"(SELECT version,kind,created_wall_ms,blob,metrics,sessions_seen,events_seen
+                    FROM models WHERE kind=?1 ORDER BY version DESC LIMIT 1)",
+                 "latest model", err,
+                 [&](const Stmt &st) {
+                   out = ModelRow{st.i64(0),  st.text(1), st.i64(2), st.text(3),
+                                  st.text(4), st.i64(5),  st.i64(6)};
+                 },
+                 kind);
   }
 
 private:
@@ -580,7 +458,7 @@ private:
       int rc = sqlite3_exec(log_.db_.get(), "COMMIT", nullptr, nullptr, nullptr);
       if (rc != SQLITE_OK) return log_.fail(rc, what + " (commit)", err);  // destructor rolls back
       open_ = false;
-      return SP_OK;
+      return kOk;
     }
 
   private:
@@ -588,7 +466,7 @@ private:
       int rc = sqlite3_exec(log_.db_.get(), sql, nullptr, nullptr, nullptr);
       if (rc != SQLITE_OK) return log_.fail(rc, what + " (begin)", err);
       open_ = true;
-      return SP_OK;
+      return kOk;
     }
     SqliteLog &log_;
     bool open_ = false;
@@ -596,8 +474,8 @@ private:
 
   int fail(int rc, const std::string &what, std::string &err) const {
     int code = map_code(rc);
-    if (code == SP_OK) code = SP_ERR_DB;
-    if (read_only_ && code == SP_ERR_DB_READONLY) {
+    if (code == kOk) code = kErrDb;
+    if (read_only_ && code == kErrDbReadonly) {
       err = path_ + ": " + what + ": the log was opened read-only" + " (" + sqlite3_errmsg(db_.get()) + ")";
       return code;
     }
@@ -605,12 +483,12 @@ private:
     return code;
   }
   int done(int rc, const std::string &what, std::string &err) const {
-    if (rc == SQLITE_DONE || rc == SQLITE_ROW || rc == SQLITE_OK) return SP_OK;
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW || rc == SQLITE_OK) return kOk;
     return fail(rc, what, err);
   }
   int invalid(const std::string &msg, std::string &err) const {
     err = path_ + ": " + msg;
-    return SP_ERR_INVALID_ARGUMENT;
+    return kErrInvalidArgument;
   }
 
   // Prepared statements are cached by SQL text and reused.
@@ -618,7 +496,7 @@ private:
     auto it = stmts_.find(sql);
     if (it != stmts_.end()) {
       out = it->second.get();
-      return SP_OK;
+      return kOk;
     }
     sqlite3_stmt *raw = nullptr;
     int rc = sqlite3_prepare_v3(db_.get(), sql.c_str(), static_cast<int>(sql.size() + 1), SQLITE_PREPARE_PERSISTENT,
@@ -627,21 +505,47 @@ private:
     if (rc != SQLITE_OK) return fail(rc, "prepare", err);
     out = raw;
     stmts_.emplace(sql, std::move(st));
-    return SP_OK;
+    return kOk;
+  }
+
+  // The one way a statement runs: prepared (cached), `args` bound to ?1,
+  // ?2, ... in order, stepped to the end with `row` called on each result
+  // row (returning void, or a code that stops the walk when not kOk), and a
+  // failure reported with `what`. Returns kOk or a code with err set.
+  template <class Row, class... Args>
+  int query(const std::string &sql, const std::string &what, std::string &err, Row &&row,
+            const Args &...args) {
+    sqlite3_stmt *raw = nullptr;
+    if (int r = prepare(sql, raw, err)) return r;
+    Stmt st(raw);
+    st.bind_all(args...);
+    int rc;
+    while ((rc = st.step()) == SQLITE_ROW) {
+      if constexpr (std::is_void_v<std::invoke_result_t<Row &, const Stmt &>>)
+        row(st);
+      else if (int r = row(st))
+        return r;
+    }
+    return done(rc, what, err);
+  }
+  // A statement without result rows.
+  template <class... Args>
+  int exec(const std::string &sql, const std::string &what, std::string &err, const Args &...args) {
+    return query(
+        sql, what, err, [](const Stmt &) {}, args...);
+  }
+  static std::string_view or_unknown(const std::string &genre) {
+    return genre.empty() ? std::string_view("unknown") : std::string_view(genre);
   }
 
   int session_exists(int64_t id, const std::string &what, std::string &err) {
-    sqlite3_stmt *raw = nullptr;
-    if (int r = prepare("SELECT 1 FROM sessions WHERE id=?1", raw, err)) return r;
-    Stmt st(raw);
-    st.bind(1, id);
-    int rc = st.step();
-    if (rc == SQLITE_ROW) return SP_OK;
-    if (rc == SQLITE_DONE) {
-      err = path_ + ": " + what + ": no session " + std::to_string(id);
-      return SP_ERR_NOT_FOUND;
-    }
-    return fail(rc, what, err);
+    bool found = false;
+    if (int r = query(
+            "SELECT 1 FROM sessions WHERE id=?1", what, err, [&](const Stmt &) { found = true; }, id))
+      return r;
+    if (found) return kOk;
+    err = path_ + ": " + what + ": no session " + std::to_string(id);
+    return kErrNotFound;
   }
 
   // Inserts one event. One whose (session, seq) is already in the log is not
@@ -655,19 +559,12 @@ private:
                         raw, err))
       return r;
     Stmt st(raw);
-    st.bind(1, session_id);
-    st.bind(2, e.seq);
-    st.bind(3, int64_t{static_cast<int>(e.kind)});
-    st.bind(4, e.position_ms);
-    st.bind(5, e.wall_ms);
-    st.bind(6, e.from_ms);
-    st.bind(7, e.to_ms);
-    st.bind(8, e.old_value);
-    st.bind(9, e.value);
+    st.bind_all(session_id, e.seq, static_cast<int>(e.kind), e.position_ms, e.wall_ms, e.from_ms, e.to_ms,
+                e.old_value, e.value);
     int rc = st.step();
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
       *duplicate = true;
-      return SP_OK;
+      return kOk;
     }
     return done(rc, "append event " + std::to_string(e.seq) + " of session " + std::to_string(session_id), err);
   }
@@ -688,16 +585,9 @@ private:
 
   int find_video_where(const char *col, const std::string &key, std::optional<VideoRow> &out, std::string &err) {
     out.reset();
-    sqlite3_stmt *raw = nullptr;
-    if (int r = prepare(std::string(kVideoSelect) + " WHERE " + col + "=?1 ORDER BY id LIMIT 1", raw, err)) return r;
-    Stmt st(raw);
-    st.bind(1, key);
-    int rc = st.step();
-    if (rc == SQLITE_ROW) {
-      out = video_from(st);
-      return SP_OK;
-    }
-    return done(rc, std::string("find video by ") + col, err);
+    return query(
+        std::string(kVideoSelect) + " WHERE " + col + "=?1 ORDER BY id LIMIT 1",
+        std::string("find video by ") + col, err, [&](const Stmt &st) { out = video_from(st); }, key);
   }
 
   std::string path_;
@@ -711,7 +601,7 @@ private:
 // Error for the connection-level steps of open().
 int open_fail(sqlite3 *db, int rc, const std::string &path, const std::string &what, std::string &err) {
   int code = map_code(rc);
-  if (code == SP_OK) code = SP_ERR_DB;
+  if (code == kOk) code = kErrDb;
   err = "behaviour log " + path + ": " + what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)) +
         code_hint(code);
   return code;
@@ -749,23 +639,23 @@ int BehaviourLog::open(const std::string &path, const LogOptions &opt, std::uniq
   out.reset();
   if (path.empty()) {
     err = "behaviour log: empty database path";
-    return SP_ERR_INVALID_ARGUMENT;
+    return kErrInvalidArgument;
   }
   std::error_code ec;
   bool exists = std::filesystem::exists(path, ec);
   if (opt.read_only && !exists) {
     err = "behaviour log " + path + ": no such file (opened read-only, so it is not created)";
-    return SP_ERR_NOT_FOUND;
+    return kErrNotFound;
   }
   if (exists && std::filesystem::is_directory(path, ec)) {
     err = "behaviour log " + path + ": is a directory, not a database file";
-    return SP_ERR_DB;
+    return kErrDb;
   }
   if (!exists) {
     auto parent = std::filesystem::absolute(path, ec).parent_path();
     if (!std::filesystem::is_directory(parent, ec)) {
       err = "behaviour log " + path + ": folder " + parent.string() + " does not exist";
-      return SP_ERR_NOT_FOUND;
+      return kErrNotFound;
     }
   }
 
@@ -778,7 +668,7 @@ int BehaviourLog::open(const std::string &path, const LogOptions &opt, std::uniq
     if ((rc & 0xff) == SQLITE_CANTOPEN && !opt.read_only && !exists && !dir_writable(path)) {
       err = "behaviour log " + path + ": cannot create the database: its folder is not writable (" +
             (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)) + ")";
-      return SP_ERR_DB_READONLY;
+      return kErrDbReadonly;
     }
     return open_fail(raw, rc, path, "cannot open", err);
   }
@@ -797,18 +687,18 @@ int BehaviourLog::open(const std::string &path, const LogOptions &opt, std::uniq
     err = "behaviour log " + path + ": schema version " + std::to_string(user_version) +
           " is newer than this libsmartplayer supports (" + std::to_string(kSchemaVersion) +
           "); refusing to open it (use a newer libsmartplayer)";
-    return SP_ERR_DB;
+    return kErrDb;
   }
   if (user_version == 0 && n_objects > 0) {
     err = "behaviour log " + path + ": is an SQLite database but not a behaviour log (it has " +
           std::to_string(n_objects) + " schema objects and user_version 0); refusing to modify it";
-    return SP_ERR_DB;
+    return kErrDb;
   }
 
   if (!opt.read_only) {
     if (sqlite3_db_readonly(raw, "main") == 1) {
       err = "behaviour log " + path + ": the file is not writable (permissions or read-only file system)";
-      return SP_ERR_DB_READONLY;
+      return kErrDbReadonly;
     }
     // WAL + synchronous=FULL: committed transactions survive a process crash
     // and power loss.
@@ -821,7 +711,7 @@ int BehaviourLog::open(const std::string &path, const LogOptions &opt, std::uniq
     jms.reset();
     if (mode != "wal") {
       err = "behaviour log " + path + ": cannot switch to WAL journal mode (got '" + mode + "')";
-      return SP_ERR_DB;
+      return kErrDb;
     }
     rc = exec(raw, "PRAGMA synchronous=FULL");
     if (rc != SQLITE_OK) return open_fail(raw, rc, path, "cannot set synchronous=FULL", err);
@@ -855,7 +745,7 @@ int BehaviourLog::open(const std::string &path, const LogOptions &opt, std::uniq
   }
 
   out = std::make_unique<SqliteLog>(path, std::move(db), opt.read_only, static_cast<int>(user_version));
-  return SP_OK;
+  return kOk;
 }
 
 } // namespace sp

@@ -9,7 +9,7 @@
 // that still cannot get the lock returns SP_ERR_DB_LOCKED (the caller keeps
 // its batch and retries; nothing is dropped).
 //
-// Every function returns SP_OK or an SP_ERR_* code from smartplayer.h and
+// Every function returns kOk or an error code (core/result.h) and
 // fills `err` with a clear message on failure (never throws).
 #pragma once
 #include <atomic>

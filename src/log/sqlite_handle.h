@@ -39,9 +39,18 @@ public:
   int bind(int i, std::string_view v) {
     return sqlite3_bind_text64(st_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   }
+  int bind(int i, const char *v) { return bind(i, std::string_view(v)); } // not the bool overload
+  int bind(int i, int v) { return bind(i, int64_t{v}); }
+  int bind(int i, bool v) { return bind(i, int64_t{v ? 1 : 0}); }
   int bind_null(int i) { return sqlite3_bind_null(st_, i); }
   int bind(int i, const std::optional<int64_t> &v) { return v ? bind(i, *v) : bind_null(i); }
   int bind(int i, const std::optional<double> &v) { return v ? bind(i, *v) : bind_null(i); }
+
+  // Binds args to ?1, ?2, ... in order.
+  template <class... Args> void bind_all(const Args &...args) {
+    int i = 0;
+    (bind(++i, args), ...);
+  }
 
   int step() { return sqlite3_step(st_); }
 
