@@ -182,11 +182,15 @@ struct LogWatch {
   std::mutex mu;
   std::condition_variable cv;
   int logged = 0, errors = 0;
+  std::string last_error;
   static void on_event(const sp_event *ev, void *user) {
     auto *w = static_cast<LogWatch *>(user);
     std::lock_guard lk(w->mu);
     if (ev->type == SP_EVENT_LOGGED) ++w->logged;
-    if (ev->type == SP_EVENT_ERROR) ++w->errors;
+    if (ev->type == SP_EVENT_ERROR) {
+      ++w->errors;
+      w->last_error = ev->message ? ev->message : "";
+    }
     w->cv.notify_all();
   }
   bool wait(int logged_at_least) {
@@ -248,4 +252,51 @@ TEST_CASE("a lock held across sp_stop -> sp_open: every event lands in its own s
                                                             SP_KIND_SEEK, SP_KIND_PLAY, SP_KIND_STOP});
   CHECK(end_a == "stopped");
   CHECK(kinds_of_session(db, b) == std::vector<int>{SP_KIND_OPEN, SP_KIND_PLAY, SP_KIND_PAUSE});
+}
+
+TEST_CASE("a lock that outlasts the player: its calls stay in the crash journal and the next open writes them") {
+  ClipSpec spec;
+  spec.seconds = 6;
+  std::string clip = make_clip(spec);
+  TempDir dir;
+  std::string db = dir.file("outlasts.db");
+  sp_config *cfg = config_for(db, "200");
+  sp_player *p = nullptr;
+  REQUIRE(sp_player_create(cfg, &p) == SP_OK);
+  LogWatch watch;
+  REQUIRE(sp_set_event_callback(p, &LogWatch::on_event, &watch) == SP_OK);
+  REQUIRE(sp_open(p, clip.c_str(), nullptr) == SP_OK);
+  int64_t a = 0;
+  REQUIRE(sp_get_session_id(p, &a) == SP_OK);
+  REQUIRE(sp_play(p) == SP_OK);
+  REQUIRE(watch.wait(2)); // open and play are in the log
+
+  sqlite3 *other = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &other) == SQLITE_OK);
+  sqlite3_busy_timeout(other, 10000);
+  REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sp_pause(p) == SP_OK);
+  REQUIRE(sp_seek(p, 2000, SP_SEEK_ABSOLUTE) == SP_OK);
+  REQUIRE(sp_set_volume(p, 40) == SP_OK);
+  sp_player_destroy(p); // still locked: its last write fails after the busy timeout
+  {
+    std::lock_guard lk(watch.mu);
+    INFO(watch.last_error);
+    CHECK(watch.last_error.find("3 of the events stay in the crash journal") != std::string::npos);
+    CHECK(watch.last_error.find("lost") == std::string::npos);
+  }
+  CHECK(kinds_of_session(db, a) == std::vector<int>{SP_KIND_OPEN, SP_KIND_PLAY});
+  sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+
+  // The next open of the database (any player) writes them, and the session's end.
+  REQUIRE(sp_player_create(cfg, &p) == SP_OK);
+  sp_config_destroy(cfg);
+  sp_player_destroy(p);
+  std::string end_a;
+  CHECK(kinds_of_session(db, a, &end_a) ==
+        std::vector<int>{SP_KIND_OPEN, SP_KIND_PLAY, SP_KIND_PAUSE, SP_KIND_SEEK, SP_KIND_VOLUME});
+  CHECK(end_a == "abandoned");
+  for (const auto &e : std::filesystem::directory_iterator(dir.path()))
+    CHECK(e.path().filename().string().find("-spj-") == std::string::npos); // no journal left behind
 }

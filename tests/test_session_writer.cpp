@@ -7,12 +7,15 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "control/session_writer.h"
 #include "core/result.h"
+#include "log/journal.h"
+#include "log/journal_recovery.h"
 #include "support.h"
 
 using namespace sp;
@@ -292,6 +295,81 @@ TEST_CASE("at shutdown a lock is retried, then what is left is counted as droppe
         std::string::npos);
   lock.release();
   CHECK(seqs(*log, sid) == std::vector<int64_t>{1});
+}
+
+TEST_CASE("with a crash journal: committed rows are dropped from it, in journal order") {
+  TempDir dir;
+  const std::string db = dir.file("w.db");
+  auto log = open_log(db);
+  std::unique_ptr<Journal> journal;
+  std::string err;
+  REQUIRE(Journal::create(db, journal, err) == kOk);
+  Events ev;
+  SessionWriter w(log.get(), opts(), ev.sink(), journal.get());
+  int64_t sid = 0;
+  REQUIRE(w.begin_session(info("v1"), "p", 1, sid, err) == kOk);
+  int64_t end = 0;
+  for (int64_t s = 2; s <= 6; ++s) {
+    const Interaction e = ix(s, Kind::Volume);
+    REQUIRE(journal->append_event(sid, e, &end, err) == kOk);
+    w.add_event(sid, e, end);
+  }
+  REQUIRE(journal->append_end(sid, 77, "stopped", &end, err) == kOk);
+  w.end_session(sid, 77, "stopped", end);
+  CHECK(journal->pending_bytes() > 0);
+  REQUIRE(w.flush(false));
+  CHECK(journal->pending_bytes() == 0);
+  CHECK(seqs(*log, sid) == std::vector<int64_t>{1, 2, 3, 4, 5, 6});
+  const std::string path = journal->path();
+  journal.reset(); // everything committed: nothing is left for anyone to adopt
+  CHECK_FALSE(std::filesystem::exists(path));
+}
+
+TEST_CASE(
+    "at shutdown, what a lock keeps out of the log stays in the journal for the next open, not dropped") {
+  TempDir dir;
+  const std::string db = dir.file("w.db");
+  auto log = open_log(db, 100);
+  std::unique_ptr<Journal> journal;
+  std::string err;
+  REQUIRE(Journal::create(db, journal, err) == kOk);
+  Events ev;
+  SessionWriter w(log.get(), opts(100, 10), ev.sink(), journal.get());
+  int64_t sid = 0;
+  REQUIRE(w.begin_session(info("v1"), "p", 1, sid, err) == kOk);
+  REQUIRE(journal->set_open_session(sid, 1, err) == kOk);
+  Lock lock(db);
+  int64_t end = 0;
+  for (int64_t s = 2; s <= 4; ++s) {
+    const Interaction e = ix(s, Kind::Seek, s * 1000);
+    REQUIRE(journal->append_event(sid, e, &end, err) == kOk);
+    w.add_event(sid, e, end);
+  }
+  w.add_event(sid, ix(5, Kind::Play)); // its journal append failed: not in the journal
+  REQUIRE(journal->append_end(sid, 1'700'000'000'099, "stopped", &end, err) == kOk);
+  w.end_session(sid, 1'700'000'000'099, "stopped", end);
+  CHECK_FALSE(w.flush(true));
+  CHECK(w.events_dropped() == 1);
+  CHECK(w.events_deferred() == 3);
+  auto errors = ev.of(EventType::Error);
+  REQUIRE(!errors.empty());
+  CHECK(errors.back().message.find("3 of the events stay in the crash journal") != std::string::npos);
+  CHECK(errors.back().message.find("1 events are lost") != std::string::npos);
+  journal.reset(); // the player closes: the journal stays
+  lock.release();
+
+  // The next open of the database.
+  JournalRecovery rec;
+  REQUIRE(recover_journals(db, *log, rec, err) == kOk);
+  CHECK(rec.journals == 1);
+  CHECK(rec.counts.events_added == 3);
+  CHECK(rec.counts.sessions_ended == 1);
+  CHECK(seqs(*log, sid) == std::vector<int64_t>{1, 2, 3, 4});
+  std::vector<TraceSession> t;
+  REQUIRE(log->read_traces(t, err) == kOk);
+  REQUIRE(t.size() == 1);
+  CHECK(t[0].end_reason == "stopped");
+  CHECK(t[0].end_wall_ms == 1'700'000'000'099);
 }
 
 TEST_CASE("without a behaviour log rows are accepted and nothing counts as logged") {

@@ -31,6 +31,8 @@
 #include "core/result.h"
 #include "core/thread_name.h"
 #include "log/behaviour_log.h"
+#include "log/journal.h"
+#include "log/journal_recovery.h"
 
 namespace sp {
 namespace {
@@ -53,14 +55,18 @@ struct Item {
   SessionInfo info;                           // Begin
   std::promise<BeginResult> *reply = nullptr; // Begin
   std::string reason;                         // End
+  int64_t end_wall_ms = 0;                    // End
+  int64_t journal_end = 0;                    // Event, End: offset past its journal record (0: none)
 };
 
 class ControlPlaneImpl final : public ControlPlane {
 public:
   ControlPlaneImpl(const ControlOptions &opt, const PlaybackView *view, EventSink sink,
-                   std::unique_ptr<BehaviourLog> log, LivePolicy policy, std::unique_ptr<Trainer> trainer)
-      : opt_(opt), view_(view), sink_(std::move(sink)), log_(std::move(log)),
-        writer_(log_.get(), SessionWriter::Options{opt.busy_timeout_ms, opt.batch_ms}, sink_),
+                   std::unique_ptr<BehaviourLog> log, std::unique_ptr<Journal> journal,
+                   std::string journal_error, LivePolicy policy, std::unique_ptr<Trainer> trainer)
+      : opt_(opt), view_(view), sink_(std::move(sink)), log_(std::move(log)), journal_(std::move(journal)),
+        journal_error_(std::move(journal_error)),
+        writer_(log_.get(), SessionWriter::Options{opt.busy_timeout_ms, opt.batch_ms}, sink_, journal_.get()),
         decider_(std::move(policy), std::move(trainer)) {
     publish_policy();
     th_ = std::thread([this] { run(); });
@@ -93,7 +99,13 @@ public:
   void end_session(const std::string &reason) override {
     Item it{Item::End};
     it.reason = reason;
-    post([&] { q_.push_back(std::move(it)); });
+    it.end_wall_ms = wall_now_ms();
+    std::string jerr;
+    post([&] {
+      jerr = journal_end_locked(it);
+      q_.push_back(std::move(it));
+    });
+    if (!jerr.empty()) report_journal_failure(jerr, 0);
   }
 
   bool admit() override {
@@ -111,14 +123,21 @@ public:
     if (it.ix.wall_ms == 0) it.ix.wall_ms = wall_now_ms();
     it.arrival = Clock::now();
     int64_t seq = 0;
+    std::string jerr;
     // Awake: committed within batch_ms; asleep: the notify wakes the thread on demand now.
     post([&] {
       seq = it.ix.seq = next_seq_++;
       stats_.count_submitted();
       if (state_ == ControlState::Asleep) state_ = ControlState::Waking;
       it.arrived_asleep = state_ == ControlState::Waking;
+      // Crash-safe before the call returns: one write(2) into the page cache,
+      // in queue order (so the journal's order is the writer's).
+      if (journal_ && open_session_ > 0 &&
+          journal_->append_event(open_session_, it.ix, &it.journal_end, jerr) != kOk)
+        it.journal_end = 0;
       q_.push_back(std::move(it));
     });
+    if (!jerr.empty()) report_journal_failure(jerr, seq);
     return seq;
   }
 
@@ -155,10 +174,43 @@ private:
     cv_.notify_all();
   }
 
+  // The journal record of a session end (mu_ held): appends it for the session
+  // open now, which no later call belongs to. Returns the failure, or "".
+  std::string journal_end_locked(Item &it) {
+    std::string jerr;
+    if (journal_ && open_session_ > 0 &&
+        journal_->append_end(open_session_, it.end_wall_ms, it.reason, &it.journal_end, jerr) != kOk)
+      it.journal_end = 0;
+    open_session_ = 0;
+    return jerr;
+  }
+
+  void report_journal_failure(const std::string &err, int64_t seq) {
+    emit(sink_, EventType::Error, kErrIo, 1, 0, seq,
+         "crash journal: " + err +
+             " (the interaction is safe once committed to the behaviour log, not before)");
+  }
+
+  // Before serving anything: what killed processes left in their journals
+  // beside this database goes into it, and their open sessions are ended.
+  void recover() {
+    if (!journal_error_.empty())
+      emit(sink_, EventType::Error, kErrIo, 0, 0, 0,
+           "crash journal unavailable, interactions are safe only once committed: " + journal_error_);
+    if (!log_) return;
+    JournalRecovery rec;
+    std::string err;
+    if (int r = recover_journals(opt_.db_path, *log_, rec, err))
+      emit(sink_, EventType::Error, r, 0, 0, 0, "crash recovery: " + err);
+    for (const auto &p : rec.problems)
+      emit(sink_, EventType::Error, kErrIo, 0, 0, 0, "crash recovery: " + p);
+  }
+
   // ------------------------------------------------------------ control thread
   void run() {
     set_thread_name("sp-control");
     tid_.store(static_cast<pid_t>(::syscall(SYS_gettid)));
+    recover();
     std::unique_lock lk(mu_);
     for (;;) {
       while (!q_.empty()) { // take what is queued, in order
@@ -166,7 +218,7 @@ private:
         q_.pop_front();
         unlocked(lk, [&] {
           if (it.type == Item::Begin) return handle_begin(it);
-          if (it.type == Item::End) return handle_end(it.reason);
+          if (it.type == Item::End) return handle_end(it);
           handle_event(it);
         });
       }
@@ -202,7 +254,7 @@ private:
     }
     lk.unlock();
     // Shutdown: end the open session and write everything accepted.
-    if (session_open_) handle_end("abandoned");
+    if (session_open_) end_open_session("abandoned");
     writer_.flush(true);
   }
 
@@ -244,15 +296,19 @@ private:
   }
 
   void handle_begin(Item &it) {
-    if (session_open_) handle_end("replaced");
+    if (session_open_) end_open_session("replaced");
     if (decider_.adopt_retrained()) publish_policy(); // a model retrained on line
     BeginResult res;
     const int64_t wall = wall_now_ms();
     res.code = writer_.begin_session(it.info, decider_.policy().name, wall, res.session_id, res.err);
     if (res.code == kOk) {
       decider_.begin_session(res.session_id, it.info, wall);
+      std::string jerr;
+      if (journal_ && journal_->set_open_session(res.session_id, wall, jerr) != kOk)
+        report_journal_failure(jerr, 0);
       {
         std::lock_guard lk(mu_);
+        open_session_ = res.session_id;
         session_open_ = true;
         const auto now = Clock::now();
         times_.progress_now(now);
@@ -265,10 +321,26 @@ private:
     it.reply->set_value(std::move(res));
   }
 
-  void handle_end(const std::string &reason) {
+  // A session end that no caller asked for (a new session replaces it, or
+  // the plane shuts down).
+  void end_open_session(const std::string &reason) {
+    Item it{Item::End};
+    it.reason = reason;
+    it.end_wall_ms = wall_now_ms();
+    std::string jerr;
+    {
+      std::lock_guard lk(mu_);
+      jerr = journal_end_locked(it);
+    }
+    if (!jerr.empty()) report_journal_failure(jerr, 0);
+    handle_end(it);
+  }
+
+  void handle_end(const Item &it) {
     if (!session_open_) return;
-    const int64_t wall = wall_now_ms();
-    writer_.end_session(decider_.session_id(), wall, reason);
+    const int64_t wall = it.end_wall_ms;
+    const std::string &reason = it.reason;
+    writer_.end_session(decider_.session_id(), wall, reason, it.journal_end);
     writer_.flush(false); // a failure keeps the end queued behind its events
     // No wake here: with no session there is nothing to serve, so a plane
     // that sleeps stays asleep (the host keeps its resources released) until
@@ -294,7 +366,7 @@ private:
       if (state() != ControlState::Awake) wake(WakeReason::OnDemand, true, it.arrival);
     }
     decider_.add(it.ix);
-    writer_.add_event(decider_.session_id(), it.ix);
+    writer_.add_event(decider_.session_id(), it.ix, it.journal_end);
     if (is_viewer_action(it.ix.kind) || it.ix.kind == Kind::End) decide(false);
   }
 
@@ -351,6 +423,8 @@ private:
   const PlaybackView *view_;
   EventSink sink_;
   std::unique_ptr<BehaviourLog> log_; // control thread only
+  std::unique_ptr<Journal> journal_;  // appends: callers (under mu_); the rest: control thread
+  std::string journal_error_;         // why there is no journal (reported when the thread starts)
   SessionWriter writer_;              // control thread only (its counters: any thread)
   Decider decider_;                   // control thread only (and the trainer it owns)
   std::thread th_;
@@ -363,6 +437,7 @@ private:
   int64_t next_seq_ = 1;
   ControlState state_ = ControlState::Awake;
   bool session_open_ = false;
+  int64_t open_session_ = 0; // the session callers' interactions belong to (0: none), for the journal
   Timetable times_;
   std::vector<PredictedWindow> windows_;
   SessionStats stats_;
@@ -380,8 +455,13 @@ int ControlPlane::create(const ControlOptions &opt, const PlaybackView *view, Ev
     return kErrInvalidArgument;
   }
   std::unique_ptr<BehaviourLog> log;
+  std::unique_ptr<Journal> journal;
+  std::string journal_error;
   if (!opt.db_path.empty()) {
     if (int r = BehaviourLog::open(opt.db_path, LogOptions{opt.busy_timeout_ms}, log, err)) return r;
+    // This player's crash journal; without one the log still works, and the
+    // control thread says so.
+    Journal::create(opt.db_path, journal, journal_error);
   }
   LivePolicy policy;
   if (int r =
@@ -391,8 +471,8 @@ int ControlPlane::create(const ControlOptions &opt, const PlaybackView *view, Ev
   if (opt.online_learning && log && !opt.db_path.empty())
     trainer = std::make_unique<Trainer>(
         Trainer::Options{opt.db_path, opt.busy_timeout_ms, cost, opt.timeout_s}, sink);
-  out = std::make_unique<ControlPlaneImpl>(opt, view, std::move(sink), std::move(log), std::move(policy),
-                                           std::move(trainer));
+  out = std::make_unique<ControlPlaneImpl>(opt, view, std::move(sink), std::move(log), std::move(journal),
+                                           std::move(journal_error), std::move(policy), std::move(trainer));
   return kOk;
 }
 

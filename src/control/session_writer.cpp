@@ -4,11 +4,12 @@
 #include <thread>
 
 #include "core/result.h"
+#include "log/journal.h"
 
 namespace sp {
 
-SessionWriter::SessionWriter(BehaviourLog *log, const Options &opt, EventSink sink)
-    : log_(log), opt_(opt), sink_(std::move(sink)) {}
+SessionWriter::SessionWriter(BehaviourLog *log, const Options &opt, EventSink sink, Journal *journal)
+    : log_(log), opt_(opt), sink_(std::move(sink)), journal_(journal) {}
 
 // Retries f while the db is locked, for busy_timeout_ms.
 template <class F> int SessionWriter::with_retry(F &&f, std::string &err) {
@@ -72,12 +73,13 @@ int SessionWriter::begin_session(const SessionInfo &info, const std::string &pol
   return kOk;
 }
 
-void SessionWriter::add_event(int64_t session_id, const Interaction &ix) {
+void SessionWriter::add_event(int64_t session_id, const Interaction &ix, int64_t journal_end) {
   if (queued_events_ == 0) batch_deadline_ = Clock::now() + std::chrono::milliseconds(opt_.batch_ms);
   Row r;
   r.type = Row::Type::Event;
   r.session_id = session_id;
   r.ix = ix;
+  r.journal_end = journal_end;
   q_.push_back(std::move(r));
   ++queued_events_;
 }
@@ -90,12 +92,14 @@ void SessionWriter::add_decision(const DecisionRow &d) {
   q_.push_back(std::move(r));
 }
 
-void SessionWriter::end_session(int64_t session_id, int64_t end_wall_ms, const std::string &reason) {
+void SessionWriter::end_session(int64_t session_id, int64_t end_wall_ms, const std::string &reason,
+                                int64_t journal_end) {
   Row r;
   r.type = Row::Type::End;
   r.session_id = session_id;
   r.end_wall_ms = end_wall_ms;
   r.reason = reason;
+  r.journal_end = journal_end;
   q_.push_back(std::move(r));
 }
 
@@ -117,15 +121,24 @@ int SessionWriter::write_session_rows(int64_t session_id, size_t n, std::string 
   std::vector<Interaction> events;
   std::vector<DecisionRow> decisions;
   std::optional<std::pair<int64_t, std::string>> end; // wall ms, reason
+  int64_t events_journal_end = 0, end_journal_end = 0;
   for (size_t i = 0; i < n; ++i) {
     const Row &r = q_[i];
-    if (r.type == Row::Type::Event)
+    if (r.type == Row::Type::Event) {
       events.push_back(r.ix);
-    else if (r.type == Row::Type::Decision)
+      events_journal_end = std::max(events_journal_end, r.journal_end);
+    } else if (r.type == Row::Type::Decision) {
       decisions.push_back(r.decision);
-    else
+    } else {
       end.emplace(r.end_wall_ms, r.reason);
+      end_journal_end = std::max(end_journal_end, r.journal_end);
+    }
   }
+  // Rows reach this point in journal order: once these are in the database,
+  // so is every journal record before them.
+  auto committed = [&](int64_t journal_end) {
+    if (journal_ && journal_end > 0) journal_->committed(journal_end);
+  };
   auto drop_written = [&](Row::Type type) {
     size_t kept = 0;
     for (size_t i = 0; i < n; ++i)
@@ -139,6 +152,7 @@ int SessionWriter::write_session_rows(int64_t session_id, size_t n, std::string 
     if (int r = log_->append_events(session_id, events, err, &dups)) return r;
     drop_written(Row::Type::Event);
     queued_events_ -= events.size();
+    committed(events_journal_end);
     const auto n_dups = static_cast<int64_t>(dups.size());
     logged_.fetch_add(static_cast<int64_t>(events.size()) - n_dups, std::memory_order_relaxed);
     for (const auto &ix : events)
@@ -165,6 +179,7 @@ int SessionWriter::write_session_rows(int64_t session_id, size_t n, std::string 
       return r;
     }
     drop_written(Row::Type::End);
+    committed(end_journal_end);
   }
   return kOk;
 }
@@ -205,15 +220,26 @@ bool SessionWriter::flush(bool final) {
   }
   const auto events = static_cast<int64_t>(queued_events_);
   if (final) {
-    dropped_.fetch_add(events, std::memory_order_relaxed);
+    // What the journal holds is written by the next open; the rest is lost.
+    int64_t in_journal = 0;
+    for (const Row &row : q_)
+      if (row.type == Row::Type::Event && row.journal_end > 0) ++in_journal;
+    const int64_t lost = events - in_journal;
+    dropped_.fetch_add(lost, std::memory_order_relaxed);
+    deferred_.fetch_add(in_journal, std::memory_order_relaxed);
     const size_t others = q_.size() - queued_events_;
     q_.clear();
     queued_events_ = 0;
     retrying_ = false;
-    emit(sink_, EventType::Error, r, events, 0, 0,
-         "behaviour log: " + std::to_string(events) + " events" +
-             (others ? " (and " + std::to_string(others) + " decisions or session ends)" : std::string()) +
-             " could not be written at shutdown: " + err);
+    std::string msg =
+        "behaviour log: " + std::to_string(events) + " events" +
+        (others ? " (and " + std::to_string(others) + " decisions or session ends)" : std::string()) +
+        " could not be written at shutdown: " + err;
+    if (in_journal > 0)
+      msg += "; " + std::to_string(in_journal) + " of the events stay in the crash journal " +
+             journal_->path() + " and are written at the next open of the database";
+    if (lost > 0) msg += "; " + std::to_string(lost) + " events are lost (counted in events_dropped)";
+    emit(sink_, EventType::Error, r, events, 0, 0, msg);
     return false;
   }
   // Keep the queue (in front of anything newer) and retry later.

@@ -11,6 +11,13 @@
 // cannot be written at shutdown, are counted in events_dropped() and
 // reported with an Error event saying why.
 //
+// With a crash journal (log/journal.h) the caller has appended each event
+// and session end to it before queueing the row, and passes the journal
+// offset just past that record; once rows are committed the writer tells the
+// journal how far it is in the database (rows are written in journal order).
+// What cannot be written at shutdown but is in the journal is not dropped:
+// it stays in the journal and the next open of the database writes it.
+//
 // Thread safety: used by the control thread only, except the two counters,
 // which any thread may read.
 #pragma once
@@ -29,6 +36,8 @@
 
 namespace sp {
 
+class Journal;
+
 class SessionWriter {
 public:
   using Clock = std::chrono::steady_clock;
@@ -42,7 +51,8 @@ public:
 
   // `log` may be null (no behaviour log: rows are accepted and forgotten,
   // nothing counts as logged). `sink` receives Logged and Error events.
-  SessionWriter(BehaviourLog *log, const Options &opt, EventSink sink);
+  // `journal` (may be null) is told what is committed; it must outlive the writer.
+  SessionWriter(BehaviourLog *log, const Options &opt, EventSink sink, Journal *journal = nullptr);
   SessionWriter(const SessionWriter &) = delete;
   SessionWriter &operator=(const SessionWriter &) = delete;
 
@@ -54,11 +64,13 @@ public:
   int begin_session(const SessionInfo &info, const std::string &policy, int64_t wall_ms, int64_t &session_id,
                     std::string &err);
 
-  // Queue rows; each is written under the session it names.
-  void add_event(int64_t session_id, const Interaction &ix);
+  // Queue rows; each is written under the session it names. `journal_end`:
+  // the journal offset just past the row's journal record (0: not journaled).
+  void add_event(int64_t session_id, const Interaction &ix, int64_t journal_end = 0);
   void add_decision(const DecisionRow &d);
   // The session's end, written after everything queued before it.
-  void end_session(int64_t session_id, int64_t end_wall_ms, const std::string &reason);
+  void end_session(int64_t session_id, int64_t end_wall_ms, const std::string &reason,
+                   int64_t journal_end = 0);
 
   bool empty() const { return q_.empty(); }
   // When the queue must be written: batch_ms after the oldest queued event,
@@ -69,13 +81,16 @@ public:
 
   // Write everything queued, in order. With `final`, keep retrying a locked
   // db for busy_timeout_ms (at least 1 s); what still cannot be written is
-  // counted as dropped, reported, and forgotten. Otherwise a failure keeps the
-  // queue (in front of anything newer), reports it and schedules a retry.
+  // reported and forgotten here: counted as dropped unless it is in the
+  // journal (deferred to the next open). Otherwise a failure keeps the queue
+  // (in front of anything newer), reports it and schedules a retry.
   // Returns true when nothing is left queued.
   bool flush(bool final);
 
   int64_t events_logged() const { return logged_.load(std::memory_order_relaxed); }
   int64_t events_dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  // Events left in the journal at shutdown for the next open to write.
+  int64_t events_deferred() const { return deferred_.load(std::memory_order_relaxed); }
 
 private:
   struct Row {
@@ -85,6 +100,7 @@ private:
     DecisionRow decision;    // Decision
     int64_t end_wall_ms = 0; // End
     std::string reason;      // End
+    int64_t journal_end = 0; // Event, End: the journal offset past its record (0: none)
   };
 
   // Writes the queue front to back, one session's rows at a time (its events
@@ -97,12 +113,13 @@ private:
   BehaviourLog *log_;
   Options opt_;
   EventSink sink_;
+  Journal *journal_;
   std::deque<Row> q_;
   size_t queued_events_ = 0;
   Clock::time_point batch_deadline_{};
   bool retrying_ = false;
   Clock::time_point retry_at_{};
-  std::atomic<int64_t> logged_{0}, dropped_{0};
+  std::atomic<int64_t> logged_{0}, dropped_{0}, deferred_{0};
 };
 
 } // namespace sp
