@@ -79,7 +79,10 @@
  *   A control call (sp_play, sp_pause, sp_seek, ...) changes playback before
  *   it returns, then is handed to the control thread with a sequence number,
  *   written to the behaviour log in a batch, and reported with
- *   SP_EVENT_LOGGED. It never blocks on the log, the predictor or a sleeping
+ *   SP_EVENT_LOGGED. With a db it is first appended to a crash journal beside
+ *   the database (one write into the page cache), so a call that returned
+ *   SP_OK survives a kill of the process: the next open of that database
+ *   writes it. It never waits for SQLite, the predictor or a sleeping
  *   control plane: a call that arrives while the plane sleeps is applied at
  *   once and wakes the plane (a "miss", counted in sp_stats). Only strict=1,
  *   the proof of concept's experiment, refuses calls while asleep.
@@ -289,8 +292,11 @@ SP_API int sp_player_create(const sp_config *cfg, sp_player **out);
 /**
  * Stop playback, end the session (reason "abandoned", or "finished" at the
  * end of the file), write every accepted event to the behaviour log, join all
- * library threads and free the player. NULL is a no-op. No callback runs
- * after it returns.
+ * library threads and free the player. A database still locked after
+ * db_busy_timeout_ms (at least 1 s) keeps the events out: they stay in the
+ * crash journal and the next open of that database writes them
+ * (SP_EVENT_ERROR says so). NULL is a no-op. No callback runs after it
+ * returns.
  * [not concurrent: no other call on this handle may run or start; not from a callback]
  */
 SP_API void sp_player_destroy(sp_player *p);
@@ -652,7 +658,10 @@ typedef struct sp_stats {
     int64_t control_wakeups; /* times the control thread returned from a wait (does not grow while it sleeps) */
     int64_t events_submitted; /* interactions accepted (open, control calls, end of file) */
     int64_t events_logged;    /* of those, committed to the behaviour log (0 without a db) */
-    int64_t events_dropped;   /* could not be written (the db failed; each reported with SP_EVENT_ERROR) */
+    int64_t events_dropped;   /* not written and never will be (the session already held the seq, or
+                                 the db refused them at destroy and the crash journal did not hold
+                                 them); each reported with SP_EVENT_ERROR. Events left in the
+                                 journal for the next open are not counted. */
     char policy[32];          /* the policy in force, e.g. "fixed-timeout" */
     char model_version[64];   /* the predictor model in use; "" when none */
     double model_log_loss;    /* held-out log loss of that model, or -1 */
@@ -670,7 +679,7 @@ typedef struct sp_window {
 /**
  * Write up to `max` upcoming windows in which the control plane plans to be
  * awake (for drawing on a seek bar) to out[] and their number to *count
- * (0 with no session or with always-on). out may be NULL when max is 0;
+ * (0 with no session; always-on: one window, to the end). out may be NULL when max is 0;
  * max < 0 is SP_ERR_INVALID_ARGUMENT. [any thread][callback-safe]
  */
 SP_API int sp_get_predicted_windows(const sp_player *p, sp_window *out, int max, int *count);
