@@ -27,9 +27,9 @@
 #include "control/session_writer.h"
 #include "control/timetable.h"
 #include "control/trainer.h"
-#include "core/clock.h"
 #include "core/result.h"
 #include "core/thread_name.h"
+#include "core/wall_clock.h"
 #include "log/behaviour_log.h"
 #include "log/journal.h"
 #include "log/journal_recovery.h"
@@ -299,6 +299,7 @@ private:
     if (session_open_) end_open_session("replaced");
     if (decider_.adopt_retrained()) publish_policy(); // a model retrained on line
     BeginResult res;
+    anchor_wall_clock(); // a session's stamps count on the monotonic clock from here
     const int64_t wall = wall_now_ms();
     res.code = writer_.begin_session(it.info, decider_.policy().name, wall, res.session_id, res.err);
     if (res.code == kOk) {

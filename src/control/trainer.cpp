@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "core/clock.h"
 #include "core/result.h"
 #include "core/thread_name.h"
+#include "core/wall_clock.h"
 #include "log/behaviour_log.h"
 #include "predict/hazard.h"
 

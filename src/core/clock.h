@@ -12,12 +12,6 @@
 
 namespace sp {
 
-// Wall-clock time, ms since the Unix epoch (what interactions are stamped with).
-inline int64_t wall_now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 // Wall time in seconds on the monotonic clock.
 inline double now_s() {
   using namespace std::chrono;

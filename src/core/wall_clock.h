@@ -8,6 +8,10 @@
 // follows the system clock forward, never backward: if the system clock is
 // now behind the last stamp, the stamps go on from the last stamp.
 //
+// The player and the control plane stamp everything through wall_now_ms(),
+// one clock for the whole process, anchored at every session start
+// (anchor_wall_clock()): stamps never go back, across sessions and players.
+//
 // Thread safety: now_ms() from any thread, concurrently with anchor(); both
 // are lock-free (one atomic offset, which only ever grows).
 #pragma once
@@ -52,5 +56,12 @@ private:
   Source system_, steady_;
   std::atomic<int64_t> offset_{0}; // wall - steady; only grows
 };
+
+// The process's stamping clock.
+WallClock &wall_clock();
+// Milliseconds since the Unix epoch for a log entry; never less than an earlier stamp.
+inline int64_t wall_now_ms() { return wall_clock().now_ms(); }
+// At a session start: follow the system clock forward if it moved ahead.
+inline void anchor_wall_clock() { wall_clock().anchor(); }
 
 } // namespace sp

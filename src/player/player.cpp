@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "core/saturating.h"
+#include "core/wall_clock.h"
 #include "player/c_types.h"
 #include "player/media_meta.h"
 
