@@ -115,3 +115,33 @@ TEST_CASE("trainer: cancelled, it starts no run; a cancelled step stores nothing
   CHECK(version.empty());
   CHECK_FALSE(latest(db));
 }
+
+TEST_CASE("trainer: cancel() stops a run under way without storing anything; the next trainer trains") {
+  TempDir dir;
+  const std::string db = history_db(dir, 300); // about 1200 sessions: a run takes a while
+  Events ev;
+  {
+    Trainer t(Trainer::Options{db, 5000, CostModel::defaults(), -1}, ev.sink());
+    REQUIRE(t.start());
+    CHECK(t.busy());
+    t.cancel();
+    t.join(); // returns once the run has stopped at its next check
+    CHECK_FALSE(t.busy());
+    CHECK(t.runs_cancelled() == 1);
+    CHECK_FALSE(t.take_staged());
+    CHECK_FALSE(t.start()); // cancelled: starts no more
+  }
+  CHECK_FALSE(latest(db));
+  {
+    std::lock_guard lk(ev.mu);
+    CHECK(ev.all.empty()); // neither a model nor an error
+  }
+  // "Resumes next time": a new trainer (the next player on this database)
+  // trains on the whole log, as the cancelled run would have.
+  Trainer again(Trainer::Options{db, 5000, CostModel::defaults(), -1}, ev.sink());
+  REQUIRE(again.start());
+  again.join();
+  CHECK(again.runs_cancelled() == 0);
+  REQUIRE(latest(db));
+  CHECK(latest(db)->sessions_seen > 900); // four fifths of the log (the rest is held out)
+}

@@ -75,9 +75,12 @@ public:
   ~ControlPlaneImpl() override { shutdown(); }
 
   void shutdown() override {
+    // A retraining run under way stops soon, and the session end below
+    // starts none (sp_player_destroy never waits for a fit).
+    decider_.cancel_trainer();
     post([&] { stop_ = true; });
     if (th_.joinable()) th_.join();
-    decider_.join_trainer(); // (issue 10: cancel instead, see trainer.h)
+    decider_.join_trainer();
   }
 
   // ------------------------------------------------------------ callers' side

@@ -35,6 +35,10 @@ bool Decider::adopt_retrained() {
   return true;
 }
 
+void Decider::cancel_trainer() {
+  if (trainer_) trainer_->cancel();
+}
+
 void Decider::join_trainer() {
   if (trainer_) trainer_->join();
 }

@@ -7,7 +7,7 @@
 // and the policy it stages is adopted as the next session begins. It also
 // writes the decision rows' common fields.
 //
-// Thread safety: the control thread only.
+// Thread safety: the control thread only, except cancel_trainer() (any thread).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -42,7 +42,9 @@ public:
   // Before a session begins: adopt the policy a retraining run staged, if
   // any (true when the policy in force changed).
   bool adopt_retrained();
-  // Wait for a retraining run under way (shutdown).
+  // Shutdown: make a retraining run under way stop soon and start no more
+  // ([any thread]: only sets the trainer's flag), then wait for it.
+  void cancel_trainer();
   void join_trainer();
 
   // A session begins (its Open event, seq 1, at start_wall_ms), gets an

@@ -25,8 +25,15 @@ int retrain_if_better(BehaviourLog &log, const CostModel &cost, std::string &new
   swapped = false;
   new_version.clear();
   new_log_loss = -1;
+  // Every step stops soon once `cancel` is set: the log's reads (an SQLite
+  // progress handler), the fit (between Newton steps) and the scoring.
+  struct Interrupt {
+    BehaviourLog &log;
+    Interrupt(BehaviourLog &l, const std::atomic<bool> *c) : log(l) { log.set_interrupt(c); }
+    ~Interrupt() { log.set_interrupt(nullptr); }
+  } interrupt(log, cancel);
   std::vector<TraceSession> sessions;
-  if (int r = log.read_traces(sessions, err)) return r;
+  if (int r = log.read_traces(sessions, err)) return cancelled(cancel, err) ? kOk : r;
   if (sessions.size() < 10) {
     err = "too few sessions to retrain (" + std::to_string(sessions.size()) + ")";
     return kOk;
@@ -48,20 +55,24 @@ int retrain_if_better(BehaviourLog &log, const CostModel &cost, std::string &new
   std::string terr;
   HazardOptions opt;
   opt.refit_on_all = false; // the held-out part above is this step's judge; one fit is enough
+  opt.cancel = cancel;
   auto candidate = HazardModel::train(train, opt, nullptr, terr);
+  if (cancelled(cancel, err)) return kOk;
   if (!candidate) {
     err = "retraining failed: " + terr;
     return kOk;
   }
+  const double cand_loss = candidate->evaluate(holdout, cancel);
   if (cancelled(cancel, err)) return kOk;
-  const double cand_loss = candidate->evaluate(holdout);
   std::shared_ptr<const HazardModel> current;
   std::string cur_version;
   std::string lerr;
   if (load_stored_model(log, current, cur_version, lerr) != kOk)
     current.reset(); // unreadable: any model is better
+  if (cancelled(cancel, err)) return kOk;
   if (current) {
-    const double cur_loss = current->evaluate(holdout);
+    const double cur_loss = current->evaluate(holdout, cancel);
+    if (cancelled(cancel, err)) return kOk;
     if (!(cand_loss <= cur_loss)) {
       err = "candidate held-out log loss " + std::to_string(cand_loss) + " is worse than model v" +
             cur_version + "'s " + std::to_string(cur_loss) + "; kept the current model";
@@ -76,7 +87,7 @@ int retrain_if_better(BehaviourLog &log, const CostModel &cost, std::string &new
   row.metrics = candidate->metrics_json();
   row.sessions_seen = candidate->metrics().sessions_seen;
   row.events_seen = candidate->metrics().events_seen;
-  if (int r = log.save_model(row, err)) return r;
+  if (int r = log.save_model(row, err)) return cancelled(cancel, err) ? kOk : r;
   new_version = std::to_string(row.version);
   new_log_loss = cand_loss;
   swapped = true;
@@ -117,6 +128,7 @@ void Trainer::run() {
     double loss = -1;
     bool swapped = false;
     int r = retrain_if_better(*log, opt_.cost, version, loss, swapped, err, &cancel_);
+    if (!swapped && cancel_.load()) runs_cancelled_.fetch_add(1);
     if (r == kOk && swapped) {
       LivePolicy next;
       std::string perr;

@@ -6,12 +6,14 @@
 // session boundary. Never on the render or audio path, and never on the
 // control thread, which must stay free to serve the gate.
 //
-// Cancelling: cancel() makes a run under way stop at its next step boundary
-// (after reading the log, after fitting, before storing) without storing
-// anything, and keeps the trainer from starting again. It is the seam for a
-// player destroy that does not wait for training (issue 10): today the
-// control plane's shutdown() joins the trainer without cancelling it, as
-// before. A fit itself (HazardModel::train) is not interrupted.
+// Cancelling: cancel() makes a run under way stop soon without storing
+// anything (a read of the log is interrupted, a fit stops between Newton
+// steps, band fits and every few thousand decision points, the scoring
+// between sessions), and keeps the trainer from starting again. The control
+// plane cancels its trainer as it shuts down, so sp_player_destroy never
+// waits for a fit (issue 10, defect 6). Nothing is lost by it: every run
+// trains on the whole log, so the next one (the next session end of any
+// player on this database) learns what this one would have.
 //
 // Thread safety: start(), join() and cancel() from one owning thread (the
 // control thread; cancel() from any); take_staged() and busy() from any.
@@ -59,8 +61,10 @@ public:
   bool busy() const { return busy_.load(); }
   // The learned policy on the model the last run stored, once; null if none.
   std::unique_ptr<LivePolicy> take_staged();
-  // Stop a run under way at its next step boundary; start no more.
+  // Stop a run under way soon (see above); start no more.
   void cancel() { cancel_.store(true); }
+  // Runs that ended because of cancel() (0 or 1).
+  int64_t runs_cancelled() const { return runs_cancelled_.load(); }
   // Wait for a run under way to finish.
   void join();
 
@@ -70,6 +74,7 @@ private:
   Options opt_;
   EventSink sink_;
   std::atomic<bool> busy_{false}, cancel_{false};
+  std::atomic<int64_t> runs_cancelled_{0};
   std::thread th_;
   std::mutex mu_;
   std::unique_ptr<LivePolicy> staged_; // mu_
