@@ -8,6 +8,14 @@
 // Each iteration is one call; the counters give its p50, p99 and max in
 // microseconds. A call must never wait for SQLite, so both rows should stay
 // in microseconds.
+//   BM_DestroyWhileTraining/0    sp_stop, then at once sp_player_destroy;
+//                                time from sp_stop to destroy's return
+//   BM_DestroyWhileTraining/500  sp_stop, 500 ms (the retraining run the
+//                                session end started is fitting), then
+//                                sp_player_destroy; time of the destroy alone
+// on a learned-policy player with online learning, on a copy (per iteration)
+// of $SP_BENCH_TRAIN_DB, a seeded history with a stored model (bench/run.sh
+// control makes it: 1,457 simulated sessions; skipped when unset).
 //
 // The lock holder is a child forked at start-up (before any library thread
 // exists) that opens the database with SQLite and takes or releases its
@@ -183,6 +191,55 @@ void BM_ControlCall(benchmark::State &state) {
   std::filesystem::remove_all(std::filesystem::path(db).parent_path());
 }
 BENCHMARK(BM_ControlCall)->Arg(0)->Arg(1)->UseManualTime()->Unit(benchmark::kMicrosecond)->Iterations(20000);
+
+// The end of playback to a destroyed player, with retraining under way.
+void BM_DestroyWhileTraining(benchmark::State &state) {
+  const int wait_ms = static_cast<int>(state.range(0));
+  double max_ms = 0;
+  const char *seed = std::getenv("SP_BENCH_TRAIN_DB");
+  if (!seed || !std::filesystem::exists(seed)) {
+    state.SkipWithError(
+        "set SP_BENCH_TRAIN_DB to a behaviour db with history and a model (bench/run.sh control)");
+    return;
+  }
+  for (auto _ : state) {
+    std::string db = temp_db("train.db");
+    std::filesystem::copy_file(seed, db);
+    sp_config *cfg = sp_config_create();
+    sp_config_set(cfg, "video_output", "none");
+    sp_config_set(cfg, "audio_output", "none");
+    sp_config_set(cfg, "db", db.c_str());
+    sp_config_set(cfg, "policy", "learned");
+    sp_config_set(cfg, "online_learning", "1");
+    sp_player *p = nullptr;
+    if (sp_player_create(cfg, &p) != SP_OK) {
+      state.SkipWithError(sp_player_last_error(nullptr));
+      sp_config_destroy(cfg);
+      return;
+    }
+    sp_config_destroy(cfg);
+    if (sp_open(p, clip_path().c_str(), nullptr) != SP_OK || sp_play(p) != SP_OK) std::abort();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto t0 = std::chrono::steady_clock::now();
+    sp_stop(p); // the session ends: a retraining run starts
+    if (wait_ms > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+      t0 = std::chrono::steady_clock::now();
+    }
+    sp_player_destroy(p);
+    auto t1 = std::chrono::steady_clock::now();
+    state.SetIterationTime(std::chrono::duration<double>(t1 - t0).count());
+    max_ms = std::max(max_ms, std::chrono::duration<double, std::milli>(t1 - t0).count());
+    std::filesystem::remove_all(std::filesystem::path(db).parent_path());
+  }
+  state.counters["max_ms"] = max_ms;
+}
+BENCHMARK(BM_DestroyWhileTraining)
+    ->Arg(0)
+    ->Arg(500)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(5);
 
 } // namespace
 
