@@ -372,6 +372,15 @@ int Journal::create(const std::string &db_path, std::unique_ptr<Journal> &out, s
   std::string path;
   int fd = -1;
   if (int r = create_file(db_path, 0, 0, path, fd, err)) return r;
+  // The file and its name on disk (a power loss must not lose the journal
+  // the session slot will be written to; its records are not synced).
+  ::fsync(fd);
+  std::string folder = std::filesystem::path(path).parent_path().string();
+  int dir = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
   out.reset(new Journal(db_path, std::move(path), fd));
   return kOk;
 }
@@ -424,14 +433,21 @@ int Journal::append(const std::string &rec, int64_t *end_offset, std::string &er
 }
 
 int Journal::set_open_session(int64_t session_id, int64_t start_ms, std::string &err) {
-  std::lock_guard lk(mu_);
-  int e = 0;
-  if (!write_all(fd_, slot_bytes(session_id, start_ms), kSlotOffset, e)) {
-    err = "interaction journal " + path_ + ": cannot record the open session: " + errno_text(e);
-    return kErrIo;
+  int fd = -1;
+  {
+    std::lock_guard lk(mu_);
+    int e = 0;
+    if (!write_all(fd_, slot_bytes(session_id, start_ms), kSlotOffset, e)) {
+      err = "interaction journal " + path_ + ": cannot record the open session: " + errno_text(e);
+      return kErrIo;
+    }
+    slot_session_ = session_id;
+    slot_start_ = start_ms;
+    fd = fd_; // only this (the owning) thread replaces it
   }
-  slot_session_ = session_id;
-  slot_start_ = start_ms;
+  // On disk, so that even after a power loss the next open ends the session.
+  // Not under mu_: appends do not wait for the disk.
+  ::fdatasync(fd);
   return kOk;
 }
 

@@ -12,9 +12,11 @@
 // database lacks. What is promised (docs/reliability.md):
 //   - process crash / kill -9: every record whose append returned is in the
 //     file (the page cache belongs to the kernel, not to the process);
-//   - power loss or a kernel crash: the journal is not fsynced, so its last
-//     records may be lost; what SQLite committed is durable (WAL,
-//     synchronous=FULL).
+//   - power loss or a kernel crash: records are not fsynced, so those not yet
+//     committed to SQLite may be lost; what SQLite committed is durable (WAL,
+//     synchronous=FULL). The file itself and its open-session slot are
+//     fsynced (at create and at each session start), so the session a power
+//     loss interrupted is still ended at the next open.
 //
 // Files. One journal per writer (per player), named
 // "<database file>-spj-<pid>-<16 hex digits>" in the database's folder and
@@ -112,7 +114,7 @@ public:
   int append_event(int64_t session_id, const Interaction &ix, int64_t *end_offset, std::string &err);
   int append_end(int64_t session_id, int64_t end_wall_ms, std::string_view reason, int64_t *end_offset,
                  std::string &err);
-  // Record the session now open (0: none) in the header's slot.
+  // Record the session now open (0: none) in the header's slot, and fsync it.
   int set_open_session(int64_t session_id, int64_t start_ms, std::string &err);
   // Everything in the file before end_offset is in the database. When the
   // committed records reach kTrimBytes the journal drops them: it truncates
