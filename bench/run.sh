@@ -91,17 +91,26 @@ player() {
 }
 
 # Control-call latency (p50/p99/max), free db and db locked by another
-# process. With BASELINE= (a bench_control built from an older commit), the
-# two binaries run in turn, three times each, in one run.
+# process, and destroy with retraining under way. With BASELINE= (a
+# bench_control built from an older commit), the two binaries run in turn,
+# three times each, in one run.
 control() {
-  note "control-call latency on the calling thread (us): free db, and db locked by another process"
+  note "control-call latency on the calling thread (us): free db, and db locked by another process;"
+  note "sp_stop -> destroyed with online retraining under way (ms), on 1,457 simulated sessions"
+  local traces=bench-data/sim1457.jsonl train=bench-data/train1457.db
+  [ -s $traces ] || "$B/tools/smartplayer-sim" --viewers 300 --sessions 5 --seed 1 --out $traces
+  if [ ! -s $train ]; then
+    "$B/tools/smartplayer-cli" --db $train import-traces $traces
+    "$B/tools/smartplayer-train" --db $train --save-to-db >/dev/null
+  fi
+  export SP_BENCH_TRAIN_DB=$PWD/$train
   machine | tee "$OUT/control.txt"
   local runs=("$B/bench/bench_control")
   [ -n "${BASELINE:-}" ] && runs=("$BASELINE" "$B/bench/bench_control")
   for round in 1 2 3; do
     for bin in "${runs[@]}"; do
       echo "-- $bin (round $round)" | tee -a "$OUT/control.txt"
-      "$bin" --benchmark_format=console 2>/dev/null | grep BM_ControlCall | tee -a "$OUT/control.txt"
+      "$bin" --benchmark_format=console 2>/dev/null | grep -E 'BM_(ControlCall|DestroyWhileTraining)' | tee -a "$OUT/control.txt"
     done
   done
 }
