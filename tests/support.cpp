@@ -1,13 +1,16 @@
 #include "support.h"
 
+#include <arpa/inet.h>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
-#include <stdexcept>
-#include <arpa/inet.h>
+#include <grp.h>
 #include <netinet/in.h>
+#include <stdexcept>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,7 +51,8 @@ std::string run_capture(const std::string &cmd, int *status) {
   if (!f) throw std::runtime_error("popen failed: " + cmd);
   std::array<char, 4096> buf{};
   size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), f)) > 0) out.append(buf.data(), n);
+  while ((n = fread(buf.data(), 1, buf.size(), f)) > 0)
+    out.append(buf.data(), n);
   int st = pclose(f);
   if (status) *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   return out;
@@ -56,15 +60,17 @@ std::string run_capture(const std::string &cmd, int *status) {
 
 std::string make_clip(const ClipSpec &s) {
   std::string name = "clip_" + std::to_string(s.seconds) + "s_" + std::to_string(s.width) + "x" +
-                     std::to_string(s.height) + "_" + std::to_string(s.fps) + "fps_g" + std::to_string(s.gop) +
-                     (s.audio ? "_a" : "_na") + (s.frame_number ? "_n" : "") + "_" + s.vcodec + "_k." + s.container;
+                     std::to_string(s.height) + "_" + std::to_string(s.fps) + "fps_g" +
+                     std::to_string(s.gop) + (s.audio ? "_a" : "_na") + (s.frame_number ? "_n" : "") + "_" +
+                     s.vcodec + "_k." + s.container;
   fs::path out = data_root() / name;
   if (fs::exists(out) && fs::file_size(out) > 0) return out.string();
   // Binary code of the frame number n: 16 cells across the top 1/4 of the
   // picture, cell b is white iff bit b of n is set. Built with geq from the
   // frame number N so it is exact and survives compression.
   std::string w = std::to_string(s.width), h = std::to_string(s.height);
-  std::string vf = "format=gray,geq=lum='if(lt(Y,H/4),255*mod(floor(N/pow(2,floor(X*16/W))),2),128)'," "format=yuv420p";
+  std::string vf = "format=gray,geq=lum='if(lt(Y,H/4),255*mod(floor(N/pow(2,floor(X*16/W))),2),128)',"
+                   "format=yuv420p";
   std::string tmp = out.string() + ".part." + std::to_string(getpid()) + "." + s.container;
   std::string cmd = "ffmpeg -hide_banner -loglevel error -y -f lavfi -i color=c=gray:size=" + w + "x" + h +
                     ":rate=" + std::to_string(s.fps) + ":duration=" + std::to_string(s.seconds);
@@ -72,7 +78,8 @@ std::string make_clip(const ClipSpec &s) {
     cmd += " -f lavfi -i sine=frequency=440:sample_rate=48000:duration=" + std::to_string(s.seconds);
   if (s.frame_number) cmd += " -vf \"" + vf + "\"";
   cmd += " -c:v " + s.vcodec + " -g " + std::to_string(s.gop);
-  if (s.vcodec == "libx264") cmd += " -preset veryfast -crf 18 -bf 2 -sc_threshold 0"; // keyframes exactly every gop
+  if (s.vcodec == "libx264")
+    cmd += " -preset veryfast -crf 18 -bf 2 -sc_threshold 0"; // keyframes exactly every gop
   cmd += " -pix_fmt yuv420p";
   if (s.audio) cmd += " -c:a aac -b:a 96k";
   cmd += " \"" + tmp + "\" </dev/null";
@@ -135,7 +142,9 @@ std::vector<ThreadSwitches> thread_switches() {
   return out;
 }
 
-ThreadSwitches this_thread_switches() { return read_switches(fs::path("/proc/self/task") / std::to_string(gettid())); }
+ThreadSwitches this_thread_switches() {
+  return read_switches(fs::path("/proc/self/task") / std::to_string(gettid()));
+}
 
 std::vector<ThreadSwitches> switches_between(const std::vector<ThreadSwitches> &before,
                                              const std::vector<ThreadSwitches> &after) {
@@ -162,7 +171,8 @@ long total_switches(const std::vector<ThreadSwitches> &threads, const std::strin
 std::string describe(const std::vector<ThreadSwitches> &threads) {
   std::string s;
   for (const auto &t : threads)
-    s += (s.empty() ? "" : ", ") + t.name + ": " + std::to_string(t.voluntary) + "+" + std::to_string(t.involuntary);
+    s += (s.empty() ? "" : ", ") + t.name + ": " + std::to_string(t.voluntary) + "+" +
+         std::to_string(t.involuntary);
   return s;
 }
 
@@ -173,6 +183,71 @@ std::string source_dir() {
 std::string binary_dir() {
   const char *d = std::getenv("SP_BINARY_DIR");
   return d ? d : ".";
+}
+
+std::string run_unprivileged(const std::function<std::string()> &body) {
+  int fds[2];
+  if (pipe(fds) != 0) return std::string("pipe: ") + std::strerror(errno);
+  std::fflush(nullptr); // nothing buffered is written twice
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return std::string("fork: ") + std::strerror(errno);
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    std::string result;
+    if (geteuid() == 0) {
+      const uid_t nobody = 65534;
+      if (setgroups(0, nullptr) != 0 || setresgid(nobody, nobody, nobody) != 0 ||
+          setresuid(nobody, nobody, nobody) != 0)
+        result = std::string("cannot drop root privileges: ") + std::strerror(errno);
+      else if (geteuid() != nobody || getuid() != nobody || getegid() != nobody || setuid(0) == 0)
+        result = "root privileges were not dropped";
+    }
+    if (result.empty()) {
+      try {
+        result = body();
+      } catch (const std::exception &e) {
+        result = std::string("exception: ") + e.what();
+      } catch (...) {
+        result = "exception";
+      }
+    }
+    for (size_t off = 0; off < result.size();) {
+      ssize_t n = write(fds[1], result.data() + off, result.size() - off);
+      if (n <= 0) break;
+      off += static_cast<size_t>(n);
+    }
+    close(fds[1]);
+    _exit(0); // no atexit handlers: the parent's state is the parent's
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0)
+    out.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return std::string("waitpid: ") + std::strerror(errno);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return "the unprivileged child died (wait status " + std::to_string(status) + ")" +
+           (out.empty() ? "" : ": " + out);
+  return out;
+}
+
+SharedTempDir::SharedTempDir() {
+  char tmpl[] = "/tmp/sp-test-XXXXXX";
+  if (!mkdtemp(tmpl)) throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
+  path_ = tmpl;
+  fs::permissions(path_, fs::perms::all);
+}
+
+SharedTempDir::~SharedTempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
 }
 
 } // namespace sp_test

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,8 @@ struct ClipSpec {
   int height = 240;
   int fps = 25;
   bool audio = true;
-  int gop = 25;                 // keyframe interval in frames
-  bool frame_number = true;     // encode the frame index into the picture (see frame_index_from_rgba)
+  int gop = 25;             // keyframe interval in frames
+  bool frame_number = true; // encode the frame index into the picture (see frame_index_from_rgba)
   std::string vcodec = "libx264";
   std::string container = "mp4";
 };
@@ -37,7 +38,8 @@ struct ClipSpec {
 // Make a clip at `path` (cached by spec in SP_TEST_DATA so tests share them).
 // Frame i shows a 16-cell binary code of i along its top rows (white = 1, black
 // = 0), readable back exactly after lossy coding with frame_index_from_rgba().
-// Keyframes exactly every `gop` frames (no scene-cut keyframes). Audio: a 440 Hz sine. Throws std::runtime_error if ffmpeg fails.
+// Keyframes exactly every `gop` frames (no scene-cut keyframes). Audio: a 440 Hz sine. Throws
+// std::runtime_error if ffmpeg fails.
 std::string make_clip(const ClipSpec &spec = {});
 
 // Decode the frame index written by make_clip from an RGBA32 picture.
@@ -88,6 +90,30 @@ constexpr bool kThreadSanitizer = false;
 #else
 constexpr bool kThreadSanitizer = false;
 #endif
+
+// Run `body` in a child process as an unprivileged user and return what it
+// returns ("" = passed, else what failed). When the tests run as root (CI
+// does), the child drops to nobody (setgroups, setresgid, setresuid 65534)
+// for good before running `body`, so file modes really apply to it; as any
+// other user it runs as that user. Catch2's macros must not be used inside
+// `body` (it runs in another process): return a message instead.
+std::string run_unprivileged(const std::function<std::string()> &body);
+
+// A fresh folder under /tmp that an unprivileged child can reach and write
+// (mode 0777; the build tree may sit under a folder only root can enter).
+// Removed at destruction.
+class SharedTempDir {
+public:
+  SharedTempDir();
+  ~SharedTempDir();
+  SharedTempDir(const SharedTempDir &) = delete;
+  SharedTempDir &operator=(const SharedTempDir &) = delete;
+  const std::filesystem::path &path() const { return path_; }
+  std::string file(const std::string &name) const { return (path_ / name).string(); }
+
+private:
+  std::filesystem::path path_;
+};
 
 // Locations from CTest's environment.
 std::string source_dir();

@@ -83,7 +83,8 @@ TEST_CASE("a corrupt database is refused at create with a message, and left unto
   sp_player_destroy(p);
 }
 
-TEST_CASE("a database that cannot be written is refused at create with its code and path") {
+TEST_CASE("a database that cannot be written is refused at create with its code and path, leaves nothing "
+          "behind, and works once writable") {
   TempDir dir;
   // A folder that does not exist: nothing is created, the path is named.
   std::string missing = dir.file("no/such/dir/x.db");
@@ -94,19 +95,65 @@ TEST_CASE("a database that cannot be written is refused at create with its code 
   CHECK(p == nullptr);
   CHECK(std::string(sp_player_last_error(nullptr)).find("no/such/dir") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir.file("no")));
-  // File modes (only meaningful when not root: root writes through them;
-  // test_log checks the read-only paths of the log itself either way).
-  if (geteuid() != 0) {
-    std::string db = dir.file("ro.db");
-    cfg = config_for(db);
-    REQUIRE(sp_player_create(cfg, &p) == SP_OK);
-    sp_player_destroy(p);
-    REQUIRE(chmod(db.c_str(), 0444) == 0);
-    CHECK(sp_player_create(cfg, &p) == SP_ERR_DB_READONLY);
-    CHECK(std::string(sp_player_last_error(nullptr)).find("ro.db") != std::string::npos);
-    sp_config_destroy(cfg);
-    chmod(db.c_str(), 0644);
-  }
+  // File modes, as a user they apply to (root writes through them: as root,
+  // CI's case, this runs in a child that drops to nobody).
+  SharedTempDir shared;
+  const std::string db = shared.file("ro.db"), clip = shared.file("clip.mp4"), sub = shared.file("sub");
+  std::filesystem::copy_file(make_clip(), clip);
+  std::filesystem::permissions(clip, std::filesystem::perms::owner_read | std::filesystem::perms::group_read |
+                                         std::filesystem::perms::others_read);
+  const std::string child = run_unprivileged([&]() -> std::string {
+    auto session = [&](sp_player *pl) -> std::string {
+      if (sp_open(pl, clip.c_str(), nullptr) != SP_OK)
+        return std::string("open: ") + sp_player_last_error(pl);
+      if (sp_play(pl) != SP_OK || sp_stop(pl) != SP_OK) return "play/stop failed";
+      return "";
+    };
+    sp_config *c = sp_config_create();
+    for (auto [k, v] : {std::pair{"video_output", "none"},
+                        {"audio_output", "none"},
+                        {"policy", "always-on"},
+                        {"online_learning", "0"},
+                        {"db", db.c_str()}})
+      if (sp_config_set(c, k, v) != SP_OK) return std::string("config: ") + sp_config_last_error(c);
+    sp_player *pl = nullptr;
+    if (sp_player_create(c, &pl) != SP_OK) return std::string("create: ") + sp_player_last_error(nullptr);
+    std::string r = session(pl);
+    sp_player_destroy(pl);
+    if (!r.empty()) return r;
+    if (chmod(db.c_str(), 0444) != 0) return "chmod 0444 failed";
+    int code = sp_player_create(c, &pl);
+    if (code != SP_ERR_DB_READONLY) return "0444: sp_player_create gave " + std::to_string(code);
+    const std::string msg = sp_player_last_error(nullptr);
+    if (msg.find("ro.db") == std::string::npos) return "0444: the message does not name the file: " + msg;
+    for (const char *side : {"-wal", "-shm"})
+      if (std::filesystem::exists(db + side))
+        return std::string("the refused database left ") + side + " behind";
+    // Writable again: the player logs again (nothing stale in the way).
+    if (chmod(db.c_str(), 0644) != 0) return "chmod 0644 failed";
+    if (sp_player_create(c, &pl) != SP_OK) return std::string("0644 again: ") + sp_player_last_error(nullptr);
+    r = session(pl);
+    sp_player_destroy(pl);
+    if (!r.empty()) return r;
+    // A folder that cannot be written: refused, nothing created.
+    if (mkdir(sub.c_str(), 0555) != 0) return "mkdir failed";
+    sp_config_set(c, "db", (sub + "/new.db").c_str());
+    code = sp_player_create(c, &pl);
+    if (code != SP_ERR_DB_READONLY) return "folder 0555: sp_player_create gave " + std::to_string(code);
+    if (std::filesystem::exists(sub + "/new.db")) return "folder 0555: a file was created";
+    sp_config_destroy(c);
+    return "";
+  });
+  CHECK(child == "");
+  CHECK(kinds_of_last_session(db) == std::vector<int>{SP_KIND_OPEN, SP_KIND_PLAY, SP_KIND_STOP});
+  sqlite3 *h = nullptr;
+  REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt *st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(h, "SELECT count(*) FROM sessions", -1, &st, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  CHECK(sqlite3_column_int(st, 0) == 2); // one before, one after; none from the refused create
+  sqlite3_finalize(st);
+  sqlite3_close(h);
 }
 
 TEST_CASE("another writer holding the lock: calls are applied at once, logged once the lock is gone") {

@@ -444,7 +444,9 @@ TEST_CASE("an SQLite database that is not a behaviour log is refused, not modifi
   CHECK(slurp(path) == before);
 }
 
-TEST_CASE("read-only: reads work, writes give SP_ERR_DB_READONLY", "[log]") {
+TEST_CASE("read-only: reads work, writes give SP_ERR_DB_READONLY; an unwritable file is refused at open with "
+          "nothing left behind",
+          "[log]") {
   sp_test::TempDir dir;
   std::string db = dir.file("ro.db");
   int64_t sid;
@@ -481,20 +483,66 @@ TEST_CASE("read-only: reads work, writes give SP_ERR_DB_READONLY", "[log]") {
   CHECK(open_code(dir.file("no/such/dir/x.db"), err) == SP_ERR_NOT_FOUND);
   CHECK(err.find("no/such/dir") != std::string::npos);
 
-  // File permissions (only meaningful when not root: root ignores them).
-  if (geteuid() != 0) {
-    log.reset();
-    REQUIRE(chmod(db.c_str(), 0444) == 0);
-    CHECK(open_code(db, err) == SP_ERR_DB_READONLY);
-    INFO(err);
-    CHECK(err.find("ro.db") != std::string::npos);
-    REQUIRE(chmod(db.c_str(), 0644) == 0);
-    std::string sub = dir.file("sub");
-    std::filesystem::create_directory(sub);
-    REQUIRE(chmod(sub.c_str(), 0555) == 0);
-    CHECK(open_code(sub + "/new.db", err) == SP_ERR_DB_READONLY);
-    REQUIRE(chmod(sub.c_str(), 0755) == 0);
-  }
+  // File permissions, as a user they apply to: root writes through file
+  // modes, so as root (CI) this part runs in a child that drops to nobody.
+  sp_test::SharedTempDir shared;
+  const std::string rw = shared.file("ro.db"), sub = shared.file("sub");
+  std::string child = sp_test::run_unprivileged([&]() -> std::string {
+    std::unique_ptr<BehaviourLog> l;
+    std::string e;
+    if (BehaviourLog::open(rw, LogOptions{}, l, e) != SP_OK) return "create: " + e;
+    SessionRow s;
+    s.viewer = "alice";
+    s.video = "v1";
+    if (l->begin_session(s, e) != SP_OK || l->append_events(s.id, events(1, 3), e) != SP_OK)
+      return "write: " + e;
+    l.reset();
+    if (chmod(rw.c_str(), 0444) != 0) return "chmod 0444 failed";
+    // Refused at open, with nothing left behind.
+    int code = BehaviourLog::open(rw, LogOptions{}, l, e);
+    if (code != SP_ERR_DB_READONLY) return "0444: got " + std::to_string(code) + " (" + e + ")";
+    if (e.find("ro.db") == std::string::npos || e.find("not writable") == std::string::npos)
+      return "0444: message: " + e;
+    for (const char *side : {"-wal", "-shm"})
+      if (std::filesystem::exists(rw + side)) return std::string("the refused open left ") + side;
+    // Reading still works read-only.
+    LogOptions ro_opt;
+    ro_opt.read_only = true;
+    std::vector<Interaction> back;
+    if (BehaviourLog::open(rw, ro_opt, l, e) != SP_OK || l->read_events(1, back, e) != SP_OK ||
+        back.size() != 3)
+      return "read-only open of the 0444 file: " + e;
+    l.reset();
+    // Made writable again, it is writable: nothing stale is in the way.
+    if (chmod(rw.c_str(), 0644) != 0) return "chmod 0644 failed";
+    if (BehaviourLog::open(rw, LogOptions{}, l, e) != SP_OK) return "0644 again: " + e;
+    if (l->append_events(1, events(4, 5), e) != SP_OK) return "0644 again, append: " + e;
+    l.reset();
+    // A folder that cannot be written: a new database cannot be created.
+    if (mkdir(sub.c_str(), 0555) != 0) return "mkdir failed";
+    code = BehaviourLog::open(sub + "/new.db", LogOptions{}, l, e);
+    if (code != SP_ERR_DB_READONLY) return "folder 0555: got " + std::to_string(code) + " (" + e + ")";
+    if (std::filesystem::exists(sub + "/new.db")) return "folder 0555: a file was created";
+    return "";
+  });
+  CHECK(child == "");
+  CHECK(raw_int(rw, "SELECT count(*) FROM events") == 5);
+  // A -wal or -shm that cannot be written (left by an older version or
+  // another tool) is named, not reported as the database.
+  child = sp_test::run_unprivileged([&]() -> std::string {
+    std::unique_ptr<BehaviourLog> l;
+    std::string e;
+    const std::string shm = rw + "-shm";
+    { std::ofstream(shm) << ""; }
+    if (chmod(shm.c_str(), 0444) != 0) return "chmod -shm failed";
+    int code = BehaviourLog::open(rw, LogOptions{}, l, e);
+    if (code != SP_ERR_DB_READONLY) return "-shm 0444: got " + std::to_string(code) + " (" + e + ")";
+    if (e.find("ro.db-shm is not writable") == std::string::npos) return "-shm 0444: message: " + e;
+    std::filesystem::remove(shm);
+    if (BehaviourLog::open(rw, LogOptions{}, l, e) != SP_OK) return "-shm removed: " + e;
+    return "";
+  });
+  CHECK(child == "");
 }
 
 TEST_CASE("a database with a newer schema is refused", "[log]") {

@@ -10,6 +10,8 @@
 // (see behaviour_log.h); separate objects/processes may share the file.
 #include "log/behaviour_log.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -126,10 +128,42 @@ const char *code_hint(int code) {
   }
 }
 
+// The -wal and -shm files a connection makes. SQLite creates them with the
+// database file's mode, so reading a database whose file is 0444 (a
+// read-only connection; a read-write open of such a file is refused before
+// SQLite sees it) leaves them 0444, and they keep the database unwritable
+// after its file is made writable again. Once the connection has closed,
+// each one it made that this process owns gets its owner's write bit back:
+// a permission only ever widened, for its owner, so nobody using them is
+// affected.
+class SideFiles {
+public:
+  explicit SideFiles(std::string path) : path_(std::move(path)) {
+    for (int i = 0; i < 2; ++i) existed_[i] = ::access((path_ + kSuffix[i]).c_str(), F_OK) == 0;
+  }
+  ~SideFiles() {
+    for (int i = 0; i < 2; ++i) {
+      if (existed_[i]) continue;
+      const std::string p = path_ + kSuffix[i];
+      struct stat st {};
+      if (::stat(p.c_str(), &st) == 0 && st.st_uid == ::geteuid() && !(st.st_mode & S_IWUSR))
+        ::chmod(p.c_str(), (st.st_mode & 07777) | S_IWUSR);
+    }
+  }
+  SideFiles(const SideFiles &) = delete;
+  SideFiles &operator=(const SideFiles &) = delete;
+
+private:
+  static constexpr const char *kSuffix[2] = {"-wal", "-shm"};
+  std::string path_;
+  bool existed_[2] = {true, true};
+};
+
 class SqliteLog final : public BehaviourLog {
 public:
-  SqliteLog(std::string path, DbPtr db, bool read_only, int version)
-      : path_(std::move(path)), db_(std::move(db)), read_only_(read_only), version_(version) {}
+  SqliteLog(std::string path, std::unique_ptr<SideFiles> sides, DbPtr db, bool read_only, int version)
+      : path_(std::move(path)), sides_(std::move(sides)), db_(std::move(db)), read_only_(read_only),
+        version_(version) {}
 
   int schema_version() const override { return version_; }
 
@@ -591,6 +625,8 @@ private:
   }
 
   std::string path_;
+  // Declared before db_, so it acts after the connection has closed.
+  std::unique_ptr<SideFiles> sides_;
   DbPtr db_;
   // Declared after db_, so destroyed (finalized) before the connection closes.
   std::unordered_map<std::string, StmtPtr> stmts_;
@@ -626,6 +662,12 @@ int query_int(sqlite3 *db, const char *sql, int64_t &out) {
   return rc;
 }
 
+// Whether this process may write `p` (its effective ids; false on a
+// read-only file system too).
+bool writable(const std::string &p) {
+  return ::faccessat(AT_FDCWD, p.c_str(), W_OK, AT_EACCESS) == 0;
+}
+
 bool dir_writable(const std::string &path) {
   std::error_code ec;
   auto dir = std::filesystem::absolute(path, ec).parent_path();
@@ -658,9 +700,28 @@ int BehaviourLog::open(const std::string &path, const LogOptions &opt, std::uniq
       return kErrNotFound;
     }
   }
+  if (!opt.read_only && exists) {
+    // Refuse an unwritable database before SQLite opens it: opened anyway,
+    // SQLite falls back to reading, and reading a WAL database creates its
+    // -wal and -shm files with the database file's mode (0444), which then
+    // keep it unwritable after the database itself is made writable again.
+    if (!writable(path)) {
+      err = "behaviour log " + path + ": the file is not writable (permissions or read-only file system)";
+      return kErrDbReadonly;
+    }
+    for (const char *suffix : {"-wal", "-shm"}) {
+      const std::string side = path + suffix;
+      if (std::filesystem::exists(side, ec) && !writable(side)) {
+        err = "behaviour log " + path + ": " + side +
+              " is not writable: make it writable, or remove it while no program has the database open";
+        return kErrDbReadonly;
+      }
+    }
+  }
 
   int flags = opt.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;  // one thread at a time per object (see header)
+  auto sides = std::make_unique<SideFiles>(path);  // declared first: acts after db closes
   sqlite3 *raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   DbPtr db(raw);
@@ -744,7 +805,8 @@ int BehaviourLog::open(const std::string &path, const LogOptions &opt, std::uniq
     }
   }
 
-  out = std::make_unique<SqliteLog>(path, std::move(db), opt.read_only, static_cast<int>(user_version));
+  out = std::make_unique<SqliteLog>(path, std::move(sides), std::move(db), opt.read_only,
+                                    static_cast<int>(user_version));
   return kOk;
 }
 
