@@ -12,6 +12,11 @@ done
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# Peak memory is a property of the plain build: a sanitizer's shadow memory and
+# quarantine (ASan keeps up to 256 MB of freed blocks) say nothing about it.
+# Under a sanitizer the cap is reported, not enforced; the line-length errors are.
+RSS_CAP=150
+[ -n "${SP_SANITIZE:-}" ] && RSS_CAP=100000
 
 "$BIN/smartplayer-sim" --viewers 40 --sessions 4 --seed 3 --out "$T/good.jsonl" --quiet
 good=$(grep -c . "$T/good.jsonl")
@@ -64,20 +69,20 @@ read -r rc mib < <(run_measured /dev/null "$T/cli.err" "$BIN/smartplayer-cli" --
 check_report "smartplayer-cli: import-traces" "$T/cli.err"
 [ "$(sqlite3 "$T/log.db" 'SELECT count(*) FROM sessions')" = "$good" ] || fail "import did not keep the $good good sessions"
 echo "import-traces: peak RSS $mib MiB"
-[ "$mib" -lt 150 ] || fail "import-traces used $mib MiB for a 58 MB line"
+[ "$mib" -lt "$RSS_CAP" ] || fail "import-traces used $mib MiB for a 58 MB line"
 
 read -r rc mib < <(run_measured "$T/train.json" "$T/train.err" "$BIN/smartplayer-train" --traces "$T/bad.jsonl" --quiet --out "$T/m.json")
 [ "$rc" = 0 ] || { cat "$T/train.err"; fail "train exited $rc"; }
 check_report "smartplayer-train" "$T/train.err"
 python3 -c "import json,sys; d=json.load(open('$T/train.json')); assert d['sessions_seen'] == $good, d['sessions_seen']"
 echo "train: peak RSS $mib MiB"
-[ "$mib" -lt 150 ] || fail "train used $mib MiB"
+[ "$mib" -lt "$RSS_CAP" ] || fail "train used $mib MiB"
 
 read -r rc mib < <(run_measured /dev/null "$T/eval.err" "$BIN/smartplayer-eval" --traces "$T/bad.jsonl" --quiet --json "$T/eval.json")
 [ "$rc" = 0 ] || { cat "$T/eval.err"; fail "eval exited $rc"; }
 check_report "smartplayer-eval" "$T/eval.err"
 echo "eval: peak RSS $mib MiB"
-[ "$mib" -lt 150 ] || fail "eval used $mib MiB"
+[ "$mib" -lt "$RSS_CAP" ] || fail "eval used $mib MiB"
 
 cmp -s "$T/cli.err.lines" "$T/train.err.lines" || fail "import-traces and train report differently"
 cmp -s "$T/cli.err.lines" "$T/eval.err.lines" || fail "import-traces and eval report differently"
