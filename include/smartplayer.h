@@ -36,13 +36,32 @@
  *                      while it runs (sp_player_destroy, the sp_config_*
  *                      functions on one configuration).
  *     [callback-safe]  may also be called from inside any libsmartplayer
- *                      callback (event, video frame, control sleep/wake).
- *                      A function without this tag must not be called from a
- *                      callback: sp_open and sp_player_destroy wait for
- *                      library threads, including the one running the
- *                      callback.
+ *                      callback (event, video frame, control sleep/wake),
+ *                      of this player or another: it neither waits for a
+ *                      library thread nor for sp_open, so it cannot
+ *                      deadlock. A function without this tag must not be
+ *                      called from a callback: sp_open and
+ *                      sp_player_destroy wait for library threads, including
+ *                      the one running the callback.
  *     [creating thread only] only on the thread that called
  *                      sp_player_create (SDL's rule for windows).
+ *   Deferred work: a callback-safe call made from a callback does its work
+ *   at once and returns as from any other thread (SP_OK when accepted, else
+ *   an error and no change): sp_seek is under way when it returns and
+ *   SP_EVENT_SEEK_DONE follows; after sp_pause the state is PAUSED. The one
+ *   exception is sp_stop, which cannot close the media there (closing joins
+ *   the engine's threads, sp-present among them). From a callback sp_stop
+ *   does before it returns all that can be seen: picture and sound stop,
+ *   the Stop is logged, the session ends, the state is SP_STATE_STOPPED and
+ *   SP_EVENT_STATE_CHANGED ("stopped") is queued; at most a picture already
+ *   being handed over when it is called still reaches the video callback.
+ *   Closing the file and ending the engine's threads is deferred to the
+ *   event dispatcher thread (sp-events), which does it after the event
+ *   callbacks queued before it. No event reports that release and the host
+ *   need not wait for it: sp_open and sp_player_destroy complete it first
+ *   if it is still pending. A control call from a control callback that runs inside
+ *   sp_open (the plane waking for the new session) finds the state
+ *   SP_STATE_OPENING and is refused with SP_ERR_INVALID_STATE.
  *   Thread-local state: exactly one thing is kept per calling thread, the
  *   message of that thread's last failed sp_player_create (returned by
  *   sp_player_last_error(NULL), since there is no handle to hold it). All
@@ -416,7 +435,11 @@ SP_API int sp_set_volume(sp_player *p, int volume);
 SP_API int sp_set_mute(sp_player *p, int mute);
 /**
  * Stop playback, close the file and end the session (reason "stopped"); the
- * state becomes STOPPED and the position stays readable. [any thread][callback-safe]
+ * state becomes STOPPED and the position stays readable. From a host thread
+ * it returns once the file is closed and the engine's threads are joined;
+ * from a callback it returns at once with all of that in effect but the
+ * closing, which sp-events finishes (see THREADS, Deferred work).
+ * [any thread][callback-safe]
  */
 SP_API int sp_stop(sp_player *p);
 /**

@@ -140,9 +140,23 @@ void Engine::request_stop() {
 }
 
 void Engine::close() {
+  if (on_engine_thread()) {
+    // A thread cannot join itself: the player never closes an engine from
+    // one of its threads (a call from a callback hands the close to
+    // sp-events). Should it happen, the threads are told to stop and a
+    // later close() from another thread (at the latest ~Engine) joins them.
+    request_stop();
+    return;
+  }
+  // Serialised: the player may close an engine that sp_stop retired from a
+  // callback on sp-events while sp_open or destroy closes it too; the
+  // second caller waits for the first and finds nothing left to do.
+  std::lock_guard lk(close_mu_);
+  if (closed_) return;
   request_stop();
   for (std::thread *t : {&demux_th_, &vdec_th_, &adec_th_, &present_th_})
     if (t->joinable()) t->join();
+  closed_ = true;
   if (opened_) {
     sink_->set_drained_hook(nullptr);
     sink_->set_active(false);
@@ -327,8 +341,9 @@ void Engine::do_seek() {
 }
 
 bool Engine::check_eof() {
-  // The display's thread, when it has no picture left to show.
-  if (!eof_.load() || ended_.load() || paused_.load()) return false;
+  // The display's thread, when it has no picture left to show. A stopped
+  // engine does not end: its player has moved on.
+  if (!eof_.load() || ended_.load() || paused_.load() || abort_.load()) return false;
   {
     std::lock_guard lk(seek_mu_);
     if (seek_req_) return false;
@@ -712,6 +727,7 @@ double Engine::compute_target_delay(double delay, double now) const {
 // ------------------------------------------------------------------ display
 void Engine::deliver(Picture &pic) {
   if (opt_.video != EngineOptions::Video::Callback || !listener_ || !pic.frame || !pic.frame->data[0]) return;
+  if (abort_.load(std::memory_order_acquire)) return; // stopped (from a callback: not joined yet)
   sp_video_frame vf{};
   vf.struct_size = sizeof vf;
   const AVFrame *f = pic.frame.get();

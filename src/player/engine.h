@@ -30,9 +30,11 @@
 // are delayed, repeated (held) or dropped to follow it (ffplay's
 // compute_target_delay and late-frame drop).
 //
-// Thread safety: control methods (set_paused, seek, step, set_rate) and the
-// getters may be called from any thread and never wait for engine threads.
-// open() and close() must not run concurrently with other calls.
+// Thread safety: control methods (set_paused, seek, step, set_rate),
+// request_stop() and the getters may be called from any thread, engine
+// threads included, and never wait for engine threads. open() must not run
+// concurrently with other calls; close() may run on several threads at once
+// (it joins once), never on an engine thread.
 #pragma once
 #include <atomic>
 #include <cmath>
@@ -101,7 +103,9 @@ public:
   int open(const std::string &url, std::string &err);
   // Ask every thread to stop (never blocks; safe from an engine thread).
   void request_stop();
-  // request_stop() and join the threads. Not from an engine thread.
+  // request_stop() and join the threads, once (later calls return at once;
+  // concurrent calls wait for the first). Not from an engine thread (there
+  // it only requests the stop).
   void close();
   // True when called on one of this engine's threads.
   bool on_engine_thread() const;
@@ -192,6 +196,8 @@ private:
 
   std::thread demux_th_, vdec_th_, adec_th_, present_th_;
   std::atomic<bool> abort_{false};
+  std::mutex close_mu_; // serialises close()
+  bool closed_ = false; // guarded by close_mu_: the threads are joined
   bool opened_ = false;
 
   // control state

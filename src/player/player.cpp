@@ -15,6 +15,20 @@
 #include <filesystem>
 
 namespace sp {
+namespace {
+// How many libsmartplayer callbacks (of any player) the calling thread is
+// inside: calls made from there must not wait for library threads.
+thread_local int t_callback_depth = 0;
+
+struct InCallback {
+  InCallback() { ++t_callback_depth; }
+  ~InCallback() { --t_callback_depth; }
+  InCallback(const InCallback &) = delete;
+  InCallback &operator=(const InCallback &) = delete;
+};
+
+bool in_callback() { return t_callback_depth > 0; }
+} // namespace
 
 Player::Player(const PlayerConfig &cfg) : cfg_(cfg), creator_(std::this_thread::get_id()) {}
 
@@ -71,6 +85,7 @@ Player::~Player() {
   }
   if (e) e->close();
   e.reset();
+  close_retired();
   log_route_.reset(); // no FFmpeg work of this player is left
   if (session_active_.exchange(false) && control_)
     control_->end_session(state_.load() == SP_STATE_ENDED ? "finished" : "abandoned");
@@ -115,6 +130,7 @@ void Player::emit(Event ev) {
     }
     if (!fn) return;
     const sp_event out = to_sp_event(ev);
+    InCallback in_cb;
     fn(&out, user);
   });
 }
@@ -135,13 +151,18 @@ const char *Player::last_error() const {
 // Every control call: (strict-mode gate) -> apply to playback -> hand to the
 // control thread with a sequence number. Nothing here waits for the log,
 // the predictor or a sleeping control thread.
-template <class Apply> int Player::control_call(Kind kind, Apply &&apply) {
-  std::lock_guard lk(control_mu_);
+int Player::gate_check(Kind kind) {
   if (!media_open())
     return fail(SP_ERR_INVALID_STATE, std::string(kind_name(kind)) + ": no media is open (call sp_open first)");
   if (!control_->admit())
     return fail(SP_ERR_INVALID_STATE,
                 std::string(kind_name(kind)) + ": ignored, the control plane is asleep (strict mode)");
+  return SP_OK;
+}
+
+template <class Apply> int Player::control_call(Kind kind, Apply &&apply) {
+  std::lock_guard lk(control_mu_);
+  if (int r = gate_check(kind)) return r;
   Interaction payload;
   payload.kind = kind;
   payload.position_ms = get_position_ms();
@@ -153,13 +174,37 @@ template <class Apply> int Player::control_call(Kind kind, Apply &&apply) {
 }
 
 // --------------------------------------------------------------- open/close
-int Player::begin_session(std::string &err) {
+int Player::begin_session(const SessionInfo &info, std::string &err) {
   int64_t sid = 0;
-  int r = control_->begin_session(session_info_, &sid, err);
+  int r = control_->begin_session(info, &sid, err);
   if (r != SP_OK) return r;
+  std::lock_guard lk(control_mu_);
   session_id_.store(sid, std::memory_order_release);
   session_active_.store(true, std::memory_order_release);
   return SP_OK;
+}
+
+void Player::retire(std::shared_ptr<Engine> e) {
+  // The task holds the engine until it is closed; ~Player stops the
+  // dispatcher only after close_retired(), so `this` outlives the task.
+  dispatcher_->post([this, e = std::move(e)] {
+    e->close();
+    std::lock_guard lk(engine_mu_);
+    std::erase(retired_, e);
+  });
+}
+
+void Player::close_retired() {
+  std::vector<std::shared_ptr<Engine>> list;
+  {
+    std::lock_guard lk(engine_mu_);
+    list = retired_;
+  }
+  for (auto &e : list)
+    e->close(); // waits for sp-events if it is closing the same engine
+  std::lock_guard lk(engine_mu_);
+  for (auto &e : list)
+    std::erase(retired_, e);
 }
 
 void Player::end_session(const std::string &reason) {
@@ -178,13 +223,16 @@ int Player::open(const char *url, const sp_media_meta *meta) {
   }
   std::lock_guard open_lk(open_mu_);
   LogScope log_scope(log_route_.get()); // probing and opening log on this thread
-  // Close what is open (its session ends as "replaced", or "finished" at EOF).
+  // Close what is open (its session ends as "replaced", or "finished" at EOF),
+  // and what sp_stop retired from a callback: the engines share the audio
+  // sink, which the new one sets up.
   std::shared_ptr<Engine> old;
   {
     std::lock_guard lk(engine_mu_);
     old = std::move(engine_);
   }
   if (old) old->close();
+  close_retired();
   {
     std::lock_guard lk(control_mu_);
     end_session(state_.load() == SP_STATE_ENDED ? "finished" : "replaced");
@@ -227,6 +275,7 @@ int Player::open(const char *url, const sp_media_meta *meta) {
     std::lock_guard lk(engine_mu_);
     facts_ = e->facts();
   }
+  SessionInfo info;
   {
     std::lock_guard lk(control_mu_);
     session_info_ = SessionInfo{};
@@ -237,15 +286,17 @@ int Player::open(const char *url, const sp_media_meta *meta) {
     session_info_.viewer_id = std::move(ids.viewer_id);
     session_info_.duration_ms = e->facts().duration_ms;
     last_position_ms_.store(0);
-    r = begin_session(err);
+    info = session_info_;
   }
+  // The state is OPENING: no control call is admitted until it is PAUSED.
+  r = begin_session(info, err);
   if (r != SP_OK) {
     e->close();
     set_state(SP_STATE_IDLE);
     return fail(r, "sp_open: the viewing session could not be logged: " + err);
   }
   if (sdl_video_) {
-    sdl_video_->set_title(session_info_.title);
+    sdl_video_->set_title(info.title);
     sdl_video_->show_for(facts_.width, facts_.height);
   }
   {
@@ -257,23 +308,39 @@ int Player::open(const char *url, const sp_media_meta *meta) {
 }
 
 int Player::stop() {
-  std::lock_guard open_lk(open_mu_);
-  int r = control_call(Kind::Stop, [](Interaction &) -> int { return SP_OK; });
-  if (r != SP_OK) return r;
+  // From a callback (a library thread: sp-events, sp-present, sp-control)
+  // neither open_mu_ (sp_open may hold it while it waits for sp-control) nor
+  // joining the engine (sp-present is one of its threads) is allowed.
+  const bool from_callback = in_callback();
+  std::unique_lock open_lk(open_mu_, std::defer_lock);
+  if (!from_callback) open_lk.lock();
   std::shared_ptr<Engine> e;
   {
-    std::lock_guard lk(engine_mu_);
-    e = std::move(engine_);
-  }
-  if (e) {
-    last_position_ms_.store(std::llround(e->position() * 1000));
-    e->close();
-  }
-  {
+    // One hold of control_mu_: no other control call, and no end of file,
+    // comes between the Stop, the session's end and the state STOPPED.
     std::lock_guard lk(control_mu_);
+    if (int r = gate_check(Kind::Stop)) return r;
+    {
+      std::lock_guard elk(engine_mu_);
+      e = std::move(engine_);
+      if (e && from_callback) retired_.push_back(e); // destroy closes it, should it come first
+    }
+    if (!e) return fail(SP_ERR_INVALID_STATE, "stop: no media is open");
+    Interaction ix;
+    ix.kind = Kind::Stop;
+    ix.position_ms = std::llround(e->position() * 1000);
+    last_position_ms_.store(ix.position_ms);
+    e->set_paused(true); // the picture and the sound stop now
+    e->request_stop();   // and the engine's threads wind down
+    ix.wall_ms = wall_now_ms();
+    control_->submit(Kind::Stop, ix.position_ms, ix);
     end_session("stopped");
+    set_state(SP_STATE_STOPPED);
   }
-  set_state(SP_STATE_STOPPED);
+  if (from_callback)
+    retire(std::move(e));
+  else
+    e->close();
   return SP_OK;
 }
 
@@ -483,7 +550,9 @@ void Player::on_frame(const sp_video_frame &frame) {
     fn = video_fn_;
     user = video_user_;
   }
-  if (fn) fn(&frame, user);
+  if (!fn) return;
+  InCallback in_cb;
+  fn(&frame, user);
 }
 
 void Player::on_eof(int64_t position_ms) {
@@ -497,8 +566,10 @@ void Player::on_eof(int64_t position_ms) {
     ix.position_ms = position_ms;
     ix.wall_ms = wall_now_ms();
     control_->submit(Kind::End, position_ms, ix);
+    // Under the same hold as the check: a stop from a callback (which does
+    // not wait for this thread) cannot be overtaken by ENDED.
+    set_state(SP_STATE_ENDED);
   }
-  set_state(SP_STATE_ENDED);
   emit(Event{EventType::EndOfFile, SP_OK, 0, position_ms, 0, "end of file"});
 }
 
@@ -515,6 +586,7 @@ int Player::set_control_callback(sp_control_fn fn, void *user) {
   ControlSignal signal;
   if (fn)
     signal = [fn, user](bool awake, WakeReason reason) {
+      InCallback in_cb;
       fn(awake ? 1 : 0, to_sp_wake_reason(reason), user);
     };
   control_->set_control_signal(std::move(signal));

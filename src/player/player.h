@@ -4,11 +4,22 @@
 // the event dispatcher thread. The C API in src/capi/ is a thin, exception-
 // free layer over this class.
 //
-// Locks (never held while waiting for an engine thread or the control thread):
-//   open_mu_     serialises open / stop / destroy (lifecycle)
+// Locks (never held while waiting for an engine thread or the control thread,
+// except open_mu_, which only host threads outside callbacks take):
+//   open_mu_     serialises open / stop / destroy (lifecycle) on host threads
 //   control_mu_  serialises control calls: admit -> apply -> submit
-//   engine_mu_   guards the engine pointer (getters copy it)
+//   engine_mu_   guards the engine pointer and the retired engines
 //   cb_mu_       guards the host callbacks
+//
+// Calls from inside a callback. The host's callbacks run on library threads
+// (sp-events, sp-present, sp-control), and every [callback-safe] call may be
+// made from them: none waits there for a library thread or for open_mu_. The
+// one call with work that must not run there is stop: closing the engine
+// joins its threads (sp-present among them). From a callback stop does
+// everything the host can see at once (playback stops, the Stop is logged,
+// the session ends, the state is STOPPED) and retires the engine: its
+// threads are told to stop, and sp-events closes it after the callback
+// returns; sp_open and destroy close what is still retired before going on.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -110,8 +121,18 @@ private:
   // The common path of every control call.
   template <class Apply> int control_call(Kind kind, Apply &&apply);
   bool media_open() const;
-  // Start a new viewing session for session_info_ (control_mu_ held).
-  int begin_session(std::string &err);
+  // The gate's refusals, shared by every control call (control_mu_ held):
+  // SP_OK, or the failure recorded for `kind`.
+  int gate_check(Kind kind);
+  // Start a new viewing session for `info` (not under control_mu_: it waits
+  // for the control thread, which may be calling the host's control callback,
+  // which may make a control call).
+  int begin_session(const SessionInfo &info, std::string &err);
+  // stop() from a callback: `e` (already detached and listed in retired_) is
+  // closed on sp-events.
+  void retire(std::shared_ptr<Engine> e);
+  // Close every retired engine (host threads: open, destroy).
+  void close_retired();
   void end_session(const std::string &reason);
 
   PlayerConfig cfg_;
@@ -129,6 +150,8 @@ private:
   mutable std::mutex control_mu_;
   mutable std::mutex engine_mu_;
   std::shared_ptr<Engine> engine_;
+  // Engines stopped from a callback, not yet closed (guarded by engine_mu_).
+  std::vector<std::shared_ptr<Engine>> retired_;
 
   std::atomic<int> state_{SP_STATE_IDLE};
   std::atomic<double> rate_{1.0};
