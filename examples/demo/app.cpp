@@ -133,6 +133,7 @@ int App::init() {
             set("db", opt_.db) && (opt_.policy.empty() || set("policy", opt_.policy));
   for (const auto &[k, v] : opt_.config) ok = ok && set(k.c_str(), v);
   if (!ok) return 2;
+  waiter_ = std::make_unique<EventWaiter>();
   sp_player *p = nullptr;
   int rc = sp_player_create(cfg.get(), &p);
   if (rc == SP_ERR_AUDIO_DEVICE && !opt_.no_audio) {
@@ -171,6 +172,7 @@ void App::on_frame(const sp_video_frame *f, void *user) {
   fr.h = f->height;
   fr.fresh = true;
   ++fr.received;
+  self->waiter_->wakeup();
 }
 
 void App::on_event(const sp_event *ev, void *user) {
@@ -185,8 +187,11 @@ void App::on_event(const sp_event *ev, void *user) {
     pe.message = ev->message ? ev->message : "";
   else if (ev->type != SP_EVENT_STATE_CHANGED && ev->type != SP_EVENT_CONTROL_SLEEP && ev->type != SP_EVENT_CONTROL_WAKE)
     return; // progress, logged, seek-done: the main loop polls what it shows
-  std::lock_guard lk(self->ev_mu_);
-  self->ev_queue_.push_back(std::move(pe));
+  {
+    std::lock_guard lk(self->ev_mu_);
+    self->ev_queue_.push_back(std::move(pe));
+  }
+  self->waiter_->wakeup();
 }
 
 // ---------------------------------------------------------------------------
@@ -634,6 +639,16 @@ App::Layout App::layout() const {
   return l;
 }
 
+uint64_t App::next_change_ms() const {
+  const uint64_t now = SDL_GetTicks64();
+  uint64_t due = EventWaiter::kNever;
+  if (!toast_text_.empty() && now <= toast_until_ms_) due = std::min(due, toast_until_ms_ + 1);
+  // Playing, the controls hide kHideAfterMs after the last input (see controls_visible).
+  if (snap_.state == SP_STATE_PLAYING && now - last_input_ms_ < kHideAfterMs)
+    due = std::min(due, last_input_ms_ + kHideAfterMs);
+  return due;
+}
+
 bool App::controls_visible() const {
   if (snap_.state == SP_STATE_PAUSED || snap_.state == SP_STATE_ENDED || snap_.state == SP_STATE_IDLE) return true;
   // With 'w' the viewer asked to watch the seek bar's predicted windows: keep it up.
@@ -996,17 +1011,31 @@ int App::run() {
   play_start_ms_ = SDL_GetTicks64();
   last_input_ms_ = play_start_ms_;
   last_progress_ms_ = play_start_ms_;
+  // The loop sleeps until something happens: an SDL event (input, the
+  // window), a wake-up from the library's callbacks (a new picture, an
+  // event), or the next deadline its own work needs: a scripted command,
+  // --quit-after, a headless progress line while playing, a redraw that was
+  // held back to keep at most one draw per frame_interval, and a change on
+  // screen that no event announces (a toast ending, the controls hiding).
+  // Paused or idle with nothing scheduled, it does not wake at all.
   const uint64_t frame_interval = headless_ ? 200 : 15;
+  auto at_s = [&](double s) { return play_start_ms_ + static_cast<uint64_t>(std::llround(std::max(0.0, s) * 1000.0)); };
+  bool dirty = true; // something may have changed since the last draw
   while (!quit_) {
-    uint64_t now = SDL_GetTicks64();
-    int wait = static_cast<int>(std::clamp<int64_t>(static_cast<int64_t>(last_draw_ms_ + frame_interval) - static_cast<int64_t>(now), 0, 50));
+    uint64_t due = next_change_ms();
+    if (script_next_ < opt_.script.size()) due = std::min(due, at_s(opt_.script[script_next_].at_s));
+    if (opt_.quit_after_s) due = std::min(due, at_s(*opt_.quit_after_s));
+    if (headless_ && snap_.state == SP_STATE_PLAYING) due = std::min(due, last_progress_ms_ + 1000);
+    if (dirty) due = std::min(due, last_draw_ms_ + frame_interval);
     SDL_Event e;
-    if (SDL_WaitEventTimeout(&e, wait)) {
-      handle_sdl_event(e);
-      while (SDL_PollEvent(&e)) handle_sdl_event(e);
+    if (waiter_->wait(e, due)) {
+      if (!waiter_->is_wakeup(e)) handle_sdl_event(e);
+      while (SDL_PollEvent(&e))
+        if (!waiter_->is_wakeup(e)) handle_sdl_event(e);
     }
+    dirty = true;
     drain_library_events();
-    now = SDL_GetTicks64();
+    uint64_t now = SDL_GetTicks64();
     double t = static_cast<double>(now - play_start_ms_) / 1000.0;
     run_script(t);
     poll_player();
@@ -1022,6 +1051,7 @@ int App::run() {
       draw();
       SDL_RenderPresent(renderer_.get());
       last_draw_ms_ = now;
+      dirty = false;
     }
   }
   if (headless_) print_progress();

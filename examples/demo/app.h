@@ -3,7 +3,9 @@
 //
 // Threads: everything here runs on the main (SDL) thread except the two
 // library callbacks, on_frame (video thread) and on_event (a library thread),
-// which only copy data into mutex-guarded buffers that the main thread drains.
+// which only copy data into mutex-guarded buffers that the main thread drains,
+// and wake it (EventWaiter). The main thread sleeps until an event or the
+// next deadline its work needs (wait.h, App::run).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -15,6 +17,7 @@
 #include "sdl_util.h"
 #include "smartplayer.h"
 #include "text.h"
+#include "wait.h"
 
 namespace demo {
 
@@ -152,8 +155,14 @@ private:
     int64_t session = 0;
   } snap_;
 
+  // The main thread's sleep; the callbacks wake it (created before the player).
+  std::unique_ptr<EventWaiter> waiter_;
+  // When the next thing on screen changes by itself (a toast ends, the
+  // controls hide): the loop redraws then. kNever: nothing is due.
+  uint64_t next_change_ms() const;
+
   // Declared last so it is destroyed first: the player's threads call back
-  // into frame_ and ev_queue_ above until sp_player_destroy returns.
+  // into frame_, ev_queue_ and waiter_ above until sp_player_destroy returns.
   PlayerPtr player_;
 };
 
