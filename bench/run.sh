@@ -3,7 +3,7 @@
 # after a Release build in build/). Everything is measured side by side in
 # one run, because these machines are shared and noisy: compare the ratios.
 #
-#   bench/run.sh [all|playback|player|control|predictor|sessions|eval]   (default all)
+#   bench/run.sh [all|playback|player|control|predictor|sessions|eval|wakeups]   (default all)
 #   BASELINE=path/to/an/older/bench_control bench/run.sh control   (side by side)
 #
 # Results go to bench-results/ (raw outputs) and are printed as tables.
@@ -141,6 +141,29 @@ sessions() {
   } | tee "$OUT/wakeups.txt"
 }
 
+# Issue 8: wake-ups per second (per thread and whole process) and CPU seconds
+# of a playing and a paused player, ours vs ffplay vs mpv, on one 720p30
+# H.264 + AAC clip with SDL's dummy drivers (bench/wakeups.py says how).
+wakeups() {
+  local clip=bench-data/clip720.mp4 keys=bench-data/ffplay_keys.so
+  if [ ! -s $clip ]; then
+    note "making the 720p clip (30 s, 30 fps, x264 + AAC)" >&2
+    ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=1280x720:rate=30:duration=30" \
+      -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=30" \
+      -c:v libx264 -preset veryfast -g 60 -pix_fmt yuv420p -c:a aac -shortest $clip
+  fi
+  # ffplay has no remote control and the dummy video driver no keyboard: a
+  # preloaded wrapper presses 'p' for it (bench/ffplay_keys.c).
+  cc -shared -fPIC -O2 $(sdl2-config --cflags) -o $keys bench/ffplay_keys.c -ldl
+  note "wake-ups, playing and paused: ours (smartplayer-play, SDL window + audio), ffplay, mpv; ${WINDOW:-10} s windows"
+  {
+    machine
+    echo "command: bench/run.sh wakeups (SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy)"
+    python3 bench/wakeups.py --clip $clip --play "$B/tools/smartplayer-play" --keys $keys \
+      --window "${WINDOW:-10}" --json "$OUT/wakeups.json"
+  } | tee "$OUT/wakeups-issue8.txt"
+}
+
 eval_policies() {
   note "policy replay on simulated traces (issue 3)"
   local traces=bench-data/sim.jsonl
@@ -149,12 +172,13 @@ eval_policies() {
 }
 
 case "$WHAT" in
-  all) playback; player; control; predictor; sessions; eval_policies ;;
+  all) playback; player; control; predictor; sessions; eval_policies; wakeups ;;
   playback) playback ;;
   player) player ;;
   control) control ;;
   predictor) predictor ;;
   sessions) sessions ;;
   eval) eval_policies ;;
+  wakeups) wakeups ;;
   *) sed -n '2,9p' "$0"; exit 2 ;;
 esac
