@@ -222,7 +222,10 @@ void run_case(Where where, Action action) {
     {
       std::lock_guard lk(host.mu);
       CHECK(host.state_after == SP_STATE_STOPPED); // in effect when it returned
-      CHECK(host.position_after > 0);
+      // Where it stopped (the control callback may come before the first
+      // picture after play under a slow sanitizer: 0 is possible there).
+      if (where == Where::Video) CHECK(host.position_after >= 400);
+      CHECK(host.position_after >= 0);
       CHECK(host.position_after <= kClipMs);
     }
     REQUIRE(host.wait([&] { return host.saw_event(SP_EVENT_STATE_CHANGED, SP_STATE_STOPPED); }));

@@ -166,10 +166,13 @@ SP_API int sp_player_create(const sp_config *cfg, sp_player **out) {
 
 SP_API void sp_player_destroy(sp_player *p) {
   if (!p) return;
-  try {
-    p->impl.reset();
-  } catch (...) {
-  }
+  // Destroyed while the handle still points at it: callbacks that run during
+  // the shutdown (the control plane's last sleep signal, the last events) may
+  // call the getters on this handle. unique_ptr::reset would null the pointer
+  // first, under their feet. Nothing reads it once the destructor returned
+  // (every library thread is joined by then).
+  delete p->impl.get();
+  (void)p->impl.release();
   delete p;
 }
 
