@@ -205,7 +205,9 @@ TEST_CASE("bad options are refused") {
   CHECK_THROWS_AS(Simulator(opts(0, 5, 1)), std::invalid_argument);
   CHECK_THROWS_AS(Simulator(opts(10, 0.5, 1)), std::invalid_argument);
   auto o = opts(10, 5, 1);
-  o.videos = 0;
+  o.videos = 0; // and none given
+  CHECK_THROWS_AS(Simulator(o), std::invalid_argument);
+  o.videos = -1;
   CHECK_THROWS_AS(Simulator(o), std::invalid_argument);
   o = opts(10, 5, 1);
   o.start_wall_ms = -1;
@@ -472,6 +474,27 @@ TEST_CASE("smartplayer-sim writes the same file for the same seed") {
   CHECK(run(tool + " --viewers 3 --mode dreamy --out " + d.file("x") + " 2>/dev/null") == 2);
   CHECK(run(tool + " --viewers 3 --duration-scale 0 --out " + d.file("x") + " 2>/dev/null") == 2);
   CHECK(run(tool + " --viewers 3 --mean-gap-s 1 --out " + d.file("x") + " 2>/dev/null") == 2);
+  // --add-videos, --videos 0 and --viewer-ids: the same traces as the options in code.
+  {
+    std::ofstream f(d.file("given.jsonl"));
+    f << "{\"id\":\"clip\",\"genre\":\"music\",\"duration_ms\":90000,\"scene_ms\":[30000,60000]}\n";
+  }
+  CHECK(run(tool + " --viewers 8 --sessions 2 --seed 3 --videos 0 --add-videos " + d.file("given.jsonl") +
+            " --viewer-ids ann,bo --quiet --out " + d.file("g.jsonl") + " --transitions " + d.file("gt.jsonl")) ==
+        0);
+  auto g = sp::read_trace_file(d.file("g.jsonl"), sp::OnMalformed::Refuse);
+  REQUIRE(g.ok);
+  auto go = opts(8, 2, 3);
+  go.videos = 0;
+  std::ifstream gf(d.file("given.jsonl"));
+  REQUIRE(sp::sim::read_given_videos(gf, go.given_videos, err));
+  go.viewer_ids = {"ann", "bo"};
+  CHECK(same_traces(g.sessions, Simulator(go).generate_all()));
+  CHECK(slurp(d.file("gt.jsonl")) == "{\"transitions_ms\":[30000,60000],\"video\":\"clip\"}\n");
+  CHECK(run(tool + " --viewers 3 --add-videos " + d.file("nope.jsonl") + " --out " + d.file("x") +
+            " 2>/dev/null") == 2);
+  CHECK(run(tool + " --viewers 3 --videos 0 --out " + d.file("x") + " 2>/dev/null") == 2);
+  CHECK(run(tool + " --viewers 3 --viewer-ids a,,b --out " + d.file("x") + " 2>/dev/null") == 2);
 }
 
 namespace {
@@ -642,4 +665,136 @@ TEST_CASE("the truth file round-trips every generative parameter") {
   CHECK(err.find("line 1") != std::string::npos);
   CHECK(sp::sim::session_index("viewer00012-s007") == 6);
   CHECK(sp::sim::session_index("edx-000001") == -1);
+}
+
+TEST_CASE("given videos join the catalogue; their viewers act after their scene changes") {
+  std::istringstream in(
+      "{\"id\":\"sample\",\"genre\":\"lecture\",\"duration_ms\":60000,\"scene_ms\":[4000,50000,54000]}\n"
+      "\n"
+      "{\"id\":\"talk\",\"genre\":\"news\",\"duration_ms\":120000,\"scene_ms\":[60000],\"popularity\":2,"
+      "\"scene_salience\":[1.5],\"intro_end_ms\":5000,\"credits_start_ms\":110000}\n");
+  std::vector<sp::sim::Video> given;
+  std::string err;
+  REQUIRE(sp::sim::read_given_videos(in, given, err));
+  REQUIRE(given.size() == 2);
+  CHECK(given[0].scene_salience == std::vector<double>{1, 1, 1});
+  CHECK(given[0].intro_end_ms == 0);
+  CHECK(given[0].credits_start_ms == 60000);
+  CHECK(given[0].popularity == 1);
+  CHECK(given[1].genre == sp::sim::Genre::News);
+  CHECK(given[1].popularity == 2);
+
+  // Only the given videos (no simulated ones); the first viewer named. The
+  // share of actions (after the open and the first play) in the 6 s after
+  // one of the cuts, against the same video without scene changes.
+  auto share_after_cuts = [&](const sp::sim::Video &video, const std::vector<int64_t> &cuts, bool &alice) {
+    auto o = opts(150, 3, 7);
+    o.videos = 0;
+    o.given_videos = {video};
+    o.viewer_ids = {"alice"};
+    Simulator sim(o);
+    REQUIRE(sim.catalogue().size() == 1);
+    CHECK(sim.viewers()[0].id == "alice");
+    CHECK(sim.viewers()[1].id == "viewer00001");
+    double near = 0, n = 0;
+    alice = false;
+    for (const auto &s : sim.generate_all()) {
+      CHECK(s.video == "sample");
+      CHECK(s.genre == "lecture");
+      CHECK(s.duration_ms == 60000);
+      alice = alice || (s.viewer == "alice" && s.session_id.rfind("alice-s", 0) == 0);
+      for (size_t i = 2; i < s.events.size(); ++i) {
+        if (!initiating(s.events[i].kind)) continue;
+        n += 1;
+        const int64_t p = s.events[i].position_ms;
+        near += std::any_of(cuts.begin(), cuts.end(), [&](int64_t c) { return p >= c && p < c + 6000; });
+      }
+    }
+    REQUIRE(n > 200);
+    return near / n;
+  };
+  bool alice = false;
+  const double with_cuts = share_after_cuts(given[0], given[0].scene_ms, alice);
+  CHECK(alice);
+  sp::sim::Video plain_video = given[0];
+  plain_video.scene_ms.clear();
+  plain_video.scene_salience.clear();
+  const double without = share_after_cuts(plain_video, given[0].scene_ms, alice);
+  INFO("share of actions in the 6 s after a cut: " << with_cuts << ", the video without its cuts " << without);
+  CHECK(with_cuts > without + 0.1);
+  auto o = opts(150, 3, 7);
+  o.videos = 0;
+  o.given_videos = {given[0]};
+  o.viewer_ids = {"alice"};
+  Simulator sim(o);
+  // A detector found the given positions: they are reported as given.
+  CHECK(sim.detected_transitions().at("sample") == given[0].scene_ms);
+  // The truth file carries the given video like any other.
+  std::stringstream t;
+  sp::sim::write_truth(t, sim.truth());
+  sp::sim::Truth back;
+  REQUIRE(sp::sim::read_truth(t, back, err));
+  REQUIRE(back.find_video("sample"));
+  CHECK(back.find_video("sample")->scene_ms == given[0].scene_ms);
+  CHECK(back.find_viewer("alice"));
+
+  // Mixed with simulated videos: the simulated catalogue is unchanged.
+  auto m = opts(20, 2, 7);
+  m.videos = 30;
+  m.given_videos = given;
+  Simulator mixed(m);
+  Simulator plain(opts(20, 2, 7));
+  REQUIRE(mixed.catalogue().size() == 32);
+  REQUIRE(plain.catalogue().size() == 200);
+  m.videos = 200;
+  Simulator mixed200(m);
+  for (size_t i = 0; i < 200; ++i)
+    CHECK(mixed200.catalogue()[i].scene_ms == plain.catalogue()[i].scene_ms);
+  CHECK(mixed200.catalogue()[201].id == "talk");
+}
+
+TEST_CASE("bad given videos and viewer ids are refused") {
+  auto refused = [](const std::string &line, const std::string &why) {
+    std::istringstream in(line + "\n");
+    std::vector<sp::sim::Video> v;
+    std::string err;
+    bool ok = sp::sim::read_given_videos(in, v, err);
+    INFO(line << " -> " << err);
+    CHECK_FALSE(ok);
+    CHECK(err.find("line 1: ") == 0);
+    CHECK(err.find(why) != std::string::npos);
+  };
+  refused("{\"genre\":\"lecture\",\"duration_ms\":1000}", "id");
+  refused("{\"id\":\"\",\"genre\":\"lecture\",\"duration_ms\":1000}", "empty id");
+  refused("{\"id\":\"a\",\"genre\":\"opera\",\"duration_ms\":1000}", "unknown genre \"opera\"");
+  refused("{\"id\":\"a\",\"genre\":\"lecture\",\"duration_ms\":0}", "duration_ms");
+  refused("{\"id\":\"a\",\"genre\":\"lecture\",\"duration_ms\":1000,\"scene_ms\":[500,400]}", "not ascending");
+  refused("{\"id\":\"a\",\"genre\":\"lecture\",\"duration_ms\":1000,\"scene_ms\":[1000]}", "not inside");
+  refused("{\"id\":\"a\",\"genre\":\"lecture\",\"duration_ms\":1000,\"scene_ms\":[5],\"scene_salience\":[]}",
+          "differ in length");
+  refused("{\"id\":\"a\",\"genre\":\"lecture\",\"duration_ms\":1000,\"popularity\":0}", "popularity");
+  refused("not json", "parse");
+  std::istringstream twice("{\"id\":\"a\",\"genre\":\"lecture\",\"duration_ms\":1000}\n"
+                           "{\"id\":\"a\",\"genre\":\"news\",\"duration_ms\":1000}\n");
+  std::vector<sp::sim::Video> v;
+  std::string err;
+  CHECK_FALSE(sp::sim::read_given_videos(twice, v, err));
+  CHECK(err.find("line 2: video \"a\" listed twice") == 0);
+
+  sp::sim::Video a;
+  a.id = "vid0003"; // taken by a simulated video
+  a.duration_ms = 1000;
+  a.credits_start_ms = 1000;
+  auto o = opts(5, 1, 1);
+  o.videos = 10;
+  o.given_videos = {a};
+  CHECK_THROWS_AS(Simulator(o), std::invalid_argument);
+  o.given_videos[0].id = "mine";
+  CHECK_NOTHROW(Simulator(o));
+  for (const auto &ids : std::vector<std::vector<std::string>>{
+           {""}, {"bob", "bob"}, {"viewer00003"}, {"a", "b", "c", "d", "e", "f"}}) {
+    auto w = opts(5, 1, 1);
+    w.viewer_ids = ids;
+    CHECK_THROWS_AS(Simulator(w), std::invalid_argument);
+  }
 }

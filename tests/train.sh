@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # smartplayer-train end to end: train from a behaviour log and from a trace
 # file, the metrics JSON on stdout, the stored model version, the model file,
-# and the error exits.
+# the videos' transitions kept in the model (--transitions), the one-line
+# --summary, and the error exits.
 set -euo pipefail
 BIN="${SP_BINARY_DIR:?}/tools"
 TRAIN="$BIN/smartplayer-train"
@@ -42,6 +43,31 @@ assert len(m1["horizons_ms"]) == 14 and len(m1["states"]) == 3
 print("train json ok")
 PY
 
+# --transitions: the side file's positions are kept in the model (its JSON,
+# and the one stored in the log); --summary prints one line instead of JSON.
+"$BIN/smartplayer-sim" --viewers 20 --sessions 2 --seed 5 --videos 12 --out "$work/s.jsonl" \
+  --transitions "$work/tr.jsonl" --quiet
+"$BIN/smartplayer-cli" --db "$work/s.db" import-traces "$work/s.jsonl" >/dev/null 2>&1
+line=$("$TRAIN" --db "$work/s.db" --save-to-db --transitions "$work/tr.jsonl" --summary --quiet --out "$work/m3.json")
+echo "summary: $line"
+[ "$(printf '%s\n' "$line" | wc -l)" = 1 ]
+sessions=$(grep -c . "$work/s.jsonl")
+printf '%s\n' "$line" | grep -qE "^hazard-logreg model v1 on $sessions sessions, [0-9]+ events, transitions of 12 videos: held-out log loss 0\.[0-9]{3} vs 0\.[0-9]{3} for the base rate \([0-9-]+ % lower\)$"
+sqlite3 "$work/s.db" "SELECT blob FROM models WHERE version = 1" >"$work/stored.json"
+python3 - "$work" <<'PY'
+import json, sys
+w = sys.argv[1]
+want = {}
+for line in open(f"{w}/tr.jsonl"):
+    d = json.loads(line)
+    want[d["video"]] = d["transitions_ms"]
+for f in ("m3.json", "stored.json"):
+    got = json.load(open(f"{w}/{f}"))["transitions"]
+    assert got == want, (f, got, want)
+print("transitions kept in the model:", len(want), "videos")
+PY
+printf '{"video":"vid0000","transitions_ms":[5,"x"]}\n' >"$work/badtr.jsonl"
+
 expect() {  # expect STATUS MESSAGE -- command...
   local want=$1 msg=$2; shift 3
   set +e; "$@" >"$work/out" 2>"$work/err"; local got=$?; set -e
@@ -60,4 +86,7 @@ expect 2 "give --db" -- "$TRAIN"
 expect 2 "needs --db" -- "$TRAIN" --traces "$work/t.jsonl" --save-to-db
 expect 2 "--l2" -- "$TRAIN" --db "$work/log.db" --l2 -1
 expect 2 "unknown option" -- "$TRAIN" --db "$work/log.db" --frobnicate
+expect 1 "--transitions: .*line 1" -- "$TRAIN" --db "$work/log.db" --transitions "$work/badtr.jsonl"
+expect 1 "--transitions: cannot open" -- "$TRAIN" --db "$work/log.db" --transitions "$work/missing.jsonl"
+expect 2 "needs a value" -- "$TRAIN" --db "$work/log.db" --transitions
 echo "train.sh ok"

@@ -617,7 +617,9 @@ std::string_view archetype_name(Archetype a) {
 
 Simulator::Simulator(SimOptions opt) : opt_(opt) {
   if (opt_.viewers < 1) throw std::invalid_argument("viewers must be at least 1");
-  if (opt_.videos < 1) throw std::invalid_argument("videos must be at least 1");
+  if (opt_.videos < 0) throw std::invalid_argument("videos must not be negative");
+  if (opt_.videos == 0 && opt_.given_videos.empty())
+    throw std::invalid_argument("no videos: simulate at least 1 or give some");
   if (opt_.total_sessions < 0 && !(opt_.sessions_per_viewer >= 1.0))
     throw std::invalid_argument("sessions per viewer must be at least 1");
   if (opt_.start_wall_ms < 0) throw std::invalid_argument("start wall time must not be negative");
@@ -640,10 +642,36 @@ Simulator::Simulator(SimOptions opt) : opt_(opt) {
     by_genre_[g].push_back(i);
     present[g] = true;
   }
+  for (const Video &given : opt_.given_videos) {
+    // Checked here too: SimOptions may be filled by hand, not by read_given_videos.
+    if (given.id.empty() || find_video(given.id))
+      throw std::invalid_argument("given video id \"" + given.id + "\" is empty or taken");
+    if (given.duration_ms <= 0 || given.scene_ms.size() != given.scene_salience.size() ||
+        !std::is_sorted(given.scene_ms.begin(), given.scene_ms.end()) || !(given.popularity > 0) ||
+        given.intro_end_ms < 0 || given.credits_start_ms <= given.intro_end_ms ||
+        given.credits_start_ms > given.duration_ms)
+      throw std::invalid_argument("given video \"" + given.id + "\" is inconsistent (see read_given_videos)");
+    const auto g = static_cast<size_t>(given.genre);
+    by_genre_[g].push_back(videos_.size());
+    present[g] = true;
+    videos_.push_back(given);
+  }
 
   for (size_t i = 0; i < static_cast<size_t>(opt_.viewers); ++i) {
     Rng vrng(derive_seed(opt_.seed, kStreamViewer, i));
     viewers_.push_back(make_viewer(vrng, i, present));
+  }
+
+  if (opt_.viewer_ids.size() > viewers_.size())
+    throw std::invalid_argument("more viewer ids than viewers");
+  for (size_t i = 0; i < opt_.viewer_ids.size(); ++i) {
+    const std::string &id = opt_.viewer_ids[i];
+    const bool generated = id.size() == 11 && id.rfind("viewer", 0) == 0 &&
+                           id.find_first_not_of("0123456789", 6) == std::string::npos;
+    if (id.empty() || generated || std::find(opt_.viewer_ids.begin(), opt_.viewer_ids.begin() + i, id) !=
+                                      opt_.viewer_ids.begin() + i)
+      throw std::invalid_argument("viewer id \"" + id + "\" is empty, repeated or of the form viewerNNNNN");
+    viewers_[i].id = id;
   }
 
   counts_.assign(viewers_.size(), 0);
@@ -684,6 +712,7 @@ Simulator::Simulator(SimOptions opt) : opt_(opt) {
       Rng drng(derive_seed(opt_.seed, kStreamDrift, i));
       Viewer v = make_viewer(drng, i, present);
       v.activity = viewers_[i].activity;
+      v.id = viewers_[i].id;
       drifted_.push_back(std::move(v));
       drift_at_.push_back(counts_[i] >= 2 ? counts_[i] / 2 : counts_[i]);
     }
@@ -778,8 +807,16 @@ VideoTransitions Simulator::detected_transitions() const {
   VideoTransitions out;
   for (size_t i = 0; i < videos_.size(); ++i) {
     const Video &v = videos_[i];
-    Rng rng(derive_seed(opt_.seed, kStreamDetect, i));
     std::vector<int64_t> pts;
+    if (i >= static_cast<size_t>(opt_.videos)) {
+      // A given video: its positions are already a detector's.
+      if (v.intro_end_ms > 0) pts.push_back(v.intro_end_ms);
+      pts.insert(pts.end(), v.scene_ms.begin(), v.scene_ms.end());
+      if (v.credits_start_ms < v.duration_ms) pts.push_back(v.credits_start_ms);
+      out.emplace(v.id, std::move(pts));
+      continue;
+    }
+    Rng rng(derive_seed(opt_.seed, kStreamDetect, i));
     auto detect = [&](int64_t p) {
       if (rng.bernoulli(kDetectMiss)) return;
       pts.push_back(

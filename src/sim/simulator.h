@@ -96,6 +96,19 @@ struct SimOptions {
   // exponential, so the end is memoryless too).
   double mean_gap_s = 60.0;
   double mean_session_s = 1200.0;
+  // Videos given from outside (say a real file's length and the scene changes
+  // a detector found in it; read_given_videos reads them), added to the
+  // catalogue after the `videos` simulated ones, which may then be 0. Viewers
+  // pick them like any other video of their genre (by popularity) and, in the
+  // structured and drifting modes, react to their scene changes as to any
+  // simulated video's. Their ids must differ from each other and from the
+  // simulated "vidNNNN".
+  std::vector<Video> given_videos;
+  // The first viewers take these ids instead of "viewerNNNNN" (say a real
+  // user's name, so that the history has sessions of that viewer). Their
+  // traits are drawn as those of the viewer they replace. Unique, non-empty,
+  // at most `viewers` of them, none of the form "viewerNNNNN".
+  std::vector<std::string> viewer_ids;
 };
 
 // The generative parameters of a run: what smartplayer-sim --truth writes and
@@ -117,8 +130,8 @@ struct Truth {
 class Simulator {
 public:
   // Builds the catalogue and the viewers. Throws std::invalid_argument when
-  // an option is out of range (viewers < 1, videos < 1, sessions_per_viewer < 1,
-  // start_wall_ms < 0).
+  // an option is out of range (viewers < 1, videos < 0 or no video at all,
+  // sessions_per_viewer < 1, start_wall_ms < 0, a bad given video or viewer id).
   explicit Simulator(SimOptions opt);
 
   const SimOptions &options() const { return opt_; }
@@ -144,7 +157,9 @@ public:
   // What a scene detector would report for each video of the catalogue: the
   // intro's end, the scene changes and the credits' start (each missed with
   // probability 0.1, the rest within +-0.3 s), plus cuts that draw nobody
-  // (one a minute on average, anywhere). Deterministic for the seed.
+  // (one a minute on average, anywhere). Deterministic for the seed. A given
+  // video (SimOptions::given_videos) is reported as given: its positions are
+  // already a detector's.
   VideoTransitions detected_transitions() const;
 
 private:
@@ -172,6 +187,15 @@ void write_truth(std::ostream &out, const Truth &t);
 // Reads what write_truth wrote; false with `err` (line number and reason).
 bool read_truth(std::istream &in, Truth &out, std::string &err);
 bool read_truth_file(const std::string &path, Truth &out, std::string &err);
+// Videos for SimOptions::given_videos, JSON Lines, one video a line:
+//   {"id":"sample","genre":"documentary","duration_ms":60000,"scene_ms":[9000,31500]}
+// with optional "intro_end_ms" (default 0: none), "credits_start_ms" (default
+// duration_ms: none), "scene_salience" (one per scene, > 0; default 1 each)
+// and "popularity" (> 0, default 1): write_catalogue's lines are accepted.
+// Scene changes ascending, inside (intro_end_ms, credits_start_ms). False with
+// `err` ("line N: ...") on the first bad line; blank lines are skipped.
+bool read_given_videos(std::istream &in, std::vector<Video> &out, std::string &err);
+bool read_given_videos_file(const std::string &path, std::vector<Video> &out, std::string &err);
 // Session index (0-based) from a simulated session id "<viewer>-sNNN"; -1 if not one.
 int session_index(std::string_view session_id);
 

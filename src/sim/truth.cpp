@@ -1,6 +1,8 @@
 // The simulator's ground truth as JSON Lines (smartplayer-sim --truth), read
-// back by smartplayer-eval for the Bayes reference (docs/simulator.md).
+// back by smartplayer-eval for the Bayes reference (docs/simulator.md), and
+// the given videos' reader (smartplayer-sim --add-videos).
 #include <charconv>
+#include <stdexcept>
 #include <fstream>
 #include <istream>
 #include <ostream>
@@ -240,6 +242,79 @@ bool read_truth_file(const std::string &path, Truth &out, std::string &err) {
     return false;
   }
   if (!read_truth(f, out, err)) {
+    err = path + ": " + err;
+    return false;
+  }
+  return true;
+}
+
+namespace {
+
+// One given video from its JSON object (see read_given_videos); throws with the reason.
+Video given_video_from(const json &j) {
+  if (!j.is_object()) throw std::invalid_argument("a JSON object expected");
+  Video v;
+  v.id = j.at("id").get<std::string>();
+  if (v.id.empty()) throw std::invalid_argument("empty id");
+  const std::string genre = j.at("genre").get<std::string>();
+  if (!parse_genre(genre, v.genre)) throw std::invalid_argument("unknown genre \"" + genre + "\"");
+  v.duration_ms = j.at("duration_ms").get<int64_t>();
+  if (v.duration_ms <= 0) throw std::invalid_argument("duration_ms must be > 0");
+  v.intro_end_ms = j.value("intro_end_ms", int64_t{0});
+  v.credits_start_ms = j.value("credits_start_ms", v.duration_ms);
+  if (v.intro_end_ms < 0 || v.intro_end_ms >= v.duration_ms)
+    throw std::invalid_argument("intro_end_ms must be in [0, duration_ms)");
+  if (v.credits_start_ms <= v.intro_end_ms || v.credits_start_ms > v.duration_ms)
+    throw std::invalid_argument("credits_start_ms must be in (intro_end_ms, duration_ms]");
+  if (j.contains("scene_ms")) v.scene_ms = j.at("scene_ms").get<std::vector<int64_t>>();
+  for (size_t k = 0; k < v.scene_ms.size(); ++k) {
+    if (v.scene_ms[k] <= v.intro_end_ms || v.scene_ms[k] >= v.credits_start_ms)
+      throw std::invalid_argument("scene_ms: " + std::to_string(v.scene_ms[k]) +
+                                  " is not inside (intro_end_ms, credits_start_ms)");
+    if (k > 0 && v.scene_ms[k] <= v.scene_ms[k - 1]) throw std::invalid_argument("scene_ms: not ascending");
+  }
+  if (j.contains("scene_salience")) {
+    v.scene_salience = j.at("scene_salience").get<std::vector<double>>();
+    if (v.scene_salience.size() != v.scene_ms.size())
+      throw std::invalid_argument("scene_salience and scene_ms differ in length");
+    for (double x : v.scene_salience)
+      if (!(x > 0 && x < 1e6)) throw std::invalid_argument("scene_salience must be > 0");
+  } else {
+    v.scene_salience.assign(v.scene_ms.size(), 1.0);
+  }
+  v.popularity = j.value("popularity", 1.0);
+  if (!(v.popularity > 0 && v.popularity < 1e12)) throw std::invalid_argument("popularity must be > 0");
+  return v;
+}
+
+} // namespace
+
+bool read_given_videos(std::istream &in, std::vector<Video> &out, std::string &err) {
+  std::string line;
+  size_t n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    try {
+      Video v = given_video_from(json::parse(line));
+      for (const auto &o : out)
+        if (o.id == v.id) throw std::invalid_argument("video \"" + v.id + "\" listed twice");
+      out.push_back(std::move(v));
+    } catch (const std::exception &e) {
+      err = "line " + std::to_string(n) + ": " + e.what();
+      return false;
+    }
+  }
+  return true;
+}
+
+bool read_given_videos_file(const std::string &path, std::vector<Video> &out, std::string &err) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    err = "cannot open " + path;
+    return false;
+  }
+  if (!read_given_videos(f, out, err)) {
     err = path + ": " + err;
     return false;
   }

@@ -5,9 +5,11 @@
 //                   [--catalogue FILE] [--viewers-out FILE] [--truth FILE] [--transitions FILE] [--quiet]
 //                   [--mode structured|memoryless|bursty|heavy-tailed|drifting]
 //                   [--duration-scale X] [--mean-gap-s S] [--mean-session-s S]
+//                   [--add-videos FILE] [--viewer-ids ID,ID,...]
 //
 // --sessions is the mean number of sessions per viewer (total about N*M);
 // --total-sessions gives an exact total instead. Exit status: 0 ok, 2 usage, 1 I/O error.
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -27,23 +29,28 @@ void usage(std::ostream &o) {
        "                       [--catalogue FILE] [--viewers-out FILE] [--truth FILE] [--transitions FILE] "
        "[--quiet]\n"
        "                       [--mode MODE] [--duration-scale X] [--mean-gap-s S] [--mean-session-s S]\n"
+       "                       [--add-videos FILE] [--viewer-ids ID,ID,...]\n"
        "  --viewers N         number of simulated viewers (>= 1, default 100)\n"
        "  --sessions M        mean sessions per viewer (>= 1, default 5; total about N*M)\n"
        "  --total-sessions T  exactly T sessions in total instead (shared by viewer activity)\n"
        "  --seed S            random seed (default 1); same options + seed = same file\n"
-       "  --videos V          catalogue size (>= 1, default 200)\n"
+       "  --videos V          simulated catalogue size (default 200; may be 0 with --add-videos)\n"
        "  --start-wall-ms T   day 0 of the simulation, ms since the epoch (default 2024-01-01)\n"
        "  --out FILE          trace output (JSON Lines, '-' for stdout)\n"
        "  --catalogue FILE    also write the video catalogue with its structure (JSON Lines)\n"
        "  --viewers-out FILE  also write the viewers and their traits (JSON Lines)\n"
        "  --truth FILE        also write every generative parameter (for smartplayer-eval --truth: the bayes "
+       "policy)\n"
        "  --transitions FILE  also write each video's visual transitions as a scene detector would find "
        "them\n"
-       "policy)\n"
        "  --mode MODE         structured (default), memoryless, bursty, heavy-tailed or drifting\n"
        "  --duration-scale X  structured/drifting: video lengths times X (default 1)\n"
        "  --mean-gap-s S      memoryless/bursty/heavy-tailed: mean gap between actions (default 60)\n"
        "  --mean-session-s S  memoryless/bursty/heavy-tailed: mean session length (default 1200)\n"
+       "  --add-videos FILE   add these videos to the catalogue (JSON Lines: id, genre, duration_ms, scene_ms,\n"
+       "                      ...; docs/simulator.md): viewers pick them as any video of their genre and\n"
+       "                      react to their scene changes (say a real file's, found by a scene detector)\n"
+       "  --viewer-ids LIST   comma-separated ids for the first viewers instead of viewerNNNNN\n"
        "  --quiet             no progress on stderr\n";
 }
 
@@ -84,7 +91,21 @@ int main(int argc, char **argv) {
     } else if (a == "--seed") {
       ok = value(v) && parse_num(v, opt.seed);
     } else if (a == "--videos") {
-      ok = value(v) && parse_num(v, opt.videos) && opt.videos >= 1;
+      ok = value(v) && parse_num(v, opt.videos) && opt.videos >= 0;
+    } else if (a == "--add-videos") {
+      std::string err;
+      if (!value(v)) return 2;
+      if (!sp::sim::read_given_videos_file(std::string(v), opt.given_videos, err)) {
+        std::cerr << "smartplayer-sim: --add-videos: " << err << "\n";
+        return 2;
+      }
+    } else if (a == "--viewer-ids") {
+      ok = value(v) && !v.empty();
+      for (size_t from = 0; ok && from <= v.size();) {
+        size_t comma = std::min(v.find(',', from), v.size());
+        opt.viewer_ids.emplace_back(v.substr(from, comma - from));
+        from = comma + 1;
+      }
     } else if (a == "--start-wall-ms") {
       ok = value(v) && parse_num(v, opt.start_wall_ms) && opt.start_wall_ms >= 0;
     } else if (a == "--out") {
@@ -186,7 +207,7 @@ int main(int argc, char **argv) {
                    "smartplayer-sim: %lld sessions (%lld finished), %lld events, %d viewers, %d videos, seed "
                    "%llu, %s\n",
                    static_cast<long long>(sessions), static_cast<long long>(finished),
-                   static_cast<long long>(events), opt.viewers, opt.videos,
+                   static_cast<long long>(events), opt.viewers, static_cast<int>(sim.catalogue().size()),
                    static_cast<unsigned long long>(opt.seed),
                    std::string(sp::sim::mode_name(opt.mode)).c_str());
   } catch (const std::exception &e) {

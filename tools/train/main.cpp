@@ -3,7 +3,7 @@
 // JSON on stdout, and optionally store it in the log (docs/model.md).
 //
 //   smartplayer-train --db PATH [--save-to-db] [--out model.json] [--traces FILE]
-//                     [--l2 X] [--quiet]
+//                     [--transitions FILE] [--l2 X] [--summary] [--quiet]
 //
 // Exit status: 0 ok, 1 input / training / output error, 2 bad usage.
 #include <chrono>
@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "log/behaviour_log.h"
 #include "predict/hazard.h"
 #include "trace/trace.h"
+#include "trace/transitions.h"
 
 using namespace sp;
 using nlohmann::json;
@@ -32,9 +34,12 @@ void usage(std::ostream &o) {
        "  --traces FILE    read sessions from a trace file (JSON Lines) instead of the log\n"
        "  --save-to-db     store the trained model in the log given by --db (a new model version)\n"
        "  --out FILE       also write the model JSON to FILE\n"
+       "  --transitions FILE  the videos' visual transitions (JSON Lines, docs/traces.md), kept in the\n"
+       "                   model for its transition features (the live plane reads them from the model)\n"
        "  --l2 X           ridge penalty on standardised coefficients (default 300)\n"
+       "  --summary        print one line (sessions, events, held-out log loss vs the base rate) instead of JSON\n"
        "  --quiet          no progress on stderr\n"
-       "Prints the model's held-out metrics as JSON on stdout.\n";
+       "Prints the model's held-out metrics as JSON on stdout (one line with --summary).\n";
 }
 
 int fail(const std::string &msg) {
@@ -45,8 +50,8 @@ int fail(const std::string &msg) {
 } // namespace
 
 int main(int argc, char **argv) {
-  std::string db, traces, out;
-  bool save = false, quiet = false;
+  std::string db, traces, out, transitions;
+  bool save = false, quiet = false, summary = false;
   HazardOptions opt;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -67,6 +72,10 @@ int main(int argc, char **argv) {
       if (!value(traces)) return 2;
     } else if (a == "--out") {
       if (!value(out)) return 2;
+    } else if (a == "--transitions") {
+      if (!value(transitions)) return 2;
+    } else if (a == "--summary") {
+      summary = true;
     } else if (a == "--l2") {
       std::string v;
       if (!value(v)) return 2;
@@ -95,6 +104,13 @@ int main(int argc, char **argv) {
   if (save && db.empty()) {
     std::cerr << "smartplayer-train: --save-to-db needs --db PATH\n";
     return 2;
+  }
+
+  if (!transitions.empty()) {
+    auto t = std::make_shared<VideoTransitions>();
+    std::string err;
+    if (!read_transitions_file(transitions, *t, err)) return fail("--transitions: " + err);
+    opt.transitions = std::move(t);
   }
 
   std::vector<TraceSession> sessions;
@@ -159,6 +175,19 @@ int main(int argc, char **argv) {
     if (!quiet) std::cerr << "smartplayer-train: stored model version " << row.version << " in " << db << "\n";
   }
   if (!out.empty()) result["out"] = out;
+  if (summary) {
+    const HazardMetrics &m = model->metrics();
+    std::printf("%s%s on %lld sessions, %lld events", HazardModel::kKind,
+                save ? (" model v" + std::to_string(result["saved_version"].get<int64_t>())).c_str() : " model",
+                static_cast<long long>(m.sessions_seen), static_cast<long long>(m.events_seen));
+    if (opt.transitions) std::printf(", transitions of %zu videos", opt.transitions->size());
+    if (m.log_loss >= 0 && m.base_log_loss > 0)
+      std::printf(": held-out log loss %.3f vs %.3f for the base rate (%.0f %% lower)\n", m.log_loss,
+                  m.base_log_loss, 100.0 * (1.0 - m.log_loss / m.base_log_loss));
+    else
+      std::printf(": too few sessions to hold any out\n");
+    return 0;
+  }
   std::cout << result.dump(2) << "\n";
   return 0;
 }
