@@ -6,7 +6,10 @@
 # must hold those interactions for the session, in order, with the video,
 # genre and viewer the demo passed. Also: usage errors, a directory playlist
 # with next (a logged skip), end of file moving on, --quit-after, a failing
-# script command.
+# script command. Last, what `./run demo` does (examples/demo/run-demo.sh):
+# seed a history of its sample, train, and play the sample with no key
+# pressed; the learned control plane must sleep through most of it and wake
+# proactively, ahead of a predicted window, at least once.
 set -euo pipefail
 B=${SP_BINARY_DIR:?}
 DEMO="$B/examples/demo/smartplayer-demo"
@@ -221,4 +224,29 @@ set -e
 cat "$T/err3"
 [ "$rc7" = 3 ]
 grep -q "rate 3 failed" "$T/err3"
+
+# ./run demo's own steps, headless, no key pressed. The set-up says in a few
+# lines what it seeded and trained (not the trainer's JSON report).
+"${SP_SOURCE_DIR:?}/examples/demo/run-demo.sh" "$B" "$T/demo-data" | tee "$T/run.out"
+grep -qE '^sample: 60 s, scene changes at [0-9.]+, [0-9.]+, [0-9.]+ s' "$T/run.out"
+grep -qE "^seeded: [0-9]+ sessions of the sample by [0-9]+ simulated viewers \([1-9][0-9]* of them by you, '${USER:-viewer}'\)" "$T/run.out"
+grep -qE '^trained: hazard-logreg model v1 on [0-9]+ sessions, .*held-out log loss' "$T/run.out"
+! grep -q '"log_loss"' "$T/run.out" || { echo "the set-up printed the trainer's JSON report"; exit 1; }
+[ "$(grep -c '' "$T/run.out")" -lt 100 ]
+grep -q "^\[demo\] opened .*sample.mp4 (640x360" "$T/run.out"
+grep -q "^\[demo\]   policy learned, model 1" "$T/run.out"
+# Awake at most half the sample, at least one proactive wake, and the summary says so.
+awake=$(sed -n 's/^\[demo\]   control plane awake [0-9.]* s, asleep [0-9.]* s (awake \([0-9]*\) %)$/\1/p' "$T/run.out")
+proactive=$(sed -n 's/^\[demo\]   wakes \([0-9]*\) proactive,.*/\1/p' "$T/run.out")
+echo "learned plane awake $awake % of the sample, proactive wakes $proactive"
+[ -n "$awake" ] && [ "$awake" -le 50 ]
+[ -n "$proactive" ] && [ "$proactive" -ge 1 ]
+grep -qE '^\[demo\]   => the control plane slept through most of the session \(asleep [0-9]+ %\); it woke [1-9][0-9]* times? proactively, ahead of a predicted window$' "$T/run.out"
+# The log agrees: the plane fell asleep and woke proactively in the demo's session.
+S=$(sqlite3 "$T/demo-data/behaviour.db" "SELECT max(id) FROM sessions")
+[ "$(sqlite3 "$T/demo-data/behaviour.db" "SELECT count(*) FROM decisions WHERE session = $S AND action = 'wake' AND reason = 'proactive'")" -ge 1 ]
+# A second run reuses the data it made.
+"$SP_SOURCE_DIR/examples/demo/run-demo.sh" "$B" "$T/demo-data" --quit-after 0.5 >"$T/run2.out"
+grep -q "^using .*demo-data (made earlier" "$T/run2.out"
+if grep -q "^seeded:" "$T/run2.out"; then echo "the second run seeded again"; exit 1; fi
 echo "demo OK"

@@ -969,6 +969,14 @@ void App::print_summary() {
   std::printf("[demo]   wakes %lld proactive, %lld on demand; misses %lld; wake latency p50 %.2f ms, p99 %.2f ms\n",
               static_cast<long long>(s.wakes_proactive), static_cast<long long>(s.wakes_on_demand),
               static_cast<long long>(s.misses), s.wake_latency_p50_ms, s.wake_latency_p99_ms);
+  // The same in plain words: did the plane sleep through most of the session,
+  // and how often did it wake on its own, ahead of a window it predicted.
+  const double asleep_pct = total > 0 ? 100.0 * s.asleep_s / total : 0.0;
+  const long long pro = s.wakes_proactive;
+  std::printf("[demo]   => the control plane %s through most of the session (asleep %.0f %%); it woke %lld "
+              "time%s proactively, ahead of a predicted window%s\n",
+              asleep_pct > 50.0 ? "slept" : "was awake", asleep_pct, pro,
+              pro == 1 ? "" : "s", s.wakes_on_demand > 0 ? ", and on demand when you acted" : "");
   std::printf("[demo]   events submitted %lld, logged %lld, dropped %lld; control wakeups %lld\n",
               static_cast<long long>(s.events_submitted), static_cast<long long>(s.events_logged),
               static_cast<long long>(s.events_dropped), static_cast<long long>(s.control_wakeups));
