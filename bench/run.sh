@@ -3,7 +3,8 @@
 # after a Release build in build/). Everything is measured side by side in
 # one run, because these machines are shared and noisy: compare the ratios.
 #
-#   bench/run.sh [all|playback|player|control|predictor|sessions|eval|wakeups]   (default all)
+#   bench/run.sh [all|playback|player|control|predictor|sessions|eval|wakeups|learning]   (default all)
+#   LEARN_MODES="structured memoryless" LEARN_WS="2 10 30 120 600" LEARN_VIEWERS=400 bench/run.sh learning
 #   BASELINE=path/to/an/older/bench_control bench/run.sh control   (side by side)
 #
 # Results go to bench-results/ (raw outputs) and are printed as tables.
@@ -171,8 +172,39 @@ eval_policies() {
   "$B/tools/smartplayer-eval" --traces $traces --split both --json "$OUT/eval.json" --plots docs/img | tee "$OUT/eval.txt"
 }
 
+# Issue 9: learned against the Bayes reference, the best fixed timeout in
+# hindsight and the oracle, per simulator mode and across w/h (h = 1, m = 60
+# fixed; w/h = 30 is the default cost), time and viewer split. One
+# smartplayer-eval run per (mode, w), niced; a table and
+# docs/img/learning.png from bench/learning.py.
+learning() {
+  local modes=${LEARN_MODES:-structured memoryless bursty heavy-tailed drifting}
+  local ws=${LEARN_WS:-2 10 30 120 600} viewers=${LEARN_VIEWERS:-400} seed=${LEARN_SEED:-7}
+  local dir=$OUT/learning
+  mkdir -p "$dir"
+  note "learning that pays (issue 9): modes [$modes], w/h [$ws], $viewers viewers x 5 sessions, seed $seed"
+  machine | tee "$dir/machine.txt"
+  local n=0 total=0 mode w
+  for mode in $modes; do for w in $ws; do total=$((total + 1)); done; done
+  for mode in $modes; do
+    local base=bench-data/learn-$mode-v$viewers-s$seed
+    if [ ! -s $base.jsonl ]; then
+      "$B/tools/smartplayer-sim" --viewers "$viewers" --sessions 5 --seed "$seed" --mode "$mode" --quiet \
+        --out $base.jsonl --truth $base.truth --transitions $base.transitions
+    fi
+    for w in $ws; do
+      n=$((n + 1))
+      echo "[learning $n/$total] $mode, cost 1,$w,60 ($(date -u +%H:%M:%S))" >&2
+      nice "$B/tools/smartplayer-eval" --traces $base.jsonl --truth $base.truth --transitions $base.transitions \
+        --policies fixed-timeout,learned,bayes,oracle --split both --cost "1,$w,60" --quiet \
+        --json "$dir/$mode-w$w.json" >"$dir/$mode-w$w.txt"
+    done
+  done
+  python3 bench/learning.py "$dir" docs/img/learning.png | tee "$dir/summary.md"
+}
+
 case "$WHAT" in
-  all) playback; player; control; predictor; sessions; eval_policies; wakeups ;;
+  all) playback; player; control; predictor; sessions; eval_policies; wakeups; learning ;;
   playback) playback ;;
   player) player ;;
   control) control ;;
@@ -180,5 +212,6 @@ case "$WHAT" in
   sessions) sessions ;;
   eval) eval_policies ;;
   wakeups) wakeups ;;
-  *) sed -n '2,9p' "$0"; exit 2 ;;
+  learning) learning ;;
+  *) sed -n '2,10p' "$0"; exit 2 ;;
 esac

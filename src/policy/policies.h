@@ -30,7 +30,12 @@ public:
 class FixedTimeoutPolicy final : public Policy {
 public:
   explicit FixedTimeoutPolicy(int64_t tau_ms) : tau_ms_(tau_ms < 0 ? 0 : tau_ms) {}
-  // tau = w/h seconds: the classic 2-competitive (ski-rental) timeout.
+  // tau = w/h seconds: the ski-rental break-even timeout. Under this cost
+  // model it is not 2-competitive: a gap that just outlasts tau costs it
+  // h tau + w + m = 2w + m where the oracle pays w, so per gap ending in an
+  // action its worst case is 2 + m/w times the oracle's (4 at the defaults);
+  // and after a session's last action it stays awake tau (w) where the oracle
+  // sleeps at once (docs/model.md, "Policies").
   static int64_t default_tau_ms(const CostModel &c);
   std::string name() const override { return "fixed-timeout"; }
   Plan plan(const PolicyContext &ctx) override;
