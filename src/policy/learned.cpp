@@ -34,20 +34,26 @@ Plan LearnedPolicy::plan_for(const Forecast &fc, const CostModel &cost, const Le
     return Plan{0, -1};  // no forecast horizon: nothing expected
   }
   const double h = cost.h, w = cost.w, miss = cost.w + std::max(0.0, p.miss_scale) * cost.m;
-  std::vector<double> F(K + 1);
+  // F: the next action by g[k]; E: the session's end, with no action before, by g[k] (0 when not given).
+  std::vector<double> F(K + 1), E(K + 1, 0.0);
   for (size_t k = 0; k <= K; ++k) F[k] = fc.cdf_at(g[k]);
   for (size_t k = 1; k <= K; ++k) F[k] = std::max(F[k], F[k - 1]);
+  if (!fc.end_cdf.empty())
+    for (size_t k = 0; k <= K; ++k)
+      E[k] = std::min(std::max(fc.end_at(g[k]), k ? E[k - 1] : 0.0), std::max(0.0, 1.0 - F[k]));
   // Unconditional DP (expected costs weighted by P(no action before g[k]) are
-  // avoided by working with conditional hazards q_k).
+  // avoided by working with conditional hazards q_k; the end, a competing
+  // event after which nothing costs, with e_k).
   std::vector<double> Vaw(K + 1, 0.0), Vas(K + 1, 0.0);
   std::vector<char> aw_stay(K + 1, 0), as_wake(K + 1, 0);  // decisions at g[k]
   for (size_t k = K; k-- > 0;) {
-    double S = 1.0 - F[k];
+    double S = 1.0 - F[k] - E[k];
     double q = S > 1e-12 ? std::clamp((F[k + 1] - F[k]) / S, 0.0, 1.0) : 1.0;
+    double e = S > 1e-12 ? std::clamp((E[k + 1] - E[k]) / S, 0.0, 1.0 - q) : 0.0;
     double d = static_cast<double>(g[k + 1] - g[k]) / 1000.0;
-    // Awake through the interval: the action (if it comes) is uniform in it.
-    double AW = h * d * (1.0 - q * 0.5) + (1.0 - q) * Vaw[k + 1];
-    double SL = q * miss + (1.0 - q) * Vas[k + 1];
+    // Awake through the interval: the action or the end (if either comes) is uniform in it.
+    double AW = h * d * (1.0 - (q + e) * 0.5) + (1.0 - q - e) * Vaw[k + 1];
+    double SL = q * miss + (1.0 - q - e) * Vas[k + 1];
     aw_stay[k] = AW <= SL;
     Vaw[k] = std::min(AW, SL);
     as_wake[k] = (w + AW) < SL;

@@ -107,7 +107,9 @@ private:
 // of the time to the next action, by dynamic programming over a time grid:
 // states awake/asleep at each grid time, transitions stay / fall asleep (free) /
 // wake (w); an action while awake ends the gap at no further cost, while asleep
-// costs w + m (on-demand wake and miss); awake time costs h per second.
+// costs w + m (on-demand wake and miss); awake time costs h per second; the
+// session's end (when the forecast gives it, Forecast::end_cdf) ends the gap
+// at no further cost.
 struct LearnedParams {
   // Multiplies m in the planning objective (not in the judged cost): > 1 wakes
   // earlier and sleeps less, < 1 sleeps more. The trade-off sweep varies it.

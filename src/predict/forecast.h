@@ -13,9 +13,16 @@ namespace sp {
 struct Forecast {
   std::vector<int64_t> horizon_ms; // increasing, > 0 (e.g. 1 s, 2 s, 5 s, ... 30 min)
   std::vector<double> cdf; // cdf[k] = P(next viewer action within horizon_ms[k]); non-decreasing, in [0,1]
+  // Optional, same horizons: end_cdf[k] = P(the session ends, with no viewer
+  // action before, within horizon_ms[k]) — after which being awake costs
+  // nothing. Empty: not known (the decision rule then charges awake time up
+  // to the last horizon to every case without an action). cdf + end_cdf <= 1.
+  std::vector<double> end_cdf{};
   // P(next action within t ms): piecewise-linear between horizons (0 at t=0),
   // flat after the last horizon.
   double cdf_at(int64_t t_ms) const;
+  // The same for end_cdf (0 when it is empty).
+  double end_at(int64_t t_ms) const;
 };
 
 // Anything that can forecast from a decision point. The learned policy uses

@@ -527,12 +527,17 @@ Forecast BayesForecaster::forecast(const PolicyContext &ctx) const {
     const double s0 = gap_sf(e0, o);
     if (!(s0 > 0)) return fc;
     const double end_rate = 1.0 / (o.mean_session_s * kSec);
-    double acc = 0, prev_t = 0, prev_s = 1.0;
+    fc.end_cdf.assign(horizons_.size(), 0.0);
+    double acc = 0, acc_end = 0, prev_t = 0, prev_s = 1.0;
     for (size_t k = 0; k < horizons_.size(); ++k) {
       const double t = static_cast<double>(horizons_[k]);
       const double sk = gap_sf(e0 + t, o) / s0;
-      acc += (prev_s - sk) * std::exp(-end_rate * 0.5 * (prev_t + t));
+      const double mid = 0.5 * (prev_t + t), alive = std::exp(-end_rate * mid);
+      acc += (prev_s - sk) * alive;
+      // The end, with no action before: its density times the gap's survival (midpoint rule).
+      acc_end += (t - prev_t) * end_rate * alive * 0.5 * (prev_s + sk);
       fc.cdf[k] = std::clamp(acc, 0.0, 1.0);
+      fc.end_cdf[k] = std::clamp(acc_end, 0.0, 1.0 - fc.cdf[k]);
       prev_t = t;
       prev_s = sk;
     }
