@@ -4,7 +4,7 @@
 # one run, because these machines are shared and noisy: compare the ratios.
 #
 #   bench/run.sh [all|playback|player|control|predictor|sessions|eval|wakeups|learning]   (default all)
-#   LEARN_MODES="structured memoryless" LEARN_WS="2 10 30 120 600" LEARN_VIEWERS=400 bench/run.sh learning
+#   LEARN_MODES="structured memoryless" LEARN_WS="2 10 30 120 600" LEARN_VIEWERS=400 LEARN_SEED=7 bench/run.sh learning
 #   BASELINE=path/to/an/older/bench_control bench/run.sh control   (side by side)
 #
 # Results go to bench-results/ (raw outputs) and are printed as tables.
@@ -178,7 +178,7 @@ eval_policies() {
 # smartplayer-eval run per (mode, w), niced; a table and
 # docs/img/learning.png from bench/learning.py.
 learning() {
-  local modes=${LEARN_MODES:-structured memoryless bursty heavy-tailed drifting}
+  local modes=${LEARN_MODES:-structured memoryless memoryless-gap600 bursty heavy-tailed drifting}
   local ws=${LEARN_WS:-2 10 30 120 600} viewers=${LEARN_VIEWERS:-400} seed=${LEARN_SEED:-7}
   local dir=$OUT/learning
   mkdir -p "$dir"
@@ -187,9 +187,11 @@ learning() {
   local n=0 total=0 mode w
   for mode in $modes; do for w in $ws; do total=$((total + 1)); done; done
   for mode in $modes; do
-    local base=bench-data/learn-$mode-v$viewers-s$seed
+    local base=bench-data/learn-$mode-v$viewers-s$seed extra=()
+    # memoryless-gap600: memoryless with a mean gap of 10 min (sessions of 2 h), where sleeping pays.
+    case $mode in memoryless-gap600) extra=(--mode memoryless --mean-gap-s 600 --mean-session-s 7200) ;; *) extra=(--mode "$mode") ;; esac
     if [ ! -s $base.jsonl ]; then
-      "$B/tools/smartplayer-sim" --viewers "$viewers" --sessions 5 --seed "$seed" --mode "$mode" --quiet \
+      "$B/tools/smartplayer-sim" --viewers "$viewers" --sessions 5 --seed "$seed" "${extra[@]}" --quiet \
         --out $base.jsonl --truth $base.truth --transitions $base.transitions
     fi
     for w in $ws; do
