@@ -48,9 +48,20 @@ Engine::~Engine() {
 }
 
 bool Engine::on_engine_thread() const {
-  auto id = std::this_thread::get_id();
-  return id == demux_th_.get_id() || id == vdec_th_.get_id() || id == adec_th_.get_id() ||
-         id == present_th_.get_id();
+  // The ids noted at start, not the std::thread objects: close() on another
+  // thread may be joining those meanwhile.
+  const auto id = std::this_thread::get_id();
+  for (const auto &t : thread_ids_)
+    if (t == id) return true;
+  return false;
+}
+
+void Engine::note_thread(const std::thread &th) {
+  for (auto &t : thread_ids_)
+    if (t == std::thread::id()) {
+      t = th.get_id();
+      return;
+    }
 }
 
 int Engine::open(const std::string &url, std::string &err) {
@@ -106,6 +117,8 @@ int Engine::open(const std::string &url, std::string &err) {
       LogScope log_scope(opt_.log);
       present_loop();
     });
+  note_thread(demux_th_);
+  if (present_th_.joinable()) note_thread(present_th_);
   return SP_OK;
 }
 
@@ -123,6 +136,7 @@ int Engine::start_decoder(std::thread &th, const char *name, int stream, ff::Cod
     opened.set_value(r);
     if (r == SP_OK) loop();
   });
+  note_thread(th);
   return result.get();
 }
 

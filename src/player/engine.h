@@ -195,6 +195,9 @@ private:
   FrameQueue pictq_{3};
 
   std::thread demux_th_, vdec_th_, adec_th_, present_th_;
+  // Their ids, noted as each starts (open() only; read by on_engine_thread()).
+  std::thread::id thread_ids_[4];
+  void note_thread(const std::thread &th);
   std::atomic<bool> abort_{false};
   std::mutex close_mu_; // serialises close()
   bool closed_ = false; // guarded by close_mu_: the threads are joined
