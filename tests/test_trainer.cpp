@@ -1,7 +1,7 @@
 // Online retraining on its worker thread (control/trainer.h): a run stores a
 // model only when it is at least as good, stages a learned policy on it
-// once, says so with an event; a cancelled trainer stores nothing and starts
-// no more. Real SQLite files, simulated viewing history.
+// once, says so with an event, keeps the videos' transitions the current
+// model was given; a cancelled trainer stores nothing and starts no more. Real SQLite files, simulated viewing history.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -144,4 +144,60 @@ TEST_CASE("trainer: cancel() stops a run under way without storing anything; the
   CHECK(again.runs_cancelled() == 0);
   REQUIRE(latest(db));
   CHECK(latest(db)->sessions_seen > 900); // four fifths of the log (the rest is held out)
+}
+
+TEST_CASE("trainer: a retrained model keeps the videos' transitions the current one was given") {
+  TempDir dir;
+  const std::string db = history_db(dir, 40);
+  std::unique_ptr<BehaviourLog> log;
+  std::string err;
+  REQUIRE(BehaviourLog::open(db, LogOptions{}, log, err) == kOk);
+  std::vector<TraceSession> sessions;
+  REQUIRE(log->read_traces(sessions, err) == kOk);
+  std::vector<const TraceSession *> ptrs;
+  for (const auto &s : sessions)
+    ptrs.push_back(&s);
+  // The current model: given the transitions (as smartplayer-train
+  // --transitions does), and nearly featureless (a huge ridge penalty), so
+  // that the retrained one does better and is stored.
+  sim::SimOptions o;
+  o.viewers = 40;
+  o.sessions_per_viewer = 4;
+  o.videos = 20;
+  o.seed = 11;
+  auto given = std::make_shared<const VideoTransitions>(sim::Simulator(o).detected_transitions());
+  REQUIRE(given->size() == 20);
+  HazardOptions hopt;
+  hopt.transitions = given;
+  hopt.l2 = 1e9;
+  auto current = HazardModel::train(ptrs, hopt, nullptr, err);
+  REQUIRE(current);
+  REQUIRE(current->transitions());
+  CHECK(*current->transitions() == *given);
+  ModelRow row;
+  row.kind = HazardModel::kKind;
+  row.created_wall_ms = 1;
+  row.blob = current->to_json();
+  row.metrics = current->metrics_json();
+  REQUIRE(log->save_model(row, err) == kOk);
+
+  std::string version;
+  double loss = -1;
+  bool swapped = false;
+  REQUIRE(retrain_if_better(*log, CostModel::defaults(), version, loss, swapped, err) == kOk);
+  INFO(err);
+  REQUIRE(swapped);
+  CHECK(version == "2");
+  auto stored = latest(db);
+  REQUIRE(stored);
+  auto back = HazardModel::from_json(stored->blob, err);
+  REQUIRE(back);
+  REQUIRE(back->transitions());
+  CHECK(*back->transitions() == *given);
+
+  // A model given none has none to pass on.
+  HazardOptions plain;
+  auto none = HazardModel::train(ptrs, plain, nullptr, err);
+  REQUIRE(none);
+  CHECK_FALSE(none->transitions());
 }

@@ -52,10 +52,20 @@ int retrain_if_better(BehaviourLog &log, const CostModel &cost, std::string &new
   std::vector<const TraceSession *> train(order.begin(), order.end() - static_cast<std::ptrdiff_t>(held));
   std::vector<const TraceSession *> holdout(order.end() - static_cast<std::ptrdiff_t>(held), order.end());
 
+  std::shared_ptr<const HazardModel> current;
+  std::string cur_version;
+  std::string lerr;
+  if (load_stored_model(log, current, cur_version, lerr) != kOk)
+    current.reset(); // unreadable: any model is better
+  if (cancelled(cancel, err)) return kOk;
+
   std::string terr;
   HazardOptions opt;
   opt.refit_on_all = false; // the held-out part above is this step's judge; one fit is enough
   opt.cancel = cancel;
+  // The videos' visual transitions came with the current model (smartplayer-train
+  // --transitions; the log does not hold them): the candidate keeps them.
+  if (current) opt.transitions = current->transitions();
   auto candidate = HazardModel::train(train, opt, nullptr, terr);
   if (cancelled(cancel, err)) return kOk;
   if (!candidate) {
@@ -63,12 +73,6 @@ int retrain_if_better(BehaviourLog &log, const CostModel &cost, std::string &new
     return kOk;
   }
   const double cand_loss = candidate->evaluate(holdout, cancel);
-  if (cancelled(cancel, err)) return kOk;
-  std::shared_ptr<const HazardModel> current;
-  std::string cur_version;
-  std::string lerr;
-  if (load_stored_model(log, current, cur_version, lerr) != kOk)
-    current.reset(); // unreadable: any model is better
   if (cancelled(cancel, err)) return kOk;
   if (current) {
     const double cur_loss = current->evaluate(holdout, cancel);

@@ -1,7 +1,8 @@
 // Online retraining: after a session ends, a worker thread (sp-train) with
 // its own behaviour-log connection retrains the predictor from every session
-// in the log, stores the new model only if it does at least as well as the
-// current one on the most recent (held-out) sessions, and stages a learned
+// in the log (with the videos' visual transitions the current model keeps),
+// stores the new model only if it does at least as well as the current one
+// on the most recent (held-out) sessions, and stages a learned
 // policy built on it. The control plane swaps a staged policy in at the next
 // session boundary. Never on the render or audio path, and never on the
 // control thread, which must stay free to serve the gate.

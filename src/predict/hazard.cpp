@@ -186,6 +186,12 @@ HazardModel::~HazardModel() = default;
 
 const HazardMetrics &HazardModel::metrics() const { return impl_->metrics; }
 
+std::shared_ptr<const VideoTransitions> HazardModel::transitions() const {
+  if (impl_->stats.transitions.empty()) return nullptr;
+  return std::make_shared<const VideoTransitions>(impl_->stats.transitions.begin(),
+                                                  impl_->stats.transitions.end());
+}
+
 HazardMetrics HazardModel::Impl::score(const std::vector<const TraceSession *> &sessions, int64_t max_points,
                                        const std::atomic<bool> *cancel) const {
   HazardMetrics m;

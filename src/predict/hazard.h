@@ -79,6 +79,10 @@ public:
                   const std::atomic<bool> *cancel = nullptr) const;
 
   const HazardMetrics &metrics() const;
+  // The videos' visual transitions the model keeps (HazardOptions::transitions
+  // at training, or its JSON); null when it was given none. Retraining passes
+  // them on (control/trainer.h), so a retrained model does not lose them.
+  std::shared_ptr<const VideoTransitions> transitions() const;
   // Versioned JSON: format version, horizons, feature names, scaling,
   // coefficients, the viewer/video/genre statistics, metrics.
   std::string to_json() const;
