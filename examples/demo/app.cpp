@@ -973,9 +973,10 @@ void App::print_summary() {
   // and how often did it wake on its own, ahead of a window it predicted.
   const double asleep_pct = total > 0 ? 100.0 * s.asleep_s / total : 0.0;
   const long long pro = s.wakes_proactive;
-  std::printf("[demo]   => the control plane %s through most of the session (asleep %.0f %%); it woke %lld "
-              "time%s proactively, ahead of a predicted window%s\n",
-              asleep_pct > 50.0 ? "slept" : "was awake", asleep_pct, pro,
+  std::printf("[demo]   => the control plane %s (asleep %.0f %%); it woke %lld time%s proactively, ahead of a "
+              "predicted window%s\n",
+              asleep_pct > 50.0 ? "slept through most of the session" : "was awake at least half of the session",
+              asleep_pct, pro,
               pro == 1 ? "" : "s", s.wakes_on_demand > 0 ? ", and on demand when you acted" : "");
   std::printf("[demo]   events submitted %lld, logged %lld, dropped %lld; control wakeups %lld\n",
               static_cast<long long>(s.events_submitted), static_cast<long long>(s.events_logged),
