@@ -973,11 +973,16 @@ void App::print_summary() {
   // and how often did it wake on its own, ahead of a window it predicted.
   const double asleep_pct = total > 0 ? 100.0 * s.asleep_s / total : 0.0;
   const long long pro = s.wakes_proactive;
-  std::printf("[demo]   => the control plane %s (asleep %.0f %%); it woke %lld time%s proactively, ahead of a "
-              "predicted window%s\n",
+  const std::string woke = pro == 0 ? std::string("it never woke proactively")
+                                    : "it woke " + std::to_string(pro) + (pro == 1 ? " time" : " times") +
+                                          " proactively, ahead of a predicted window";
+  const long long dem = s.wakes_on_demand;
+  const std::string on_demand =
+      dem == 0 ? std::string() : "; it woke on demand " + std::to_string(dem) + (dem == 1 ? " time" : " times") +
+                                     ", when you acted";
+  std::printf("[demo]   => the control plane %s (asleep %.0f %%); %s%s\n",
               asleep_pct > 50.0 ? "slept through most of the session" : "was awake at least half of the session",
-              asleep_pct, pro,
-              pro == 1 ? "" : "s", s.wakes_on_demand > 0 ? ", and on demand when you acted" : "");
+              asleep_pct, woke.c_str(), on_demand.c_str());
   std::printf("[demo]   events submitted %lld, logged %lld, dropped %lld; control wakeups %lld\n",
               static_cast<long long>(s.events_submitted), static_cast<long long>(s.events_logged),
               static_cast<long long>(s.events_dropped), static_cast<long long>(s.control_wakeups));
