@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "smartplayer.h"
+#include "core/result.h"
 
 extern "C" {
 #include <libavfilter/buffersink.h>
@@ -33,7 +33,7 @@ int AudioFilter::configure(const AVFrame *in, double rate, bool tempo, int out_r
   ff::FilterGraphPtr g(avfilter_graph_alloc());
   if (!g) {
     err = "out of memory";
-    return SP_ERR_NO_MEMORY;
+    return kErrNoMemory;
   }
   g->nb_threads = 1;
   AVChannelLayout layout{};
@@ -48,7 +48,7 @@ int AudioFilter::configure(const AVFrame *in, double rate, bool tempo, int out_r
   if (!fmt_name || in->sample_rate <= 0) {
     av_channel_layout_uninit(&layout);
     err = "audio frame without a sample format or rate";
-    return SP_ERR_FORMAT;
+    return kErrFormat;
   }
   char args[512];
   std::snprintf(args, sizeof args, "time_base=1/%d:sample_rate=%d:sample_fmt=%s:channel_layout=%s", in->sample_rate,
@@ -59,7 +59,7 @@ int AudioFilter::configure(const AVFrame *in, double rate, bool tempo, int out_r
   if (r < 0) {
     av_channel_layout_uninit(&layout);
     err = "cannot create the audio filter graph (" + ff::av_error_string(r) + ")";
-    return SP_ERR_INTERNAL;
+    return kErrInternal;
   }
   char chain[512];
   char aformat[160];
@@ -82,7 +82,7 @@ int AudioFilter::configure(const AVFrame *in, double rate, bool tempo, int out_r
     avfilter_inout_free(&inputs);
     av_channel_layout_uninit(&layout);
     err = "out of memory";
-    return SP_ERR_NO_MEMORY;
+    return kErrNoMemory;
   }
   outputs->name = av_strdup("in");
   outputs->filter_ctx = src;
@@ -99,7 +99,7 @@ int AudioFilter::configure(const AVFrame *in, double rate, bool tempo, int out_r
   if (r < 0) {
     av_channel_layout_uninit(&layout);
     err = std::string("cannot configure the audio filter '") + chain + "' (" + ff::av_error_string(r) + ")";
-    return SP_ERR_INTERNAL;
+    return kErrInternal;
   }
   graph_ = std::move(g);
   src_ = src;
@@ -112,7 +112,7 @@ int AudioFilter::configure(const AVFrame *in, double rate, bool tempo, int out_r
   rate_ = rate;
   tempo_ = tempo;
   effective_rate_ = eff;
-  return SP_OK;
+  return kOk;
 }
 
 int AudioFilter::push(AVFrame *in) {

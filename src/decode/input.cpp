@@ -5,8 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/result.h"
 #include "decode/ffmpeg_log.h"
-#include "smartplayer.h"
 
 extern "C" {
 #include <libavutil/dict.h>
@@ -68,43 +68,43 @@ bool is_http_not_found(int e) { return e == AVERROR_HTTP_NOT_FOUND; }
 int map_error(int e, bool network, bool timed_out, int timeout_ms, const std::string &what, std::string &err) {
   if (timed_out) {
     err = what + ": no answer within " + std::to_string(timeout_ms) + " ms (timed out)";
-    return SP_ERR_NETWORK;
+    return kErrNetwork;
   }
   std::string msg = ff::av_error_string(e);
   if (e == AVERROR(ENOMEM)) {
     err = what + ": out of memory";
-    return SP_ERR_NO_MEMORY;
+    return kErrNoMemory;
   }
   if (network) {
     if (is_http_not_found(e)) {
       err = what + ": server says not found (" + msg + ")";
-      return SP_ERR_NOT_FOUND;
+      return kErrNotFound;
     }
     if (e == AVERROR_INVALIDDATA || e == AVERROR_DECODER_NOT_FOUND || e == AVERROR_DEMUXER_NOT_FOUND) {
       err = what + ": not a supported media stream (" + msg + ")";
-      return SP_ERR_FORMAT;
+      return kErrFormat;
     }
     if (e == AVERROR_PROTOCOL_NOT_FOUND) {
       err = what + ": unsupported URL scheme (" + msg + ")";
-      return SP_ERR_UNSUPPORTED;
+      return kErrUnsupported;
     }
     err = what + ": connection failed (" + msg + ")";
-    return SP_ERR_NETWORK;
+    return kErrNetwork;
   }
   if (e == AVERROR(ENOENT)) {
     err = what + ": no such file";
-    return SP_ERR_NOT_FOUND;
+    return kErrNotFound;
   }
   if (e == AVERROR(EACCES) || e == AVERROR(EPERM) || e == AVERROR(EISDIR) || e == AVERROR(EIO)) {
     err = what + ": cannot read (" + msg + ")";
-    return SP_ERR_IO;
+    return kErrIo;
   }
   if (e == AVERROR_PROTOCOL_NOT_FOUND) {
     err = what + ": unsupported URL scheme (" + msg + ")";
-    return SP_ERR_UNSUPPORTED;
+    return kErrUnsupported;
   }
   err = what + ": not a media file or truncated/corrupt (" + msg + ")";
-  return SP_ERR_FORMAT;
+  return kErrFormat;
 }
 
 bool is_attached_pic(const AVStream *st) { return (st->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0; }
@@ -135,7 +135,7 @@ int MediaInput::open(const std::string &url, int timeout_ms, std::string &err) {
   network_ = is_network_url(url);
   if (url.empty()) {
     err = "empty path";
-    return SP_ERR_NOT_FOUND;
+    return kErrNotFound;
   }
   if (!network_) {
     std::string path = strip_file_scheme(url);
@@ -144,29 +144,29 @@ int MediaInput::open(const std::string &url, int timeout_ms, std::string &err) {
       int e = errno;
       if (e == ENOENT || e == ENOTDIR) {
         err = "'" + path + "': no such file";
-        return SP_ERR_NOT_FOUND;
+        return kErrNotFound;
       }
       err = "'" + path + "': " + std::strerror(e);
-      return SP_ERR_IO;
+      return kErrIo;
     }
     if (S_ISDIR(st.st_mode)) {
       err = "'" + path + "' is a directory, not a media file";
-      return SP_ERR_IO;
+      return kErrIo;
     }
     if (::access(path.c_str(), R_OK) != 0) {
       err = "'" + path + "': permission denied";
-      return SP_ERR_IO;
+      return kErrIo;
     }
     if (S_ISREG(st.st_mode) && st.st_size == 0) {
       err = "'" + path + "' is empty (0 bytes), not a media file";
-      return SP_ERR_FORMAT;
+      return kErrFormat;
     }
   }
 
   AVFormatContext *raw = avformat_alloc_context();
   if (!raw) {
     err = "out of memory";
-    return SP_ERR_NO_MEMORY;
+    return kErrNoMemory;
   }
   tag_log_context(raw);
   raw->interrupt_callback = intr_->callback();
@@ -220,7 +220,7 @@ int MediaInput::open_memory(const uint8_t *data, size_t size, const std::string 
   network_ = false;
   if (size == 0) {
     err = "'" + name + "' is empty (0 bytes), not a media file";
-    return SP_ERR_FORMAT;
+    return kErrFormat;
   }
   mem_ = std::make_unique<MemSource>();
   mem_->bytes.assign(data, data + size);
@@ -228,19 +228,19 @@ int MediaInput::open_memory(const uint8_t *data, size_t size, const std::string 
   auto *buf = static_cast<uint8_t *>(av_malloc(kBuf));
   if (!buf) {
     err = "out of memory";
-    return SP_ERR_NO_MEMORY;
+    return kErrNoMemory;
   }
   AVIOContext *io = avio_alloc_context(buf, kBuf, 0, mem_.get(), &MediaInput::mem_read, nullptr, &MediaInput::mem_seek);
   if (!io) {
     av_free(buf);
     err = "out of memory";
-    return SP_ERR_NO_MEMORY;
+    return kErrNoMemory;
   }
   avio_.reset(io);
   AVFormatContext *raw = avformat_alloc_context();
   if (!raw) {
     err = "out of memory";
-    return SP_ERR_NO_MEMORY;
+    return kErrNoMemory;
   }
   tag_log_context(raw);
   raw->pb = avio_.get();
@@ -257,7 +257,7 @@ int MediaInput::finish_open(int timeout_ms, std::string &err) {
   const std::string what = "'" + url_ + "'";
   if (f->iformat && f->iformat->name && std::strcmp(f->iformat->name, "tty") == 0) {
     err = what + ": a text file, not a media file";
-    return SP_ERR_FORMAT;
+    return kErrFormat;
   }
   int r = avformat_find_stream_info(f, nullptr);
   bool to = intr_->timed_out();
@@ -276,7 +276,7 @@ int MediaInput::finish_open(int timeout_ms, std::string &err) {
   video_idx_ = v >= 0 ? v : -1;
   int a = av_find_best_stream(f, AVMEDIA_TYPE_AUDIO, -1, video_idx_, nullptr, 0);
   audio_idx_ = a >= 0 ? a : -1;
-  return SP_OK;
+  return kOk;
 }
 
 void MediaInput::describe(MediaFacts &out) const {
@@ -309,34 +309,34 @@ void MediaInput::describe(MediaFacts &out) const {
 int open_decoder(AVFormatContext *fmt, int idx, ff::CodecCtxPtr &out, std::string &err, int threads) {
   if (!fmt || idx < 0 || idx >= static_cast<int>(fmt->nb_streams)) {
     err = "no such stream";
-    return SP_ERR_FORMAT;
+    return kErrFormat;
   }
   AVStream *st = fmt->streams[idx];
   const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
   if (!codec) {
     err = std::string("unsupported codec '") + avcodec_get_name(st->codecpar->codec_id) + "' (no decoder)";
-    return SP_ERR_FORMAT;
+    return kErrFormat;
   }
   ff::CodecCtxPtr ctx(avcodec_alloc_context3(codec));
   if (!ctx) {
     err = "out of memory";
-    return SP_ERR_NO_MEMORY;
+    return kErrNoMemory;
   }
   tag_log_context(ctx.get());
   int r = avcodec_parameters_to_context(ctx.get(), st->codecpar);
   if (r < 0) {
     err = "bad codec parameters (" + ff::av_error_string(r) + ")";
-    return SP_ERR_FORMAT;
+    return kErrFormat;
   }
   ctx->pkt_timebase = st->time_base;
   ctx->thread_count = threads;
   r = avcodec_open2(ctx.get(), codec, nullptr);
   if (r < 0) {
     err = std::string("cannot open the ") + codec->name + " decoder (" + ff::av_error_string(r) + ")";
-    return SP_ERR_FORMAT;
+    return kErrFormat;
   }
   out = std::move(ctx);
-  return SP_OK;
+  return kOk;
 }
 
 int decode_some(MediaInput &in, int max_frames) {
@@ -344,8 +344,8 @@ int decode_some(MediaInput &in, int max_frames) {
   if (!f) return 0;
   std::string err;
   ff::CodecCtxPtr vdec, adec;
-  if (in.video_stream() >= 0 && open_decoder(f, in.video_stream(), vdec, err, 1) != SP_OK) vdec.reset();
-  if (in.audio_stream() >= 0 && open_decoder(f, in.audio_stream(), adec, err, 1) != SP_OK) adec.reset();
+  if (in.video_stream() >= 0 && open_decoder(f, in.video_stream(), vdec, err, 1) != kOk) vdec.reset();
+  if (in.audio_stream() >= 0 && open_decoder(f, in.audio_stream(), adec, err, 1) != kOk) adec.reset();
   if (!vdec && !adec) return 0;
   auto pkt = ff::make_packet();
   auto frame = ff::make_frame();

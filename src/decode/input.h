@@ -1,6 +1,6 @@
 // Opening media for demuxing: a local file, a URL, or bytes in memory (the
-// fuzzer and tests use the memory form). Maps FFmpeg failures to sp_result
-// codes with clear messages. Used by probe_media and by the player's demuxer.
+// fuzzer and tests use the memory form). Maps FFmpeg failures to result
+// codes (core/result.h) with clear messages. Used by probe_media and by the player's demuxer.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -61,7 +61,7 @@ private:
 bool is_network_url(const std::string &url);
 
 // Open a decoder for stream `idx` of `fmt` (threads: 0 = auto). Returns
-// SP_OK or SP_ERR_FORMAT with a message.
+// kOk or kErrFormat with a message.
 int open_decoder(AVFormatContext *fmt, int idx, ff::CodecCtxPtr &out, std::string &err, int threads = 0);
 
 // Probe media held in memory (same rules as probe_media). Used by the fuzzer.

@@ -3,8 +3,8 @@
 // here rather than failing later on the video thread).
 #include "decode/probe.h"
 
+#include "core/result.h"
 #include "decode/input.h"
-#include "smartplayer.h"
 
 namespace sp {
 namespace {
@@ -16,7 +16,7 @@ int check_first_video_frame(MediaInput &in, std::string &err, int timeout_ms) {
   ff::CodecCtxPtr dec;
   std::string derr;
   int r = open_decoder(f, in.video_stream(), dec, derr, 1);
-  if (r != SP_OK) {
+  if (r != kOk) {
     err = "'" + in.url() + "': " + derr;
     return r;
   }
@@ -24,7 +24,7 @@ int check_first_video_frame(MediaInput &in, std::string &err, int timeout_ms) {
   auto frame = ff::make_frame();
   if (!pkt || !frame) {
     err = "out of memory";
-    return SP_ERR_NO_MEMORY;
+    return kErrNoMemory;
   }
   constexpr int kMaxPackets = 4000;
   in.interrupter().arm(in.is_network() ? timeout_ms : 0);
@@ -48,7 +48,7 @@ int check_first_video_frame(MediaInput &in, std::string &err, int timeout_ms) {
     int rf = avcodec_receive_frame(dec.get(), frame.get());
     if (rf >= 0 && frame->width > 0 && frame->height > 0) {
       in.interrupter().disarm();
-      return SP_OK;
+      return kOk;
     }
   }
   bool timed_out = in.interrupter().timed_out();
@@ -57,10 +57,10 @@ int check_first_video_frame(MediaInput &in, std::string &err, int timeout_ms) {
     err = "'" + in.url() + "': " +
           (timed_out ? "timed out after " + std::to_string(timeout_ms) + " ms" : "read failed (" + ff::av_error_string(read_err) + ")") +
           " before the first video frame";
-    return SP_ERR_NETWORK;
+    return kErrNetwork;
   }
   err = "'" + in.url() + "': the first video frame could not be decoded (truncated or corrupt file)";
-  return SP_ERR_FORMAT;
+  return kErrFormat;
 }
 
 int probe_opened(MediaInput &in, MediaFacts &out, std::string &err, int timeout_ms) {
@@ -68,14 +68,14 @@ int probe_opened(MediaInput &in, MediaFacts &out, std::string &err, int timeout_
   if (in.video_stream() < 0) {
     if (in.audio_stream() >= 0) {
       err = "'" + in.url() + "' has no video stream (audio only)";
-      return SP_ERR_NO_VIDEO;
+      return kErrNoVideo;
     }
     err = "'" + in.url() + "' has no audio or video stream";
-    return SP_ERR_FORMAT;
+    return kErrFormat;
   }
   if (out.width <= 0 || out.height <= 0) {
     err = "'" + in.url() + "': video stream has no picture size (corrupt header)";
-    return SP_ERR_FORMAT;
+    return kErrFormat;
   }
   return check_first_video_frame(in, err, timeout_ms);
 }
@@ -87,7 +87,7 @@ int probe_media(const std::string &url, MediaFacts &out, std::string &err, int t
   err.clear();
   MediaInput in;
   int r = in.open(url, timeout_ms, err);
-  if (r != SP_OK) return r;
+  if (r != kOk) return r;
   return probe_opened(in, out, err, timeout_ms);
 }
 
@@ -96,7 +96,7 @@ int probe_media_memory(const uint8_t *data, size_t size, MediaFacts &out, std::s
   err.clear();
   MediaInput in;
   int r = in.open_memory(data, size, "memory", err);
-  if (r != SP_OK) return r;
+  if (r != kOk) return r;
   return probe_opened(in, out, err, 0);
 }
 

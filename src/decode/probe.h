@@ -17,10 +17,10 @@ struct MediaFacts {
   std::string video_codec, audio_codec, container;
 };
 
-// Returns SP_OK or an SP_ERR_* code (SP_ERR_NOT_FOUND, SP_ERR_FORMAT,
-// SP_ERR_NO_VIDEO, SP_ERR_NETWORK, SP_ERR_IO) with a clear message in err.
+// Returns kOk or an error code (core/result.h: kErrNotFound, kErrFormat,
+// kErrNoVideo, kErrNetwork, kErrIo) with a clear message in err.
 // A file is accepted only if it has a decodable video stream; a truncated file
-// whose first video frame cannot be decoded is SP_ERR_FORMAT.
+// whose first video frame cannot be decoded is kErrFormat.
 int probe_media(const std::string &url, MediaFacts &out, std::string &err, int timeout_ms = 10000);
 
 } // namespace sp

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "smartplayer.h"
+#include "core/result.h"
 
 namespace sp {
 
@@ -29,7 +29,7 @@ void SdlAudio::callback(void *user, Uint8 *stream, int len) {
 int SdlAudio::open(AudioSink *sink, int rate, int release_ms, Timers timers, std::string &err) {
   if (SDL_InitSubSystem(SDL_INIT_AUDIO) != 0) {
     err = std::string("SDL audio init failed: ") + SDL_GetError();
-    return SP_ERR_AUDIO_DEVICE;
+    return kErrAudioDevice;
   }
   inited_ = true;
   sink_ = sink;
@@ -39,11 +39,11 @@ int SdlAudio::open(AudioSink *sink, int rate, int release_ms, Timers timers, std
   {
     std::lock_guard lk(mu_);
     int r = open_device(false, err);
-    if (r != SP_OK) return r;
+    if (r != kOk) return r;
   }
   sink->set_output(this);
   on_sink_paused(sink->paused()); // nothing plays yet: paused, and released if it stays so
-  return SP_OK;
+  return kOk;
 }
 
 int SdlAudio::open_device(bool fixed_rate, std::string &err) {
@@ -60,11 +60,11 @@ int SdlAudio::open_device(bool fixed_rate, std::string &err) {
   dev_ = SDL_OpenAudioDevice(nullptr, 0, &want, &have, flags);
   if (!dev_) {
     err = std::string("cannot open an SDL audio device: ") + SDL_GetError();
-    return SP_ERR_AUDIO_DEVICE;
+    return kErrAudioDevice;
   }
   if (!fixed_rate) sink_->set_out_rate(have.freq);
   sink_->set_latency_frames(have.samples);
-  return SP_OK; // opened paused (SDL's default)
+  return kOk; // opened paused (SDL's default)
 }
 
 void SdlAudio::on_sink_paused(bool paused) {
@@ -84,7 +84,7 @@ void SdlAudio::on_sink_paused(bool paused) {
       if (timers_.cancel) timers_.cancel(release_timer_);
       release_timer_ = 0;
     }
-    if (dev_ || open_device(true, err) == SP_OK) {
+    if (dev_ || open_device(true, err) == kOk) {
       SDL_PauseAudioDevice(dev_, 0);
       sink_->set_output_ok(true);
       return;
@@ -123,7 +123,7 @@ SdlVideo::~SdlVideo() {
 int SdlVideo::create(const std::string &title, int width, int height, std::string &err) {
   if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
     err = std::string("SDL video init failed: ") + SDL_GetError();
-    return SP_ERR_VIDEO_DEVICE;
+    return kErrVideoDevice;
   }
   inited_ = true;
   waiter_ = std::make_unique<SdlWaiter>();
@@ -133,15 +133,15 @@ int SdlVideo::create(const std::string &title, int width, int height, std::strin
                           height > 0 ? height : 360, SDL_WINDOW_HIDDEN | SDL_WINDOW_RESIZABLE);
   if (!win_) {
     err = std::string("cannot create a window: ") + SDL_GetError();
-    return SP_ERR_VIDEO_DEVICE;
+    return kErrVideoDevice;
   }
   ren_ = SDL_CreateRenderer(win_, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
   if (!ren_) ren_ = SDL_CreateRenderer(win_, -1, SDL_RENDERER_SOFTWARE);
   if (!ren_) {
     err = std::string("cannot create a renderer: ") + SDL_GetError();
-    return SP_ERR_VIDEO_DEVICE;
+    return kErrVideoDevice;
   }
-  return SP_OK;
+  return kOk;
 }
 
 void SdlVideo::show_for(int video_w, int video_h) {

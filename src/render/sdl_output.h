@@ -39,7 +39,7 @@ public:
   // latency to what the device granted, and becomes the sink's output. The
   // device starts paused; it is released `release_ms` after playback pauses
   // (and at once with 0) and opened again when it resumes.
-  // SP_ERR_AUDIO_DEVICE on failure.
+  // kErrAudioDevice on failure.
   int open(AudioSink *sink, int rate, int release_ms, Timers timers, std::string &err);
   // Detach from the sink and the timers (before they go away).
   void close();
@@ -73,7 +73,7 @@ public:
   ~SdlVideo();
   SdlVideo(const SdlVideo &) = delete;
   SdlVideo &operator=(const SdlVideo &) = delete;
-  // Creates a hidden window and a renderer. SP_ERR_VIDEO_DEVICE on failure.
+  // Creates a hidden window and a renderer. kErrVideoDevice on failure.
   int create(const std::string &title, int width, int height, std::string &err);
   // Show the window sized for a video (unless the host fixed a size).
   void show_for(int video_w, int video_h);

@@ -1,6 +1,6 @@
 #include "render/video_convert.h"
 
-#include "smartplayer.h"
+#include "core/result.h"
 
 namespace sp {
 
@@ -10,9 +10,9 @@ int VideoConverter::convert(const AVFrame *src, AVPixelFormat dst_fmt, AVFrame *
     int r = av_frame_ref(dst, src);
     if (r < 0) {
       err = "cannot reference a picture (" + ff::av_error_string(r) + ")";
-      return SP_ERR_NO_MEMORY;
+      return kErrNoMemory;
     }
-    return SP_OK;
+    return kOk;
   }
   bool reuse = dst->buf[0] && dst->width == src->width && dst->height == src->height && dst->format == dst_fmt &&
                av_frame_is_writable(dst);
@@ -24,7 +24,7 @@ int VideoConverter::convert(const AVFrame *src, AVPixelFormat dst_fmt, AVFrame *
     int r = av_frame_get_buffer(dst, 0);
     if (r < 0) {
       err = "cannot allocate a picture (" + ff::av_error_string(r) + ")";
-      return SP_ERR_NO_MEMORY;
+      return kErrNoMemory;
     }
   }
   SwsContext *c = sws_getCachedContext(sws_.release(), src->width, src->height, static_cast<AVPixelFormat>(src->format),
@@ -33,10 +33,10 @@ int VideoConverter::convert(const AVFrame *src, AVPixelFormat dst_fmt, AVFrame *
   if (!c) {
     err = "cannot convert pixel format " +
           std::string(av_get_pix_fmt_name(static_cast<AVPixelFormat>(src->format)) ? av_get_pix_fmt_name(static_cast<AVPixelFormat>(src->format)) : "?");
-    return SP_ERR_FORMAT;
+    return kErrFormat;
   }
   sws_scale(c, src->data, src->linesize, 0, src->height, dst->data, dst->linesize);
-  return SP_OK;
+  return kOk;
 }
 
 } // namespace sp
