@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/hash.h"
+#include "core/packed_floats.h"
 #include "predict/features.h"
 #include "predict/logreg.h"
 
@@ -585,87 +586,6 @@ json genre_to_json(const GenreStats &g) {
 }
 constexpr size_t kViewerFields = 12;
 
-// Numbers as base64 of little-endian IEEE floats (float32, or float64 when `wide`).
-const char *kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-std::string pack(const std::vector<double> &v, bool wide) {
-  std::string bytes;
-  bytes.reserve(v.size() * (wide ? 8 : 4));
-  for (double x : v) {
-    if (wide) {
-      uint64_t u;
-      std::memcpy(&u, &x, 8);
-      for (int b = 0; b < 8; ++b) bytes.push_back(static_cast<char>((u >> (8 * b)) & 0xff));
-    } else {
-      float f = static_cast<float>(x);
-      uint32_t u;
-      std::memcpy(&u, &f, 4);
-      for (int b = 0; b < 4; ++b) bytes.push_back(static_cast<char>((u >> (8 * b)) & 0xff));
-    }
-  }
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (i + 1 < bytes.size()) n |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    if (i + 2 < bytes.size()) n |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 2]));
-    out.push_back(kB64[(n >> 18) & 63]);
-    out.push_back(kB64[(n >> 12) & 63]);
-    out.push_back(i + 1 < bytes.size() ? kB64[(n >> 6) & 63] : '=');
-    out.push_back(i + 2 < bytes.size() ? kB64[n & 63] : '=');
-  }
-  return out;
-}
-bool unpack(const std::string &s, bool wide, std::vector<double> &out) {
-  static const std::array<int, 256> dec = [] {
-    std::array<int, 256> d{};
-    d.fill(-1);
-    for (int i = 0; i < 64; ++i) d[static_cast<unsigned char>(kB64[i])] = i;
-    return d;
-  }();
-  if (s.size() % 4) return false;
-  std::string bytes;
-  bytes.reserve(s.size() / 4 * 3);
-  for (size_t i = 0; i < s.size(); i += 4) {
-    int c[4];
-    int pad = 0;
-    for (int k = 0; k < 4; ++k) {
-      unsigned char ch = static_cast<unsigned char>(s[i + static_cast<size_t>(k)]);
-      if (ch == '=' && i + 4 == s.size() && k >= 2) {
-        c[k] = 0;
-        ++pad;
-      } else {
-        if (pad || dec[ch] < 0) return false;
-        c[k] = dec[ch];
-      }
-    }
-    uint32_t n = (static_cast<uint32_t>(c[0]) << 18) | (static_cast<uint32_t>(c[1]) << 12) |
-                 (static_cast<uint32_t>(c[2]) << 6) | static_cast<uint32_t>(c[3]);
-    bytes.push_back(static_cast<char>((n >> 16) & 0xff));
-    if (pad < 2) bytes.push_back(static_cast<char>((n >> 8) & 0xff));
-    if (pad < 1) bytes.push_back(static_cast<char>(n & 0xff));
-  }
-  const size_t w = wide ? 8 : 4;
-  if (bytes.size() % w) return false;
-  out.clear();
-  out.reserve(bytes.size() / w);
-  for (size_t i = 0; i < bytes.size(); i += w) {
-    uint64_t u = 0;
-    for (size_t b = 0; b < w; ++b) u |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i + b])) << (8 * b);
-    double x;
-    if (wide) {
-      std::memcpy(&x, &u, 8);
-    } else {
-      uint32_t u32 = static_cast<uint32_t>(u);
-      float f;
-      std::memcpy(&f, &u32, 4);
-      x = f;
-    }
-    if (!std::isfinite(x)) return false;
-    out.push_back(x);
-  }
-  return true;
-}
-
 bool finite_number(const json &j) { return j.is_number() && std::isfinite(j.get<double>()); }
 double num(const json &j, const char *key) {
   const json &v = j.at(key);
@@ -737,7 +657,7 @@ std::string HazardModel::to_json() const {
       hz.insert(hz.end(), v.hz.begin(), v.hz.end());
     }
     j["videos"] = json{{"ids", ids}, {"genre", genre}, {"duration_ms", dur}, {"bins", bins}, {"bin_ms", kBinMs},
-                       {"hz_f32", pack(hz, false)}};
+                       {"hz_f32", pack_floats(hz, FloatWidth::F32)}};
   }
   {
     std::vector<std::string> ids;
@@ -756,7 +676,7 @@ std::string HazardModel::to_json() const {
                         {"fields", {"sessions", "play_actions", "play_expected", "pause_log_sum", "pauses",
                                     "gap_log_sum", "gaps", "actions", "kind_pause", "kind_seek", "kind_rate",
                                     "kind_volume"}},
-                        {"stats_f64", pack(st, true)}};
+                        {"stats_f64", pack_floats(st, FloatWidth::F64)}};
   }
   {
     // Visual transitions per video (ms), for the transition features.
@@ -845,7 +765,7 @@ std::shared_ptr<const HazardModel> HazardModel::from_json(const std::string &tex
         throw std::runtime_error("videos: ids, genre, duration_ms and bins must be arrays of one length");
       if (vj.at("bin_ms") != kBinMs) throw std::runtime_error("videos: unsupported bin_ms");
       std::vector<double> hz;
-      if (!unpack(vj.at("hz_f32").get<std::string>(), false, hz)) throw std::runtime_error("videos: hz_f32 is not valid base64 floats");
+      if (!unpack_floats(vj.at("hz_f32").get<std::string>(), FloatWidth::F32, hz)) throw std::runtime_error("videos: hz_f32 is not valid base64 floats");
       size_t at = 0;
       impl->stats.videos.reserve(ids.size());
       for (size_t i = 0; i < ids.size(); ++i) {
@@ -876,7 +796,7 @@ std::shared_ptr<const HazardModel> HazardModel::from_json(const std::string &tex
       const json &ids = vj.at("ids");
       if (!ids.is_array()) throw std::runtime_error("viewers: ids must be an array");
       std::vector<double> st;
-      if (!unpack(vj.at("stats_f64").get<std::string>(), true, st) || st.size() != ids.size() * kViewerFields)
+      if (!unpack_floats(vj.at("stats_f64").get<std::string>(), FloatWidth::F64, st) || st.size() != ids.size() * kViewerFields)
         throw std::runtime_error("viewers: stats_f64 must hold 12 numbers per viewer");
       impl->stats.viewers.reserve(ids.size());
       for (size_t i = 0; i < ids.size(); ++i) {
