@@ -22,6 +22,7 @@
 #include <optional>
 #include <thread>
 
+#include "control/call_journal.h"
 #include "control/decider.h"
 #include "control/live_policy.h"
 #include "control/session_writer.h"
@@ -31,8 +32,6 @@
 #include "core/thread_name.h"
 #include "core/wall_clock.h"
 #include "log/behaviour_log.h"
-#include "log/journal.h"
-#include "log/journal_recovery.h"
 
 namespace sp {
 namespace {
@@ -62,11 +61,10 @@ struct Item {
 class ControlPlaneImpl final : public ControlPlane {
 public:
   ControlPlaneImpl(const ControlOptions &opt, const PlaybackView *view, EventSink sink,
-                   std::unique_ptr<BehaviourLog> log, std::unique_ptr<Journal> journal,
-                   std::string journal_error, LivePolicy policy, std::unique_ptr<Trainer> trainer)
-      : opt_(opt), view_(view), sink_(std::move(sink)), log_(std::move(log)), journal_(std::move(journal)),
-        journal_error_(std::move(journal_error)),
-        writer_(log_.get(), SessionWriter::Options{opt.busy_timeout_ms, opt.batch_ms}, sink_, journal_.get()),
+                   std::unique_ptr<BehaviourLog> log, LivePolicy policy, std::unique_ptr<Trainer> trainer)
+      : opt_(opt), view_(view), sink_(std::move(sink)), log_(std::move(log)),
+        journal_(log_ ? opt.db_path : std::string(), sink_),
+        writer_(log_.get(), SessionWriter::Options{opt.busy_timeout_ms, opt.batch_ms}, sink_, journal_.journal()),
         decider_(std::move(policy), std::move(trainer)) {
     publish_policy();
     th_ = std::thread([this] { run(); });
@@ -105,10 +103,10 @@ public:
     it.end_wall_ms = wall_now_ms();
     std::string jerr;
     post([&] {
-      jerr = journal_end_locked(it);
+      it.journal_end = journal_.append_end(it.end_wall_ms, it.reason, jerr);
       q_.push_back(std::move(it));
     });
-    if (!jerr.empty()) report_journal_failure(jerr, 0);
+    if (!jerr.empty()) journal_.report(jerr, 0);
   }
 
   bool admit() override {
@@ -135,12 +133,10 @@ public:
       it.arrived_asleep = state_ == ControlState::Waking;
       // Crash-safe before the call returns: one write(2) into the page cache,
       // in queue order (so the journal's order is the writer's).
-      if (journal_ && open_session_ > 0 &&
-          journal_->append_event(open_session_, it.ix, &it.journal_end, jerr) != kOk)
-        it.journal_end = 0;
+      it.journal_end = journal_.append_event(it.ix, jerr);
       q_.push_back(std::move(it));
     });
-    if (!jerr.empty()) report_journal_failure(jerr, seq);
+    if (!jerr.empty()) journal_.report(jerr, seq);
     return seq;
   }
 
@@ -177,43 +173,11 @@ private:
     cv_.notify_all();
   }
 
-  // The journal record of a session end (mu_ held): appends it for the session
-  // open now, which no later call belongs to. Returns the failure, or "".
-  std::string journal_end_locked(Item &it) {
-    std::string jerr;
-    if (journal_ && open_session_ > 0 &&
-        journal_->append_end(open_session_, it.end_wall_ms, it.reason, &it.journal_end, jerr) != kOk)
-      it.journal_end = 0;
-    open_session_ = 0;
-    return jerr;
-  }
-
-  void report_journal_failure(const std::string &err, int64_t seq) {
-    emit(sink_, EventType::Error, kErrIo, 1, 0, seq,
-         "crash journal: " + err +
-             " (the interaction is safe once committed to the behaviour log, not before)");
-  }
-
-  // Before serving anything: what killed processes left in their journals
-  // beside this database goes into it, and their open sessions are ended.
-  void recover() {
-    if (!journal_error_.empty())
-      emit(sink_, EventType::Error, kErrIo, 0, 0, 0,
-           "crash journal unavailable, interactions are safe only once committed: " + journal_error_);
-    if (!log_) return;
-    JournalRecovery rec;
-    std::string err;
-    if (int r = recover_journals(opt_.db_path, *log_, rec, err))
-      emit(sink_, EventType::Error, r, 0, 0, 0, "crash recovery: " + err);
-    for (const auto &p : rec.problems)
-      emit(sink_, EventType::Error, kErrIo, 0, 0, 0, "crash recovery: " + p);
-  }
-
   // ------------------------------------------------------------ control thread
   void run() {
     set_thread_name("sp-control");
     tid_.store(static_cast<pid_t>(::syscall(SYS_gettid)));
-    recover();
+    journal_.recover(log_.get()); // before serving anything
     std::unique_lock lk(mu_);
     for (;;) {
       while (!q_.empty()) { // take what is queued, in order
@@ -307,12 +271,10 @@ private:
     res.code = writer_.begin_session(it.info, decider_.policy().name, wall, res.session_id, res.err);
     if (res.code == kOk) {
       decider_.begin_session(res.session_id, it.info, wall);
-      std::string jerr;
-      if (journal_ && journal_->set_open_session(res.session_id, wall, jerr) != kOk)
-        report_journal_failure(jerr, 0);
+      journal_.record_start(res.session_id, wall);
       {
         std::lock_guard lk(mu_);
-        open_session_ = res.session_id;
+        journal_.session_started(res.session_id);
         session_open_ = true;
         const auto now = Clock::now();
         times_.progress_now(now);
@@ -334,9 +296,9 @@ private:
     std::string jerr;
     {
       std::lock_guard lk(mu_);
-      jerr = journal_end_locked(it);
+      it.journal_end = journal_.append_end(it.end_wall_ms, it.reason, jerr);
     }
-    if (!jerr.empty()) report_journal_failure(jerr, 0);
+    if (!jerr.empty()) journal_.report(jerr, 0);
     handle_end(it);
   }
 
@@ -427,8 +389,7 @@ private:
   const PlaybackView *view_;
   EventSink sink_;
   std::unique_ptr<BehaviourLog> log_; // control thread only
-  std::unique_ptr<Journal> journal_;  // appends: callers (under mu_); the rest: control thread
-  std::string journal_error_;         // why there is no journal (reported when the thread starts)
+  CallJournal journal_;               // appends: callers (under mu_); the rest: control thread
   SessionWriter writer_;              // control thread only (its counters: any thread)
   Decider decider_;                   // control thread only (and the trainer it owns)
   std::thread th_;
@@ -441,7 +402,6 @@ private:
   int64_t next_seq_ = 1;
   ControlState state_ = ControlState::Awake;
   bool session_open_ = false;
-  int64_t open_session_ = 0; // the session callers' interactions belong to (0: none), for the journal
   Timetable times_;
   std::vector<PredictedWindow> windows_;
   SessionStats stats_;
@@ -459,14 +419,8 @@ int ControlPlane::create(const ControlOptions &opt, const PlaybackView *view, Ev
     return kErrInvalidArgument;
   }
   std::unique_ptr<BehaviourLog> log;
-  std::unique_ptr<Journal> journal;
-  std::string journal_error;
-  if (!opt.db_path.empty()) {
+  if (!opt.db_path.empty())
     if (int r = BehaviourLog::open(opt.db_path, LogOptions{opt.busy_timeout_ms}, log, err)) return r;
-    // This player's crash journal; without one the log still works, and the
-    // control thread says so.
-    Journal::create(opt.db_path, journal, journal_error);
-  }
   LivePolicy policy;
   if (int r =
           make_starting_policy(opt.policy, opt.policy_override, cost, opt.timeout_s, log.get(), policy, err))
@@ -475,8 +429,8 @@ int ControlPlane::create(const ControlOptions &opt, const PlaybackView *view, Ev
   if (opt.online_learning && log && !opt.db_path.empty())
     trainer = std::make_unique<Trainer>(
         Trainer::Options{opt.db_path, opt.busy_timeout_ms, cost, opt.timeout_s}, sink);
-  out = std::make_unique<ControlPlaneImpl>(opt, view, std::move(sink), std::move(log), std::move(journal),
-                                           std::move(journal_error), std::move(policy), std::move(trainer));
+  out = std::make_unique<ControlPlaneImpl>(opt, view, std::move(sink), std::move(log), std::move(policy),
+                                           std::move(trainer));
   return kOk;
 }
 
