@@ -3,8 +3,10 @@
 // behaviour log, runs the policy, sleeps and wakes, and signals the host.
 // The player owns one ControlPlane; the player never blocks on it.
 //
-// Its parts, one job a file: the gate and sleep/wake state machine
-// (control_plane.cpp), the session writer (session_writer.h), the decider
+// Its parts, one job a file: the callers' side of the gate (control_plane.cpp),
+// the control thread's sleep/wake state machine (control_thread.cpp; the
+// class both share: control_plane_impl.h), the crash journal kept for each
+// accepted call (call_journal.h), the session writer (session_writer.h), the decider
 // (decider.h: the policy in force and the session as it sees it), the seek
 // bar's windows (predicted_windows.h), online retraining (trainer.h), the
 // statistics (control_stats.h) and the choice of policy (live_policy.h).
