@@ -101,15 +101,9 @@ struct GapView {
   size_t prefix_len;
   int64_t span_start;
   TraceSession partial;
-  GapView(const TraceSession &s, size_t prefix) : seen(s), prefix_len(std::min(prefix, s.events.size())) {
-    span_start = session_start_ms(s);
-    partial.session_id = s.session_id;
-    partial.viewer = s.viewer;
-    partial.video = s.video;
-    partial.genre = s.genre;
-    partial.duration_ms = s.duration_ms;
-    partial.start_wall_ms = s.start_wall_ms;
-  }
+  GapView(const TraceSession &s, size_t prefix)
+      : seen(s), prefix_len(std::min(prefix, s.events.size())), span_start(session_start_ms(s)),
+        partial(session_opening(s)) {}
   PolicyContext at(int64_t t, bool proactive) {
     partial.events.assign(seen.events.begin(), seen.events.begin() + static_cast<std::ptrdiff_t>(prefix_len));
     for (size_t i = prefix_len; i < seen.events.size(); ++i) {
@@ -125,14 +119,7 @@ struct GapView {
       clock = std::max(clock, e.wall_ms);
       st.apply(e, clock);
     }
-    PolicyContext ctx;
-    ctx.session = &partial;
-    ctx.now_wall_ms = t;
-    ctx.position_ms = st.position_at(t);
-    ctx.paused = st.paused;
-    ctx.rate = st.rate;
-    ctx.after_proactive_wake = proactive;
-    return ctx;
+    return context_at(partial, st, t, proactive);
   }
 };
 

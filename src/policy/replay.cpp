@@ -52,13 +52,7 @@ SessionReplay replay_session(const TraceSession &s, Policy &policy, const CostMo
   int64_t start = 0, end = 0;
   session_span(s, start, end);
 
-  TraceSession seen;  // what the policy may see: meta + events so far
-  seen.session_id = s.session_id;
-  seen.viewer = s.viewer;
-  seen.video = s.video;
-  seen.genre = s.genre;
-  seen.duration_ms = s.duration_ms;
-  seen.start_wall_ms = s.start_wall_ms;
+  TraceSession seen = session_opening(s); // what the policy may see: meta + events so far
   seen.events.reserve(s.events.size());
 
   PlayState st;
@@ -89,14 +83,7 @@ SessionReplay replay_session(const TraceSession &s, Policy &policy, const CostMo
   const int64_t max_decisions = 10'000'000;
   while (true) {
     // Decide at t (awake).
-    PolicyContext ctx;
-    ctx.session = &seen;
-    ctx.now_wall_ms = t;
-    ctx.position_ms = st.position_at(t);
-    ctx.paused = st.paused;
-    ctx.rate = st.rate;
-    ctx.after_proactive_wake = proactive;
-    Plan p = policy.plan(ctx);
+    Plan p = policy.plan(context_at(seen, st, t, proactive));
     if (++r.decisions > max_decisions) {  // a policy that keeps time from passing: the rest counts awake
       add_interval(t, end, true);
       break;
@@ -177,16 +164,8 @@ SessionReplay replay_session(const TraceSession &s, Policy &policy, const CostMo
     }
     if (finished) break;
   }
-  {
-    // The span is over: a policy that learns from its gaps finishes the last one.
-    PolicyContext ctx;
-    ctx.session = &seen;
-    ctx.now_wall_ms = end;
-    ctx.position_ms = st.position_at(end);
-    ctx.paused = st.paused;
-    ctx.rate = st.rate;
-    policy.session_ended(ctx);
-  }
+  // The span is over: a policy that learns from its gaps finishes the last one.
+  policy.session_ended(context_at(seen, st, end));
   r.cost = cost.h * r.awake_s + cost.w * static_cast<double>(r.wakes) + cost.m * static_cast<double>(r.misses);
   return r;
 }

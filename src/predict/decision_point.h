@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 
+#include "trace/playback.h"
 #include "trace/trace.h"
 
 namespace sp {
@@ -19,5 +20,20 @@ struct PolicyContext {
   double rate = 1.0;
   bool after_proactive_wake = false; // decision point is a proactive wake, not an interaction
 };
+
+// The decision point at `now_wall_ms` of a replayed session: `session` so far,
+// with the player as `state` left it (replay and the learned policy's
+// look-back build it this one way).
+inline PolicyContext context_at(const TraceSession &session, const PlaybackState &state, int64_t now_wall_ms,
+                                bool after_proactive_wake = false) {
+  PolicyContext ctx;
+  ctx.session = &session;
+  ctx.now_wall_ms = now_wall_ms;
+  ctx.position_ms = state.position_at(now_wall_ms);
+  ctx.paused = state.paused;
+  ctx.rate = state.rate;
+  ctx.after_proactive_wake = after_proactive_wake;
+  return ctx;
+}
 
 } // namespace sp

@@ -27,6 +27,12 @@ struct TraceSession {
   std::vector<Interaction> events; // in seq order; events[0] is usually Kind::Open
 };
 
+// What may be seen of a session before it ends: its meta (ids, genre,
+// duration, start), no events, no end. Replay starts a policy's view with it.
+inline TraceSession session_opening(const TraceSession &s) {
+  return TraceSession{s.session_id, s.viewer, s.video, s.genre, s.duration_ms, s.start_wall_ms, 0, "", {}};
+}
+
 // A problem with one line of a trace file.
 struct TraceError {
   size_t line = 0; // 1-based line number
