@@ -24,6 +24,30 @@ int64_t to_ms(double v) {
   return static_cast<int64_t>(std::llround(v));
 }
 
+// A simulated session before its events: who watched what, from when.
+TraceSession session_head(std::string session_id, const Viewer &viewer, const Video &video,
+                          std::string_view genre, int64_t duration_ms, double start_wall) {
+  return TraceSession{std::move(session_id), viewer.id, video.id, std::string(genre), duration_ms, to_ms(start_wall),
+                      0, "", {}};
+}
+
+// Both simulators' events: numbered in order, never before the one before.
+void push_event(std::vector<Interaction> &events, Kind k, int64_t position_ms, double wall,
+                std::optional<int64_t> from, std::optional<int64_t> to, std::optional<double> old_value,
+                std::optional<double> value) {
+  Interaction e;
+  e.seq = static_cast<int64_t>(events.size()) + 1;
+  e.kind = k;
+  e.position_ms = position_ms;
+  e.wall_ms = to_ms(wall);
+  if (!events.empty()) e.wall_ms = std::max(e.wall_ms, events.back().wall_ms);
+  e.from_ms = from;
+  e.to_ms = to;
+  e.old_value = old_value;
+  e.value = value;
+  events.push_back(e);
+}
+
 Video make_video(Rng &rng, size_t index, Genre g, double scale) {
   const GenreSpec &gs = kGenres[static_cast<size_t>(g)];
   Video v;
@@ -120,13 +144,7 @@ public:
   }
 
   TraceSession run(std::string session_id) {
-    TraceSession s;
-    s.session_id = std::move(session_id);
-    s.viewer = viewer_.id;
-    s.video = video_.id;
-    s.genre = std::string(gs_.name);
-    s.duration_ms = video_.duration_ms;
-    s.start_wall_ms = to_ms(wall_);
+    TraceSession s = session_head(std::move(session_id), viewer_, video_, gs_.name, video_.duration_ms, wall_);
     plan();
     emit(Kind::Open);
     wall_ += rng_.lognormal(kFirstPlayMedianMs, kFirstPlaySigma);
@@ -212,17 +230,8 @@ private:
 
   void emit(Kind k, std::optional<int64_t> from = {}, std::optional<int64_t> to = {},
             std::optional<double> old_value = {}, std::optional<double> value = {}) {
-    Interaction e;
-    e.seq = static_cast<int64_t>(events_.size()) + 1;
-    e.kind = k;
-    e.position_ms = std::clamp<int64_t>(to_ms(pos_), 0, video_.duration_ms);
-    e.wall_ms = to_ms(wall_);
-    if (!events_.empty()) e.wall_ms = std::max(e.wall_ms, events_.back().wall_ms);
-    e.from_ms = from;
-    e.to_ms = to;
-    e.old_value = old_value;
-    e.value = value;
-    events_.push_back(e);
+    push_event(events_, k, std::clamp<int64_t>(to_ms(pos_), 0, video_.duration_ms), wall_, from, to, old_value,
+               value);
   }
 
   // Advance playback (playing at rate_) to media position p >= pos_.
@@ -483,13 +492,7 @@ public:
       : rng_(rng), opt_(opt), viewer_(viewer), video_(video), wall_(start_wall) {}
 
   TraceSession run(std::string session_id) {
-    TraceSession s;
-    s.session_id = std::move(session_id);
-    s.viewer = viewer_.id;
-    s.video = video_.id;
-    s.genre = std::string(genre_name(video_.genre));
-    s.duration_ms = 0;
-    s.start_wall_ms = to_ms(wall_);
+    TraceSession s = session_head(std::move(session_id), viewer_, video_, genre_name(video_.genre), 0, wall_);
     const double end = wall_ + rng_.exponential(opt_.mean_session_s * kSec);
     emit(Kind::Open);
     while (events_.size() < kMaxEvents) {
@@ -536,17 +539,7 @@ private:
 
   void emit(Kind k, std::optional<int64_t> from = {}, std::optional<int64_t> to = {},
             std::optional<double> old_value = {}, std::optional<double> value = {}) {
-    Interaction e;
-    e.seq = static_cast<int64_t>(events_.size()) + 1;
-    e.kind = k;
-    e.position_ms = std::max<int64_t>(0, to_ms(pos_));
-    e.wall_ms = to_ms(wall_);
-    if (!events_.empty()) e.wall_ms = std::max(e.wall_ms, events_.back().wall_ms);
-    e.from_ms = from;
-    e.to_ms = to;
-    e.old_value = old_value;
-    e.value = value;
-    events_.push_back(e);
+    push_event(events_, k, std::max<int64_t>(0, to_ms(pos_)), wall_, from, to, old_value, value);
   }
 
   Rng &rng_;
@@ -837,13 +830,7 @@ VideoTransitions Simulator::detected_transitions() const {
 }
 
 Truth Simulator::truth() const {
-  Truth t;
-  t.options = opt_;
-  t.videos = videos_;
-  t.viewers = viewers_;
-  t.drift_at = drift_at_;
-  t.drifted = drifted_;
-  return t;
+  return Truth{opt_, videos_, viewers_, drift_at_, drifted_};
 }
 
 std::vector<TraceSession> Simulator::generate_all() const {
