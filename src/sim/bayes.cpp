@@ -345,30 +345,22 @@ private:
 
     // Triggers' priors.
     std::vector<Trigger> trig;
-    if (video_.intro_end_ms > 0) {
+    // A planned action with probability p, uniform over w (intro skip: a seek
+    // that needs no matching; rate and volume: delayed by a matching event).
+    auto planned = [&](double p, Window w, Trigger::Rule rule, Kind kind, bool match) {
       Trigger t;
-      Window w = intro_skip_window(static_cast<double>(video_.intro_end_ms));
-      t.uniform_prior(std::min(1.0, v_.skip_intro_prob * gs_.intro_skip_mult), w.lo, w.hi, 100);
+      t.rule = rule;
+      t.kind = kind;
+      t.match = match;
+      t.uniform_prior(p, w.lo, w.hi, 100);
       trig.push_back(std::move(t));
-    }
-    {
-      Trigger t;
-      t.rule = Trigger::Delay;
-      t.kind = Kind::Rate;
-      t.match = true;
-      Window w = rate_plan_window(dur_);
-      t.uniform_prior(std::min(1.0, v_.rate_change_prob * gs_.rate_mult), w.lo, w.hi, 100);
-      trig.push_back(std::move(t));
-    }
-    {
-      Trigger t;
-      t.rule = Trigger::Delay;
-      t.kind = Kind::Volume;
-      t.match = true;
-      Window w = volume_plan_window(dur_);
-      t.uniform_prior(gs_.volume_start_prob, w.lo, w.hi, 100);
-      trig.push_back(std::move(t));
-    }
+    };
+    if (video_.intro_end_ms > 0)
+      planned(std::min(1.0, v_.skip_intro_prob * gs_.intro_skip_mult),
+              intro_skip_window(static_cast<double>(video_.intro_end_ms)), Trigger::Cancel, Kind::Seek, false);
+    planned(std::min(1.0, v_.rate_change_prob * gs_.rate_mult), rate_plan_window(dur_), Trigger::Delay, Kind::Rate,
+            true);
+    planned(gs_.volume_start_prob, volume_plan_window(dur_), Trigger::Delay, Kind::Volume, true);
     if (static_cast<double>(video_.credits_start_ms) < dur_ - kCreditsMinLengthMs) {
       Trigger t;
       const double q = v_.credits_skip_prob + (1.0 - v_.credits_skip_prob) * kCreditsStopProb;
