@@ -236,16 +236,7 @@ bool read_truth(std::istream &in, Truth &out, std::string &err) {
 }
 
 bool read_truth_file(const std::string &path, Truth &out, std::string &err) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    err = "cannot open " + path;
-    return false;
-  }
-  if (!read_truth(f, out, err)) {
-    err = path + ": " + err;
-    return false;
-  }
-  return true;
+  return read_file_with(path, err, [&](std::istream &in, std::string &e) { return read_truth(in, out, e); });
 }
 
 namespace {

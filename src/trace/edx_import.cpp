@@ -244,14 +244,7 @@ std::vector<TraceSession> build_sessions(std::vector<Record> &recs, const EdxOpt
     }
     flush();
   }
-  std::stable_sort(out.begin(), out.end(), [](const TraceSession &a, const TraceSession &b) {
-    return std::tie(a.start_wall_ms, a.viewer, a.video) < std::tie(b.start_wall_ms, b.viewer, b.video);
-  });
-  for (size_t i = 0; i < out.size(); ++i) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "edx-%06zu", i + 1);
-    out[i].session_id = buf;
-  }
+  order_and_name_sessions(out, "edx");
   return out;
 }
 

@@ -467,15 +467,9 @@ std::vector<TraceSession> build_sessions(const std::vector<Row> &rows, const Net
                      [](const Row *a, const Row *c) { return a->start_ms < c->start_ms; });
     b.profile(list);
   }
-  std::stable_sort(out.begin(), out.end(), [](const TraceSession &a, const TraceSession &c) {
-    return std::tie(a.start_wall_ms, a.viewer, a.video) < std::tie(c.start_wall_ms, c.viewer, c.video);
-  });
-  for (size_t i = 0; i < out.size(); ++i) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "nfx-%06zu", i + 1);
-    out[i].session_id = buf;
-    st.events += out[i].events.size();
-  }
+  order_and_name_sessions(out, "nfx");
+  for (const TraceSession &s : out)
+    st.events += s.events.size();
   st.sessions = out.size();
   return out;
 }

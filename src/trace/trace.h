@@ -82,4 +82,14 @@ size_t write_trace(std::ostream &out, const TraceSession &s);
 void write_traces(std::ostream &out, const std::vector<TraceSession> &sessions);
 bool write_trace_file(const std::string &path, const std::vector<TraceSession> &sessions, std::string &err);
 
+// An importer's last step: sessions in order of start (then viewer, video;
+// ties keep their order) and named "<prefix>-000001", "<prefix>-000002", ...
+void order_and_name_sessions(std::vector<TraceSession> &sessions, const char *prefix);
+
+// Runs `read` on the file at `path` (opened as binary): false with err
+// "cannot open <path>", or with read's message prefixed by "<path>: ". For
+// the side files that are read whole (transitions, the simulator's truth).
+bool read_file_with(const std::string &path, std::string &err,
+                    const std::function<bool(std::istream &, std::string &)> &read);
+
 } // namespace sp

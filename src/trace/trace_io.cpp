@@ -3,6 +3,7 @@
 // Thread safety: every function here is reentrant (no shared state).
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <istream>
 #include <limits>
@@ -10,6 +11,7 @@
 #include <set>
 #include <sstream>
 #include <string_view>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -424,6 +426,31 @@ TraceReadResult read_trace_file(const std::string &path, OnMalformed mode, size_
   for (auto &e : r.errors)
     e.message = path + ": " + e.message;
   return r;
+}
+
+void order_and_name_sessions(std::vector<TraceSession> &sessions, const char *prefix) {
+  std::stable_sort(sessions.begin(), sessions.end(), [](const TraceSession &a, const TraceSession &b) {
+    return std::tie(a.start_wall_ms, a.viewer, a.video) < std::tie(b.start_wall_ms, b.viewer, b.video);
+  });
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%s-%06zu", prefix, i + 1);
+    sessions[i].session_id = buf;
+  }
+}
+
+bool read_file_with(const std::string &path, std::string &err,
+                    const std::function<bool(std::istream &, std::string &)> &read) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    err = "cannot open " + path;
+    return false;
+  }
+  if (!read(f, err)) {
+    err = path + ": " + err;
+    return false;
+  }
+  return true;
 }
 
 void report_trace_errors(std::ostream &err, const std::string &prog, const std::string &path,

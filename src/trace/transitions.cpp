@@ -1,11 +1,12 @@
 #include "trace/transitions.h"
 
 #include <algorithm>
-#include <fstream>
 #include <istream>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
+
+#include "trace/trace.h"
 
 namespace sp {
 
@@ -44,16 +45,7 @@ bool read_transitions(std::istream &in, VideoTransitions &out, std::string &err)
 }
 
 bool read_transitions_file(const std::string &path, VideoTransitions &out, std::string &err) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    err = "cannot open " + path;
-    return false;
-  }
-  if (!read_transitions(f, out, err)) {
-    err = path + ": " + err;
-    return false;
-  }
-  return true;
+  return read_file_with(path, err, [&](std::istream &in, std::string &e) { return read_transitions(in, out, e); });
 }
 
 void write_transitions(std::ostream &out, const VideoTransitions &t) {
