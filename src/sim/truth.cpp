@@ -59,22 +59,27 @@ json viewer_json(const Viewer &v) {
               {"volume", v.volume}};
 }
 
-bool parse_genre(const std::string &name, Genre &g) {
-  for (int i = 0; i < kGenreCount; ++i)
-    if (genre_name(static_cast<Genre>(i)) == name) {
-      g = static_cast<Genre>(i);
+// The fields `keys` of `full` (a summary of one of the objects above).
+json pick(const json &full, std::initializer_list<const char *> keys) {
+  json j = json::object();
+  for (const char *k : keys)
+    j[k] = full.at(k);
+  return j;
+}
+
+// The value of E, among its first `count`, that `name_of` names `name`.
+template <class E, class NameOf> bool parse_named(const std::string &name, int count, NameOf name_of, E &out) {
+  for (int i = 0; i < count; ++i)
+    if (name_of(static_cast<E>(i)) == name) {
+      out = static_cast<E>(i);
       return true;
     }
   return false;
 }
 
+bool parse_genre(const std::string &name, Genre &g) { return parse_named(name, kGenreCount, genre_name, g); }
 bool parse_archetype(const std::string &name, Archetype &a) {
-  for (int i = 0; i < kArchetypeCount; ++i)
-    if (archetype_name(static_cast<Archetype>(i)) == name) {
-      a = static_cast<Archetype>(i);
-      return true;
-    }
-  return false;
+  return parse_named(name, kArchetypeCount, archetype_name, a);
 }
 
 // json.at() throws on a missing key or a wrong type; the reader turns that into an error.
