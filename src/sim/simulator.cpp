@@ -4,10 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <ostream>
 #include <stdexcept>
-
-#include <nlohmann/json.hpp>
 
 #include "sim/model.h"
 #include "sim/random.h"
@@ -838,43 +835,6 @@ std::vector<TraceSession> Simulator::generate_all() const {
   out.reserve(static_cast<size_t>(total_sessions()));
   generate([&](TraceSession &&s) { out.push_back(std::move(s)); });
   return out;
-}
-
-void write_catalogue(std::ostream &out, const Simulator &sim) {
-  for (const auto &v : sim.catalogue()) {
-    nlohmann::json j = {{"id", v.id},
-                        {"genre", std::string(genre_name(v.genre))},
-                        {"duration_ms", v.duration_ms},
-                        {"intro_end_ms", v.intro_end_ms},
-                        {"credits_start_ms", v.credits_start_ms},
-                        {"scene_ms", v.scene_ms},
-                        {"popularity", v.popularity}};
-    out << j.dump() << '\n';
-  }
-}
-
-void write_viewers(std::ostream &out, const Simulator &sim) {
-  for (size_t i = 0; i < sim.viewers().size(); ++i) {
-    const Viewer &v = sim.viewers()[i];
-    nlohmann::json pref = nlohmann::json::object();
-    for (size_t g = 0; g < kGenreCount; ++g)
-      pref[std::string(genre_name(static_cast<Genre>(g)))] = v.genre_pref[g];
-    nlohmann::json j = {{"id", v.id},
-                        {"archetype", std::string(archetype_name(v.archetype))},
-                        {"sessions", sim.session_counts()[i]},
-                        {"genre_pref", pref},
-                        {"base_rate_per_min", v.base_rate_per_min},
-                        {"structure_gain", v.structure_gain},
-                        {"skip_intro_prob", v.skip_intro_prob},
-                        {"pause_median_s", v.pause_median_s},
-                        {"pause_sigma", v.pause_sigma},
-                        {"rewatch_prob", v.rewatch_prob},
-                        {"preferred_rate", v.preferred_rate},
-                        {"finish_prob", v.finish_prob},
-                        {"binge_prob", v.binge_prob},
-                        {"preferred_hour", v.preferred_hour}};
-    out << j.dump() << '\n';
-  }
 }
 
 } // namespace sp::sim

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <stdexcept>
 #include <fstream>
+#include <initializer_list>
 #include <istream>
 #include <ostream>
 #include <string>
@@ -176,6 +177,25 @@ int session_index(std::string_view id) {
   auto r = std::from_chars(id.data() + p + 2, id.data() + id.size(), n);
   if (r.ec != std::errc() || r.ptr != id.data() + id.size() || n < 1) return -1;
   return n - 1;
+}
+
+void write_catalogue(std::ostream &out, const Simulator &sim) {
+  for (const auto &v : sim.catalogue())
+    out << pick(video_json(v), {"id", "genre", "duration_ms", "intro_end_ms", "credits_start_ms", "scene_ms",
+                                "popularity"})
+               .dump()
+        << '\n';
+}
+
+void write_viewers(std::ostream &out, const Simulator &sim) {
+  for (size_t i = 0; i < sim.viewers().size(); ++i) {
+    json j = pick(viewer_json(sim.viewers()[i]),
+                  {"id", "archetype", "genre_pref", "base_rate_per_min", "structure_gain", "skip_intro_prob",
+                   "pause_median_s", "pause_sigma", "rewatch_prob", "preferred_rate", "finish_prob", "binge_prob",
+                   "preferred_hour"});
+    j["sessions"] = sim.session_counts()[i];
+    out << j.dump() << '\n';
+  }
 }
 
 void write_truth(std::ostream &out, const Truth &t) {
