@@ -42,15 +42,28 @@ template <class F> int guarded(const sp_player *p, F &&f) {
   }
 }
 
-#define SP_CHECK_HANDLE(p)                                                                                   \
-  do {                                                                                                       \
-    if (!(p) || !(p)->impl) return SP_ERR_INVALID_ARGUMENT;                                                  \
-  } while (0)
+// An entry point on a player, as SQLite's API does it: the handle checked
+// first (a NULL handle has nowhere to keep a message), then f() behind the
+// exception barrier.
+template <class P, class F> int call(P *p, F &&f) {
+  if (!p || !p->impl) return SP_ERR_INVALID_ARGUMENT;
+  return guarded(p, std::forward<F>(f));
+}
 
-#define SP_CHECK_OUT(p, ptr, name)                                                                           \
-  do {                                                                                                       \
-    if (!(ptr)) return (p)->impl->fail(SP_ERR_INVALID_ARGUMENT, std::string(name) + ": output pointer is NULL"); \
-  } while (0)
+// The same with an output pointer, which must not be NULL.
+template <class P, class T, class F> int call_out(P *p, T *out, const char *fn, F &&f) {
+  if (!p || !p->impl) return SP_ERR_INVALID_ARGUMENT;
+  if (!out) return p->impl->fail(SP_ERR_INVALID_ARGUMENT, std::string(fn) + ": output pointer is NULL");
+  return guarded(p, std::forward<F>(f));
+}
+
+// A getter: *out = value(), behind the same checks.
+template <class P, class T, class V> int get(P *p, T *out, const char *fn, V &&value) {
+  return call_out(p, out, fn, [&] {
+    *out = value();
+    return SP_OK;
+  });
+}
 
 // ---- Versioned structs (smartplayer.h, "STRUCTS THAT GROW") ----
 
@@ -183,8 +196,7 @@ SP_API const char *sp_player_last_error(const sp_player *p) {
 }
 
 SP_API int sp_open(sp_player *p, const char *url, const sp_media_meta *meta) {
-  SP_CHECK_HANDLE(p);
-  return guarded(p, [&] {
+  return call(p, [&] {
     sp_media_meta m;
     if (int r = read_meta(p, meta, m); r != SP_OK) return r;
     return p->impl->open(url, meta ? &m : nullptr);
@@ -192,99 +204,60 @@ SP_API int sp_open(sp_player *p, const char *url, const sp_media_meta *meta) {
 }
 
 SP_API int sp_play(sp_player *p) {
-  SP_CHECK_HANDLE(p);
-  return guarded(p, [&] { return p->impl->play(); });
+  return call(p, [&] { return p->impl->play(); });
 }
 SP_API int sp_pause(sp_player *p) {
-  SP_CHECK_HANDLE(p);
-  return guarded(p, [&] { return p->impl->pause(); });
+  return call(p, [&] { return p->impl->pause(); });
 }
 SP_API int sp_toggle_pause(sp_player *p) {
-  SP_CHECK_HANDLE(p);
-  return guarded(p, [&] { return p->impl->toggle_pause(); });
+  return call(p, [&] { return p->impl->toggle_pause(); });
 }
 SP_API int sp_seek(sp_player *p, int64_t target_ms, int flags) {
-  SP_CHECK_HANDLE(p);
-  return guarded(p, [&] { return p->impl->seek(target_ms, flags); });
+  return call(p, [&] { return p->impl->seek(target_ms, flags); });
 }
 SP_API int sp_step(sp_player *p) {
-  SP_CHECK_HANDLE(p);
-  return guarded(p, [&] { return p->impl->step(); });
+  return call(p, [&] { return p->impl->step(); });
 }
 SP_API int sp_set_rate(sp_player *p, double rate) {
-  SP_CHECK_HANDLE(p);
-  return guarded(p, [&] { return p->impl->set_rate(rate); });
+  return call(p, [&] { return p->impl->set_rate(rate); });
 }
 SP_API int sp_set_volume(sp_player *p, int volume) {
-  SP_CHECK_HANDLE(p);
-  return guarded(p, [&] { return p->impl->set_volume(volume); });
+  return call(p, [&] { return p->impl->set_volume(volume); });
 }
 SP_API int sp_set_mute(sp_player *p, int mute) {
-  SP_CHECK_HANDLE(p);
-  return guarded(p, [&] { return p->impl->set_mute(mute); });
+  return call(p, [&] { return p->impl->set_mute(mute); });
 }
 SP_API int sp_stop(sp_player *p) {
-  SP_CHECK_HANDLE(p);
-  return guarded(p, [&] { return p->impl->stop(); });
+  return call(p, [&] { return p->impl->stop(); });
 }
 SP_API int sp_skip(sp_player *p, int direction) {
-  SP_CHECK_HANDLE(p);
-  return guarded(p, [&] { return p->impl->skip(direction); });
+  return call(p, [&] { return p->impl->skip(direction); });
 }
 
 SP_API int sp_get_state(const sp_player *p, int *state) {
-  SP_CHECK_HANDLE(p);
-  SP_CHECK_OUT(p, state, "sp_get_state");
-  *state = p->impl->get_state();
-  return SP_OK;
+  return get(p, state, "sp_get_state", [&] { return p->impl->get_state(); });
 }
 SP_API int sp_get_position_ms(const sp_player *p, int64_t *pos_ms) {
-  SP_CHECK_HANDLE(p);
-  SP_CHECK_OUT(p, pos_ms, "sp_get_position_ms");
-  return guarded(p, [&] {
-    *pos_ms = p->impl->get_position_ms();
-    return SP_OK;
-  });
+  return get(p, pos_ms, "sp_get_position_ms", [&] { return p->impl->get_position_ms(); });
 }
 SP_API int sp_get_duration_ms(const sp_player *p, int64_t *dur_ms) {
-  SP_CHECK_HANDLE(p);
-  SP_CHECK_OUT(p, dur_ms, "sp_get_duration_ms");
-  return guarded(p, [&] {
-    *dur_ms = p->impl->get_duration_ms();
-    return SP_OK;
-  });
+  return get(p, dur_ms, "sp_get_duration_ms", [&] { return p->impl->get_duration_ms(); });
 }
 SP_API int sp_get_buffered_ms(const sp_player *p, int64_t *buffered_ms) {
-  SP_CHECK_HANDLE(p);
-  SP_CHECK_OUT(p, buffered_ms, "sp_get_buffered_ms");
-  return guarded(p, [&] {
-    *buffered_ms = p->impl->get_buffered_ms();
-    return SP_OK;
-  });
+  return get(p, buffered_ms, "sp_get_buffered_ms", [&] { return p->impl->get_buffered_ms(); });
 }
 SP_API int sp_get_rate(const sp_player *p, double *rate) {
-  SP_CHECK_HANDLE(p);
-  SP_CHECK_OUT(p, rate, "sp_get_rate");
-  *rate = p->impl->get_rate();
-  return SP_OK;
+  return get(p, rate, "sp_get_rate", [&] { return p->impl->get_rate(); });
 }
 SP_API int sp_get_volume(const sp_player *p, int *volume) {
-  SP_CHECK_HANDLE(p);
-  SP_CHECK_OUT(p, volume, "sp_get_volume");
-  *volume = p->impl->get_volume();
-  return SP_OK;
+  return get(p, volume, "sp_get_volume", [&] { return p->impl->get_volume(); });
 }
 SP_API int sp_get_mute(const sp_player *p, int *mute) {
-  SP_CHECK_HANDLE(p);
-  SP_CHECK_OUT(p, mute, "sp_get_mute");
-  *mute = p->impl->get_mute() ? 1 : 0;
-  return SP_OK;
+  return get(p, mute, "sp_get_mute", [&] { return p->impl->get_mute() ? 1 : 0; });
 }
 SP_API int sp_get_media_info(const sp_player *p, sp_media_info *info) {
-  SP_CHECK_HANDLE(p);
-  SP_CHECK_OUT(p, info, "sp_get_media_info");
-  if (int r = check_struct_size(p, *info, "sp_get_media_info", "sp_media_info"); r != SP_OK) return r;
-  return guarded(p, [&] {
+  return call_out(p, info, "sp_get_media_info", [&] {
+    if (int r = check_struct_size(p, *info, "sp_get_media_info", "sp_media_info"); r != SP_OK) return r;
     sp_media_info full{};
     int r = p->impl->get_media_info(full);
     if (r == SP_OK) copy_out(info, full);
@@ -292,52 +265,40 @@ SP_API int sp_get_media_info(const sp_player *p, sp_media_info *info) {
   });
 }
 SP_API int sp_get_session_id(const sp_player *p, int64_t *session_id) {
-  SP_CHECK_HANDLE(p);
-  SP_CHECK_OUT(p, session_id, "sp_get_session_id");
-  *session_id = p->impl->session_id();
-  return SP_OK;
+  return get(p, session_id, "sp_get_session_id", [&] { return p->impl->session_id(); });
 }
 
 SP_API int sp_set_event_callback(sp_player *p, sp_event_fn fn, void *user) {
-  SP_CHECK_HANDLE(p);
-  return p->impl->set_event_callback(fn, user);
+  return call(p, [&] { return p->impl->set_event_callback(fn, user); });
 }
 SP_API int sp_set_video_callback(sp_player *p, sp_video_fn fn, int format, void *user) {
-  SP_CHECK_HANDLE(p);
-  return p->impl->set_video_callback(fn, format, user);
+  return call(p, [&] { return p->impl->set_video_callback(fn, format, user); });
 }
 SP_API int sp_audio_read(sp_player *p, int16_t *buf, int frames) {
-  SP_CHECK_HANDLE(p);
-  return p->impl->audio_read(buf, frames);
+  return call(p, [&] { return p->impl->audio_read(buf, frames); });
 }
 SP_API int sp_sdl_pump(sp_player *p) {
-  SP_CHECK_HANDLE(p);
-  return guarded(p, [&] { return p->impl->sdl_pump(); });
+  return call(p, [&] { return p->impl->sdl_pump(); });
 }
 SP_API int sp_sdl_wait(sp_player *p, int timeout_ms) {
-  SP_CHECK_HANDLE(p);
-  return guarded(p, [&] { return p->impl->sdl_wait(timeout_ms); });
+  return call(p, [&] { return p->impl->sdl_wait(timeout_ms); });
 }
 SP_API int sp_sdl_wakeup(sp_player *p) {
-  SP_CHECK_HANDLE(p);
-  return guarded(p, [&] { return p->impl->sdl_wakeup(); });
+  return call(p, [&] { return p->impl->sdl_wakeup(); });
 }
 
 SP_API int sp_set_control_callback(sp_player *p, sp_control_fn fn, void *user) {
-  SP_CHECK_HANDLE(p);
-  return guarded(p, [&] { return p->impl->set_control_callback(fn, user); });
+  return call(p, [&] { return p->impl->set_control_callback(fn, user); });
 }
 SP_API int sp_get_control_state(const sp_player *p, int *state, int64_t *wakes_in_ms) {
-  SP_CHECK_HANDLE(p);
-  SP_CHECK_OUT(p, state, "sp_get_control_state");
-  int64_t dummy = 0;
-  return guarded(p, [&] { return p->impl->control_state(state, wakes_in_ms ? wakes_in_ms : &dummy); });
+  return call_out(p, state, "sp_get_control_state", [&] {
+    int64_t unused = 0;
+    return p->impl->control_state(state, wakes_in_ms ? wakes_in_ms : &unused);
+  });
 }
 SP_API int sp_get_stats(const sp_player *p, sp_stats *st) {
-  SP_CHECK_HANDLE(p);
-  SP_CHECK_OUT(p, st, "sp_get_stats");
-  if (int r = check_struct_size(p, *st, "sp_get_stats", "sp_stats"); r != SP_OK) return r;
-  return guarded(p, [&] {
+  return call_out(p, st, "sp_get_stats", [&] {
+    if (int r = check_struct_size(p, *st, "sp_get_stats", "sp_stats"); r != SP_OK) return r;
     sp_stats full{};
     full.struct_size = sizeof full;
     int r = p->impl->stats(full);
@@ -346,11 +307,11 @@ SP_API int sp_get_stats(const sp_player *p, sp_stats *st) {
   });
 }
 SP_API int sp_get_predicted_windows(const sp_player *p, sp_window *out, int max, int *count) {
-  SP_CHECK_HANDLE(p);
-  SP_CHECK_OUT(p, count, "sp_get_predicted_windows");
-  if (max < 0 || (max > 0 && !out))
-    return p->impl->fail(SP_ERR_INVALID_ARGUMENT, "sp_get_predicted_windows: out is NULL or max < 0");
-  return guarded(p, [&] { return p->impl->predicted_windows(out, max, count); });
+  return call_out(p, count, "sp_get_predicted_windows", [&] {
+    if (max < 0 || (max > 0 && !out))
+      return p->impl->fail(SP_ERR_INVALID_ARGUMENT, "sp_get_predicted_windows: out is NULL or max < 0");
+    return p->impl->predicted_windows(out, max, count);
+  });
 }
 
 } // extern "C"
