@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdarg>
 #include <cstdio>
+#include <iterator>
 #include <mutex>
 #include <set>
 
@@ -19,22 +20,13 @@ namespace {
 
 thread_local const LogRoute *t_route = nullptr;
 
+// FFmpeg's level for each LogLevel, in its order.
+constexpr int kAvLevel[] = {AV_LOG_QUIET, AV_LOG_ERROR, AV_LOG_WARNING, AV_LOG_INFO, AV_LOG_VERBOSE, AV_LOG_DEBUG};
+static_assert(std::size(kAvLevel) == static_cast<size_t>(LogLevel::Debug) + 1, "one FFmpeg level a LogLevel");
+
 int av_level_of(LogLevel l) {
-  switch (l) {
-  case LogLevel::Quiet:
-    return AV_LOG_QUIET;
-  case LogLevel::Error:
-    return AV_LOG_ERROR;
-  case LogLevel::Warning:
-    return AV_LOG_WARNING;
-  case LogLevel::Info:
-    return AV_LOG_INFO;
-  case LogLevel::Verbose:
-    return AV_LOG_VERBOSE;
-  case LogLevel::Debug:
-    return AV_LOG_DEBUG;
-  }
-  return AV_LOG_QUIET;
+  const auto i = static_cast<size_t>(l);
+  return i < std::size(kAvLevel) ? kAvLevel[i] : AV_LOG_QUIET;
 }
 
 LogLevel level_of_av(int av) {

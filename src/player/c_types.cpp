@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include "core/interaction.h"
 #include "decode/ffmpeg_log.h"
@@ -20,54 +21,30 @@ static_assert(static_cast<int>(LogLevel::Error) == SP_LOG_ERROR &&
               static_cast<int>(LogLevel::Verbose) == SP_LOG_VERBOSE &&
               static_cast<int>(LogLevel::Debug) == SP_LOG_DEBUG);
 
+// The C API's values, in the order of the internal enums (a lookup each).
+constexpr int kSpEventType[] = {
+    SP_EVENT_STATE_CHANGED, SP_EVENT_END_OF_FILE,  SP_EVENT_ERROR,    SP_EVENT_SEEK_DONE,     SP_EVENT_LOGGED,
+    SP_EVENT_CONTROL_SLEEP, SP_EVENT_CONTROL_WAKE, SP_EVENT_PROGRESS, SP_EVENT_MODEL_UPDATED, SP_EVENT_LOG};
+constexpr int kSpWakeReason[] = {0, SP_WAKE_PROACTIVE, SP_WAKE_ON_DEMAND}; // None, Proactive, OnDemand
+constexpr int kSpControlState[] = {SP_CONTROL_AWAKE, SP_CONTROL_ASLEEP, SP_CONTROL_WAKING};
+static_assert(std::size(kSpEventType) == static_cast<size_t>(EventType::Log) + 1 &&
+                  std::size(kSpWakeReason) == static_cast<size_t>(WakeReason::OnDemand) + 1 &&
+                  std::size(kSpControlState) == static_cast<size_t>(ControlState::Waking) + 1,
+              "one C API value for each internal one");
+
+template <class E, size_t N> int look_up(const int (&table)[N], E value, int otherwise) {
+  const auto i = static_cast<size_t>(value);
+  return i < N ? table[i] : otherwise;
+}
+
 int to_sp_event_type(EventType type) {
-  switch (type) {
-  case EventType::StateChanged:
-    return SP_EVENT_STATE_CHANGED;
-  case EventType::EndOfFile:
-    return SP_EVENT_END_OF_FILE;
-  case EventType::Error:
-    return SP_EVENT_ERROR;
-  case EventType::SeekDone:
-    return SP_EVENT_SEEK_DONE;
-  case EventType::Logged:
-    return SP_EVENT_LOGGED;
-  case EventType::ControlSleep:
-    return SP_EVENT_CONTROL_SLEEP;
-  case EventType::ControlWake:
-    return SP_EVENT_CONTROL_WAKE;
-  case EventType::Progress:
-    return SP_EVENT_PROGRESS;
-  case EventType::ModelUpdated:
-    return SP_EVENT_MODEL_UPDATED;
-  case EventType::Log:
-    return SP_EVENT_LOG;
-  }
-  return 0;
+  return look_up(kSpEventType, type, 0);
 }
-
 int to_sp_wake_reason(WakeReason reason) {
-  switch (reason) {
-  case WakeReason::None:
-    return 0;
-  case WakeReason::Proactive:
-    return SP_WAKE_PROACTIVE;
-  case WakeReason::OnDemand:
-    return SP_WAKE_ON_DEMAND;
-  }
-  return 0;
+  return look_up(kSpWakeReason, reason, 0);
 }
-
 int to_sp_control_state(ControlState state) {
-  switch (state) {
-  case ControlState::Awake:
-    return SP_CONTROL_AWAKE;
-  case ControlState::Asleep:
-    return SP_CONTROL_ASLEEP;
-  case ControlState::Waking:
-    return SP_CONTROL_WAKING;
-  }
-  return SP_CONTROL_AWAKE;
+  return look_up(kSpControlState, state, SP_CONTROL_AWAKE);
 }
 
 sp_event to_sp_event(const Event &ev) {
