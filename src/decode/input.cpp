@@ -66,45 +66,24 @@ std::string strip_file_scheme(const std::string &url) {
 bool is_http_not_found(int e) { return e == AVERROR_HTTP_NOT_FOUND; }
 
 int map_error(int e, bool network, bool timed_out, int timeout_ms, const std::string &what, std::string &err) {
-  if (timed_out) {
-    err = what + ": no answer within " + std::to_string(timeout_ms) + " ms (timed out)";
-    return kErrNetwork;
-  }
-  std::string msg = ff::av_error_string(e);
-  if (e == AVERROR(ENOMEM)) {
-    err = what + ": out of memory";
-    return kErrNoMemory;
-  }
+  auto fail = [&](int code, const std::string &why) {
+    err = what + ": " + why;
+    return code;
+  };
+  if (timed_out) return fail(kErrNetwork, "no answer within " + std::to_string(timeout_ms) + " ms (timed out)");
+  const std::string msg = " (" + ff::av_error_string(e) + ")";
+  if (e == AVERROR(ENOMEM)) return fail(kErrNoMemory, "out of memory");
+  if (e == AVERROR_PROTOCOL_NOT_FOUND) return fail(kErrUnsupported, "unsupported URL scheme" + msg);
   if (network) {
-    if (is_http_not_found(e)) {
-      err = what + ": server says not found (" + msg + ")";
-      return kErrNotFound;
-    }
-    if (e == AVERROR_INVALIDDATA || e == AVERROR_DECODER_NOT_FOUND || e == AVERROR_DEMUXER_NOT_FOUND) {
-      err = what + ": not a supported media stream (" + msg + ")";
-      return kErrFormat;
-    }
-    if (e == AVERROR_PROTOCOL_NOT_FOUND) {
-      err = what + ": unsupported URL scheme (" + msg + ")";
-      return kErrUnsupported;
-    }
-    err = what + ": connection failed (" + msg + ")";
-    return kErrNetwork;
+    if (is_http_not_found(e)) return fail(kErrNotFound, "server says not found" + msg);
+    if (e == AVERROR_INVALIDDATA || e == AVERROR_DECODER_NOT_FOUND || e == AVERROR_DEMUXER_NOT_FOUND)
+      return fail(kErrFormat, "not a supported media stream" + msg);
+    return fail(kErrNetwork, "connection failed" + msg);
   }
-  if (e == AVERROR(ENOENT)) {
-    err = what + ": no such file";
-    return kErrNotFound;
-  }
-  if (e == AVERROR(EACCES) || e == AVERROR(EPERM) || e == AVERROR(EISDIR) || e == AVERROR(EIO)) {
-    err = what + ": cannot read (" + msg + ")";
-    return kErrIo;
-  }
-  if (e == AVERROR_PROTOCOL_NOT_FOUND) {
-    err = what + ": unsupported URL scheme (" + msg + ")";
-    return kErrUnsupported;
-  }
-  err = what + ": not a media file or truncated/corrupt (" + msg + ")";
-  return kErrFormat;
+  if (e == AVERROR(ENOENT)) return fail(kErrNotFound, "no such file");
+  if (e == AVERROR(EACCES) || e == AVERROR(EPERM) || e == AVERROR(EISDIR) || e == AVERROR(EIO))
+    return fail(kErrIo, "cannot read" + msg);
+  return fail(kErrFormat, "not a media file or truncated/corrupt" + msg);
 }
 
 bool is_attached_pic(const AVStream *st) { return (st->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0; }
