@@ -126,8 +126,8 @@ SessionWalk walk_session(const TraceSession &s);
 Stats build_stats(const std::vector<const TraceSession *> &sessions, const std::vector<SessionWalk> &walks,
                   std::vector<ViewerStats> *prior_viewer);
 
-// The session at a decision point.
-struct Snapshot {
+// Where the session stands at a decision point: what its own events decide.
+struct SessionPoint {
   int state = Other;
   int64_t since_action_ms = 0;  // since the last viewer action (or the session start)
   int64_t since_start_ms = 0;
@@ -136,6 +136,10 @@ struct Snapshot {
   int64_t pos_ms = 0;
   int64_t seen_ms = 0;          // furthest media position played so far in the session
   double rate = 1.0;
+};
+
+// The session at a decision point, with the statistics its features read.
+struct Snapshot : SessionPoint {
   int64_t duration_ms = 0;
   const GenreStats *genre = nullptr;
   const VideoStats *video = nullptr;  // null: unseen video

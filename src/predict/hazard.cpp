@@ -50,12 +50,8 @@ struct BandModel {
 };
 
 // A decision point of a session, as seen by the replay.
-struct Point {
+struct Point : SessionPoint {
   uint32_t session = 0;
-  int state = Other;
-  int n_actions = 0, last_kind = -1;
-  int64_t since_action_ms = 0, since_start_ms = 0, pos_ms = 0, seen_ms = 0;
-  double rate = 1.0;
   int64_t delta_ms = -1;   // to the next viewer action (-1: none before the end)
   int64_t censor_ms = 0;   // to the end of the session
   uint64_t hash = 0;
@@ -141,21 +137,20 @@ struct HazardModel::Impl {
 
   Snapshot snapshot(const Point &p, const TraceSession &s, const OwnBins *own, const ViewerFeatures &vf) const {
     Snapshot sn;
-    sn.state = p.state;
-    sn.since_action_ms = p.since_action_ms;
-    sn.since_start_ms = p.since_start_ms;
-    sn.n_actions = p.n_actions;
-    sn.last_kind = p.last_kind;
-    sn.pos_ms = p.pos_ms;
-    sn.seen_ms = p.seen_ms;
-    sn.rate = p.rate;
+    static_cast<SessionPoint &>(sn) = p;
+    attach(sn, s);
+    sn.own = own;
+    sn.viewer = vf;
+    return sn;
+  }
+
+  // What a snapshot of session s reads besides the session: its video's
+  // length and statistics, and its genre's.
+  void attach(Snapshot &sn, const TraceSession &s) const {
     sn.duration_ms = s.duration_ms;
     sn.genre = &stats.genre(s.genre);
     sn.video = stats.video(s.video);
     sn.transitions = stats.transitions_of(s.video);
-    sn.own = own;
-    sn.viewer = vf;
-    return sn;
   }
 
   double hazard(const BandModel &m, const double *f) const {
@@ -530,10 +525,7 @@ Forecast HazardModel::forecast(const PolicyContext &ctx) const {
   sn.pos_ms = ctx.position_ms;
   sn.seen_ms = c.seen_ms;
   sn.rate = ctx.rate > 0 && std::isfinite(ctx.rate) ? ctx.rate : 1.0;
-  sn.duration_ms = s.duration_ms;
-  sn.genre = &I.stats.genre(s.genre);
-  sn.video = I.stats.video(s.video);
-  sn.transitions = I.stats.transitions_of(s.video);
+  I.attach(sn, s);
   sn.viewer = I.stats.viewer(s.viewer);
   std::array<double, 64> qbuf;
   std::vector<double> qvec;
