@@ -7,18 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "core/noncopyable.h"
 #include "decode/ffmpeg_util.h"
 #include "decode/probe.h"
 
 namespace sp {
 
 // An opened demuxer plus whatever it reads from. Not thread-safe; one owner.
-class MediaInput {
+class MediaInput : NonCopyable {
 public:
-  MediaInput() = default;
   ~MediaInput();
-  MediaInput(const MediaInput &) = delete;
-  MediaInput &operator=(const MediaInput &) = delete;
 
   // Open `url` (path or URL). timeout_ms bounds the open and stream-info
   // phase for network URLs (AVIOInterruptCB + protocol timeouts).

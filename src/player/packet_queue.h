@@ -17,16 +17,14 @@
 #include <functional>
 #include <mutex>
 
+#include "core/noncopyable.h"
 #include "decode/ffmpeg_util.h"
 
 namespace sp {
 
-class PacketQueue {
+class PacketQueue : NonCopyable {
 public:
-  PacketQueue() = default;
   ~PacketQueue();
-  PacketQueue(const PacketQueue &) = delete;
-  PacketQueue &operator=(const PacketQueue &) = delete;
 
   // Takes the packet's reference (pkt is left blank). An empty packet
   // (data == nullptr, size == 0) marks end of stream: the decoder drains.

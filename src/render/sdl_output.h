@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 
+#include "core/noncopyable.h"
 #include "decode/ffmpeg_util.h"
 #include "render/audio_sink.h"
 #include "render/sdl_wait.h"
@@ -67,12 +68,9 @@ private:
   std::function<void(const std::string &)> on_error_;
 };
 
-class SdlVideo {
+class SdlVideo : NonCopyable {
 public:
-  SdlVideo() = default;
   ~SdlVideo();
-  SdlVideo(const SdlVideo &) = delete;
-  SdlVideo &operator=(const SdlVideo &) = delete;
   // Creates a hidden window and a renderer. kErrVideoDevice on failure.
   int create(const std::string &title, int width, int height, std::string &err);
   // Show the window sized for a video (unless the host fixed a size).
