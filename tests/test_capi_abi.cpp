@@ -282,6 +282,12 @@ TEST_CASE("sp_media_meta: fields past struct_size are not read; unknown set fiel
   REQUIRE(sp_open(pl.p, path.c_str(), &m) == SP_OK);
   REQUIRE(sp_stop(pl.p) == SP_OK);
 
+  // Zeroed but never sized: refused (docs/api.md), whatever else is set.
+  sp_media_meta unsized{};
+  unsized.video_id = "abi-clip";
+  CHECK(sp_open(pl.p, path.c_str(), &unsized) == SP_ERR_INVALID_ARGUMENT);
+  CHECK(std::string(sp_player_last_error(pl.p)).find("sizeof(sp_media_meta)") != std::string::npos);
+
   // A newer, larger struct whose unknown tail is zero: accepted.
   struct MetaNew {
     sp_media_meta base;
