@@ -2,11 +2,10 @@
 // back by smartplayer-eval for the Bayes reference (docs/simulator.md), and
 // the given videos' reader (smartplayer-sim --add-videos).
 #include <charconv>
-#include <stdexcept>
-#include <fstream>
 #include <initializer_list>
 #include <istream>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -325,16 +324,7 @@ bool read_given_videos(std::istream &in, std::vector<Video> &out, std::string &e
 }
 
 bool read_given_videos_file(const std::string &path, std::vector<Video> &out, std::string &err) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    err = "cannot open " + path;
-    return false;
-  }
-  if (!read_given_videos(f, out, err)) {
-    err = path + ": " + err;
-    return false;
-  }
-  return true;
+  return read_file_with(path, err, [&](std::istream &in, std::string &e) { return read_given_videos(in, out, e); });
 }
 
 } // namespace sp::sim
