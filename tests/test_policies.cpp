@@ -254,9 +254,28 @@ TEST_CASE("learned: an action any moment now -> stay awake") {
   LearnedPolicy pol(f, kCost);
   PolicyContext ctx;
   Plan p = pol.plan(ctx);
-  // Awake until the action has surely come (5 s); nothing is expected after.
-  CHECK(p.awake_ms >= 5000);
+  // Awake until the action has surely come (5 s, where the cdf reaches 1);
+  // the forecast puts no mass after that, so nothing is expected: sleep until
+  // the viewer acts, as after the last horizon (not awake to 600 s).
+  CHECK(p.awake_ms == 5000);
   CHECK(p.asleep_ms == -1);
+  // Its expected cost is the expected time awake, h * integral of (1 - F)
+  // over [0, 5 s] with F piecewise linear: 0.525 + 0.03 + 0.015 seconds.
+  double ec = 0;
+  LearnedPolicy::plan_for(f.forecast(ctx), kCost, {}, &ec);
+  CHECK(ec == Approx(0.57));
+}
+
+TEST_CASE("learned: a cdf that reaches 1 early ends the awake stretch there, wherever the window ends") {
+  // Certainly an action within 30 s (uniform over it), then 10 minutes of a
+  // window in which the forecast expects nothing.
+  for (int64_t end : {60000, 600000, 1800000}) {
+    INFO("window to " << end << " ms");
+    FixedForecaster f(Forecast{{30000, end}, {1.0, 1.0}});
+    Plan p = LearnedPolicy::plan_for(f.forecast(PolicyContext{}), kCost, {});
+    CHECK(p.awake_ms == 30000);
+    CHECK(p.asleep_ms == -1);
+  }
 }
 
 TEST_CASE("learned: nothing expected -> sleep until the viewer acts") {
