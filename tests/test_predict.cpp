@@ -95,6 +95,28 @@ std::shared_ptr<const HazardModel> trained_model() {
   return m;
 }
 
+// The marginal-rate baseline of `model` as a model of its own: every band's
+// coefficients zeroed and its intercept set to the logit of the band's base
+// rate (from the training sessions), so its hazard is the base rate whatever
+// the features. Scored by the same evaluate() as the model, it gives the base
+// rate's log loss on any sessions, held-out ones included.
+std::shared_ptr<const HazardModel> base_rate_model(const HazardModel &model) {
+  nlohmann::json j = nlohmann::json::parse(model.to_json());
+  const auto &rates = j.at("base_rate");
+  for (auto &st : j.at("states"))
+    for (size_t k = 0; k < st.at("bands").size(); ++k) {
+      auto &b = st.at("bands")[k];
+      const double r = rates.at(k).get<double>();
+      b["intercept"] = std::log(r / (1 - r));
+      for (auto &c : b.at("coef")) c = 0.0;
+    }
+  std::string err;
+  auto base = HazardModel::from_json(j.dump(), err);
+  INFO(err);
+  REQUIRE(base);
+  return base;
+}
+
 // Replays sessions with a policy that records every decision context's forecast.
 class Recorder final : public Policy {
 public:
@@ -264,10 +286,16 @@ TEST_CASE("hazard model: forecasts are cdfs, held-out loss beats the base rate",
     }
   }
   CHECK(total >= m.examples / 2);  // at least one (example, horizon) pair per held-out example, mostly more
-  // On the later, unseen sessions too.
+  // On the later, unseen sessions too, against the base rate's loss on those
+  // same sessions: the simulated viewers have habits (archetypes, per-video
+  // hot spots, pauses), so the features carry signal and the model must beat
+  // the base rate clearly.
   double test_loss = model->evaluate(time_split().test);
-  CHECK(std::isfinite(test_loss));
-  CHECK(test_loss < m.base_log_loss * 1.05);
+  double base_test_loss = base_rate_model(*model)->evaluate(time_split().test);
+  INFO("held-out log loss " << test_loss << ", base rate " << base_test_loss);
+  REQUIRE(std::isfinite(test_loss));
+  REQUIRE(std::isfinite(base_test_loss));
+  CHECK(test_loss < base_test_loss * 0.97); // at least 3 % lower (7 % when written)
   CHECK(model->describe().find("hazard-logreg") == 0);
 
   // Every decision point the replay produces gets a proper cdf.
@@ -294,6 +322,33 @@ TEST_CASE("hazard model: forecasts are cdfs, held-out loss beats the base rate",
   PolicyContext bare;
   Forecast f = model->forecast(bare);
   CHECK(f.cdf.size() == 14);
+}
+
+TEST_CASE("hazard model: with nothing to learn, held-out loss is hardly worse than the base rate", "[hazard]") {
+  // Memoryless viewers: every gap between actions is an exponential draw,
+  // whatever the viewer, video, position or time waited, so the features carry
+  // no signal and the base rate is the best forecast there is. The fitted
+  // model may only overfit a little (the ridge penalty's job): 1.9 % worse
+  // on these ~600 sessions when written, 3.5 % on ~320, so the margin holds
+  // for this size, not for much smaller logs.
+  sim::SimOptions o;
+  o.mode = sim::Mode::Memoryless;
+  o.viewers = 150;
+  o.sessions_per_viewer = 4;
+  o.videos = 40;
+  o.seed = 5;
+  const std::vector<TraceSession> sessions = sim::Simulator(o).generate_all();
+  Split sp = split_by_time(sessions, 0.8);
+  std::string err;
+  auto model = HazardModel::train(sp.train, HazardOptions{}, nullptr, err);
+  INFO(err);
+  REQUIRE(model);
+  double test_loss = model->evaluate(sp.test);
+  double base_test_loss = base_rate_model(*model)->evaluate(sp.test);
+  INFO("held-out log loss " << test_loss << ", base rate " << base_test_loss);
+  REQUIRE(std::isfinite(test_loss));
+  REQUIRE(std::isfinite(base_test_loss));
+  CHECK(test_loss < base_test_loss * 1.03); // at most 3 % higher (1.9 % when written)
 }
 
 TEST_CASE("hazard model: the forecast reacts to the session", "[hazard]") {
