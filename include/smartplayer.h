@@ -265,6 +265,11 @@ SP_API void sp_config_destroy(sp_config *cfg);
  *                                                    playback pauses (or ends) and closed after this
  *                                                    many ms of pause, so that SDL's audio thread stops
  *                                                    too; reopened on play, in sync. [0, 3600000]
+ *   framedrop          "1" | "0"                     1: a video frame already late (the decoder or the
+ *                                                    host's callback fell behind) is skipped to keep
+ *                                                    A/V sync, as ffplay does; 0: every frame is
+ *                                                    shown (or handed to the video callback), late
+ *                                                    or not, in order
  *
  * On failure sp_config_last_error(cfg) says why.
  */

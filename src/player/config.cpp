@@ -100,6 +100,8 @@ int PlayerConfig::set(const std::string &key, const std::string &value, std::str
     if (!parse_int(value, 1, 3600000, network_timeout_ms)) return bad("milliseconds in [1, 3600000]");
   } else if (key == "audio_release_ms") {
     if (!parse_int(value, 0, 3600000, audio_release_ms)) return bad("milliseconds in [0, 3600000]");
+  } else if (key == "framedrop") {
+    if (!parse_bool01(value, framedrop)) return bad("0 or 1");
   } else {
     err = "unknown configuration key '" + key + "'";
     return SP_ERR_INVALID_ARGUMENT;

@@ -30,6 +30,7 @@ struct PlayerConfig {
   int network_timeout_ms = 10000;
   LogLevel log_level = LogLevel::Quiet; // FFmpeg's messages as Log events
   int audio_release_ms = 3000; // SDL audio device closed this long after playback pauses
+  bool framedrop = true;       // drop video frames that are already late (ffplay -framedrop)
   // Internal (tests, benchmarks): a policy object to run instead of `policy`.
   std::shared_ptr<Policy> policy_override;
 

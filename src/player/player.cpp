@@ -255,6 +255,7 @@ int Player::open(const char *url, const sp_media_meta *meta) {
   eo.audio = cfg_.audio_output != PlayerConfig::Output::None;
   eo.tempo = cfg_.rate_mode == PlayerConfig::RateMode::Tempo;
   eo.network_timeout_ms = cfg_.network_timeout_ms;
+  eo.framedrop = cfg_.framedrop;
   eo.log = log_route_.get();
   if (sdl_video_) {
     SdlWaiter *w = &sdl_video_->waiter();
