@@ -3,6 +3,10 @@
 // back, imported into a fresh database and read again, unchanged.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -141,5 +145,54 @@ TEST_CASE("non-ASCII ids and names survive export and import; so does a url that
   CHECK(logged[0].video == meta.video_id);
   CHECK(logged[0].genre == meta.genre);
   CHECK(logged[1].video == dir.file("clip-%FF%FE.mp4"));
+  check_round_trip(db, dir.file("export.jsonl"), dir.file("b.db"));
+}
+
+TEST_CASE("a session its process was killed in is closed as crashed and survives export and import") {
+  // The next open of the database ends a killed player's session as
+  // "crashed" (docs/reliability.md); the trace format must carry that end,
+  // or export then import loses the whole session.
+  std::string clip = make_clip();
+  TempDir dir;
+  std::string db = dir.file("a.db");
+  // fork() copies only the calling thread: no library thread may be running
+  // here (the players of the test cases before this one are destroyed).
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    sp_config *cfg = config_for(db);
+    sp_player *p = nullptr;
+    if (sp_player_create(cfg, &p) != SP_OK) _exit(10);
+    sp_media_meta meta{.struct_size = sizeof(sp_media_meta),
+                       .video_id = "clip-1",
+                       .title = "Clip one",
+                       .genre = "lecture",
+                       .viewer_id = "viewer-killed"};
+    if (sp_open(p, clip.c_str(), &meta) != SP_OK || sp_play(p) != SP_OK || sp_set_volume(p, 30) != SP_OK ||
+        sp_pause(p) != SP_OK)
+      _exit(11);
+    raise(SIGKILL); // accepted calls are in the crash journal; the session is open
+    _exit(12);
+  }
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFSIGNALED(status));
+  REQUIRE(WTERMSIG(status) == SIGKILL);
+  // The next open, through the library, recovers the journal.
+  sp_config *cfg = config_for(db);
+  sp_player *p = nullptr;
+  REQUIRE(sp_player_create(cfg, &p) == SP_OK);
+  sp_config_destroy(cfg);
+  sp_player_destroy(p);
+
+  std::vector<sp::TraceSession> logged = sessions_in(db);
+  REQUIRE(logged.size() == 1);
+  CHECK(logged[0].viewer == "viewer-killed");
+  CHECK(logged[0].end_reason == "crashed");
+  std::vector<sp::Kind> kinds;
+  for (const auto &e : logged[0].events)
+    kinds.push_back(e.kind);
+  using K = sp::Kind;
+  CHECK(kinds == std::vector<K>{K::Open, K::Play, K::Volume, K::Pause});
   check_round_trip(db, dir.file("export.jsonl"), dir.file("b.db"));
 }

@@ -23,7 +23,7 @@ struct TraceSession {
   int64_t duration_ms = 0; // video length
   int64_t start_wall_ms = 0;
   int64_t end_wall_ms = 0;
-  std::string end_reason;          // "finished" | "abandoned" | "stopped" | "replaced" | "error" | ""
+  std::string end_reason;          // "finished" | "abandoned" | "stopped" | "replaced" | "error" | "crashed" | ""
   std::vector<Interaction> events; // in seq order; events[0] is usually Kind::Open
 };
 

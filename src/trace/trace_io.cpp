@@ -135,7 +135,7 @@ double get_num(const json &v, const char *key, double lo, double hi, const std::
 
 bool valid_end_reason(const std::string &r) {
   return r.empty() || r == "finished" || r == "abandoned" || r == "stopped" || r == "replaced" ||
-         r == "error";
+         r == "error" || r == "crashed";
 }
 
 Interaction parse_event(const json &e, size_t index, int64_t prev_seq) {
@@ -246,7 +246,7 @@ TraceSession parse_session(const json &j) {
   s.end_reason = r == j.end() ? "" : get_string(*r, "end_reason", w);
   if (!valid_end_reason(s.end_reason))
     fail("unknown \"end_reason\" \"" + s.end_reason +
-         "\" (expected finished, abandoned, stopped, replaced, error or \"\")");
+         "\" (expected finished, abandoned, stopped, replaced, error, crashed or \"\")");
 
   const json &events = need(j, "events", w);
   if (!events.is_array()) fail("\"events\" must be an array");
