@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "log/behaviour_log.h"
 #include "predict/hazard.h"
 #include "sim/simulator.h"
+#include "smartplayer.h"
 #include "support.h"
 
 using namespace sp;
@@ -200,4 +203,98 @@ TEST_CASE("trainer: a retrained model keeps the videos' transitions the current 
   auto none = HazardModel::train(ptrs, plain, nullptr, err);
   REQUIRE(none);
   CHECK_FALSE(none->transitions());
+}
+
+namespace {
+
+// A learned-policy player with online learning on `db`, counting the
+// SP_EVENT_MODEL_UPDATED events it delivers.
+struct LearningPlayer {
+  sp_player *p = nullptr;
+  std::mutex mu;
+  std::condition_variable cv;
+  int models_updated = 0;
+  explicit LearningPlayer(const std::string &db) {
+    sp_config *cfg = sp_config_create();
+    REQUIRE(sp_config_set(cfg, "video_output", "none") == SP_OK);
+    REQUIRE(sp_config_set(cfg, "audio_output", "none") == SP_OK);
+    REQUIRE(sp_config_set(cfg, "db", db.c_str()) == SP_OK);
+    REQUIRE(sp_config_set(cfg, "policy", "learned") == SP_OK);
+    REQUIRE(sp_config_set(cfg, "online_learning", "1") == SP_OK);
+    int r = sp_player_create(cfg, &p);
+    sp_config_destroy(cfg);
+    INFO(sp_player_last_error(nullptr));
+    REQUIRE(r == SP_OK);
+    REQUIRE(sp_set_event_callback(p, &LearningPlayer::on_event, this) == SP_OK);
+  }
+  ~LearningPlayer() { sp_player_destroy(p); }
+  static void on_event(const sp_event *ev, void *user) {
+    auto *self = static_cast<LearningPlayer *>(user);
+    if (ev->type != SP_EVENT_MODEL_UPDATED) return;
+    std::lock_guard lk(self->mu);
+    ++self->models_updated;
+    self->cv.notify_all();
+  }
+  void play(const std::string &clip) {
+    REQUIRE(sp_open(p, clip.c_str(), nullptr) == SP_OK);
+    REQUIRE(sp_play(p) == SP_OK);
+    REQUIRE(sp_pause(p) == SP_OK);
+  }
+};
+
+} // namespace
+
+TEST_CASE("sp_player_destroy starts no retraining and waits for none; the next player's session end trains") {
+  // Issue 10, defect 6: destroy ended the session, which started a
+  // retraining run on the whole log, and then waited for it (785 ms on 1,457
+  // sessions). Now the shutdown cancels the trainer before the session ends,
+  // so that end starts no run, and nothing is stored: a model newer than the
+  // stored one after destroy would mean destroy waited for a fit.
+  TempDir dir;
+  const std::string db = history_db(dir, 60); // about 240 sessions
+  {
+    // The stored model (v1) knows only a dozen sessions, so a retraining
+    // run on the whole log does better and is stored (v2): see below.
+    sim::SimOptions o;
+    o.viewers = 60;
+    o.sessions_per_viewer = 4;
+    o.videos = 20;
+    o.seed = 11;
+    const std::vector<TraceSession> all = sim::Simulator(o).generate_all();
+    std::vector<const TraceSession *> few;
+    for (size_t i = 0; i < 12 && i < all.size(); ++i) few.push_back(&all[i]);
+    std::string err;
+    auto small = HazardModel::train(few, HazardOptions{}, nullptr, err);
+    INFO(err);
+    REQUIRE(small);
+    std::unique_ptr<BehaviourLog> log;
+    REQUIRE(BehaviourLog::open(db, LogOptions{}, log, err) == kOk);
+    ModelRow row;
+    row.kind = HazardModel::kKind;
+    row.created_wall_ms = 1;
+    row.blob = small->to_json();
+    row.metrics = small->metrics_json();
+    row.sessions_seen = small->metrics().sessions_seen;
+    row.events_seen = small->metrics().events_seen;
+    REQUIRE(log->save_model(row, err) == kOk);
+    REQUIRE(row.version == 1);
+  }
+  const std::string clip = make_clip();
+  {
+    LearningPlayer a(db);
+    a.play(clip);
+  } // destroyed with its session open: destroy ends it
+  REQUIRE(latest(db));
+  CHECK(latest(db)->version == 1);
+  // The same history does give a better model when a session ends in play:
+  // the run that destroy did not start would have stored one.
+  LearningPlayer b(db);
+  b.play(clip);
+  REQUIRE(sp_stop(b.p) == SP_OK);
+  {
+    std::unique_lock lk(b.mu);
+    REQUIRE(b.cv.wait_for(lk, std::chrono::minutes(5), [&] { return b.models_updated > 0; }));
+  }
+  REQUIRE(latest(db));
+  CHECK(latest(db)->version == 2);
 }
