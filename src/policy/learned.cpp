@@ -48,12 +48,13 @@ Plan LearnedPolicy::plan_for(const Forecast &fc, const CostModel &cost, const Le
   std::vector<char> aw_stay(K + 1, 0), as_wake(K + 1, 0);  // decisions at g[k]
   for (size_t k = K; k-- > 0;) {
     double S = 1.0 - F[k] - E[k];
-    // Once F + E has reached 1 the forecast puts no mass after t_k: the action
-    // (or the session's end) has surely come by then, and nothing more is
-    // expected, exactly as after the last horizon (sleep until the viewer
-    // acts). q = 0 says so; q = 1 would keep the plane awake to the end of the
-    // window for an action that the forecast says cannot come.
-    double q = S > 1e-12 ? std::clamp((F[k + 1] - F[k]) / S, 0.0, 1.0) : 0.0;
+    // Once F has reached 1 the forecast says the action has surely come by
+    // t_k: nothing more is expected, exactly as after the last horizon (sleep
+    // until the viewer acts), so q = 0; q = 1 would keep the plane awake to
+    // the end of the window for an action that the forecast says cannot come.
+    // Where only the survival underflows (F < 1, e.g. a constant hazard far
+    // out), the interval is taken to hold the action (q = 1), as always.
+    double q = S > 1e-12 ? std::clamp((F[k + 1] - F[k]) / S, 0.0, 1.0) : (F[k] >= 1.0 ? 0.0 : 1.0);
     double e = S > 1e-12 ? std::clamp((E[k + 1] - E[k]) / S, 0.0, 1.0 - q) : 0.0;
     double d = static_cast<double>(g[k + 1] - g[k]) / 1000.0;
     // Awake through the interval: the action or the end (if either comes) is uniform in it.
