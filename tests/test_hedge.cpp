@@ -12,6 +12,7 @@
 #include <cmath>
 #include <random>
 
+#include "policy_fixtures.h"
 #include "policy/factory.h"
 #include "policy/hedge.h"
 #include "policy/policies.h"
@@ -19,50 +20,16 @@
 #include "policy/sleep_learner.h"
 
 using namespace sp;
+using sp_test::ev;
+using sp_test::session_with_gaps;
+using sp_test::FixedForecaster;
 
 namespace {
 
 const CostModel kCost{1.0, 30.0, 60.0};
 
-Interaction ev(int64_t seq, Kind k, int64_t wall_ms, int64_t pos_ms) {
-  Interaction e;
-  e.seq = seq;
-  e.kind = k;
-  e.wall_ms = wall_ms;
-  e.position_ms = pos_ms;
-  return e;
-}
 
-// Open at t0, then a viewer action (play/pause alternating) after each gap; ends tail_s after the last.
-TraceSession session_with_gaps(const std::vector<double> &gaps_s, double tail_s, int64_t t0, const std::string &id,
-                               const std::string &viewer) {
-  TraceSession s;
-  s.session_id = id;
-  s.viewer = viewer;
-  s.video = "vid";
-  s.genre = "drama";
-  s.start_wall_ms = t0;
-  s.events.push_back(ev(1, Kind::Open, t0, 0));
-  int64_t t = t0, seq = 2;
-  bool playing = false;
-  for (double g : gaps_s) {
-    t += static_cast<int64_t>(std::llround(g * 1000));
-    s.events.push_back(ev(seq++, playing ? Kind::Pause : Kind::Play, t, 0));
-    playing = !playing;
-  }
-  s.end_wall_ms = t + static_cast<int64_t>(std::llround(tail_s * 1000));
-  return s;
-}
 
-class FixedForecaster : public Forecaster {
-public:
-  explicit FixedForecaster(Forecast f) : f_(std::move(f)) {}
-  Forecast forecast(const PolicyContext &) const override { return f_; }
-  std::string describe() const override { return "fixed"; }
-
-private:
-  Forecast f_;
-};
 
 } // namespace
 

@@ -4,33 +4,18 @@
 #include <cmath>
 #include <set>
 
+#include "policy_fixtures.h"
 #include "core/saturating.h"
 #include "policy/factory.h"
 #include "policy/policies.h"
 #include "policy/replay.h"
 
 using namespace sp;
+using sp_test::ev;
+using sp_test::FixedForecaster;
 
 namespace {
-Interaction ev(int64_t seq, Kind k, int64_t wall_ms, int64_t pos_ms) {
-  Interaction e;
-  e.seq = seq;
-  e.kind = k;
-  e.wall_ms = wall_ms;
-  e.position_ms = pos_ms;
-  return e;
-}
 
-// A forecaster with a fixed answer.
-class FixedForecaster : public Forecaster {
-public:
-  explicit FixedForecaster(Forecast f) : f_(std::move(f)) {}
-  Forecast forecast(const PolicyContext &) const override { return f_; }
-  std::string describe() const override { return "fixed"; }
-
-private:
-  Forecast f_;
-};
 
 const CostModel kCost{1.0, 30.0, 60.0};
 

@@ -9,24 +9,19 @@
 #include <set>
 #include <sstream>
 
+#include "policy_fixtures.h"
 #include "policy/evaluate.h"
 #include "policy/factory.h"
 #include "policy/policies.h"
 #include "policy/replay.h"
 
 using namespace sp;
+using sp_test::ev;
+using sp_test::FixedForecaster;
 
 namespace {
 const CostModel kCost{1.0, 30.0, 60.0};
 
-Interaction ev(int64_t seq, Kind k, int64_t wall_ms, int64_t pos_ms) {
-  Interaction e;
-  e.seq = seq;
-  e.kind = k;
-  e.wall_ms = wall_ms;
-  e.position_ms = pos_ms;
-  return e;
-}
 
 // Open at t0, then one viewer action (pause/play alternating) at each offset
 // in seconds, end at t0 + end_s.
@@ -51,15 +46,6 @@ TraceSession session_with_actions(const std::vector<double> &action_s, double en
   return s;
 }
 
-class FixedForecaster : public Forecaster {
-public:
-  explicit FixedForecaster(Forecast f) : f_(std::move(f)) {}
-  Forecast forecast(const PolicyContext &) const override { return f_; }
-  std::string describe() const override { return "fixed"; }
-
-private:
-  Forecast f_;
-};
 
 // A plan fixed by the test, to exercise the replay's rules.
 class ScriptedPolicy : public Policy {
