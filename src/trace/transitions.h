@@ -1,7 +1,8 @@
-// Visual transitions of videos (scene changes, found by the library's scene
-// detector or written by the simulator): media positions where viewers tend to
-// act, used by the predictor's features (docs/model.md) and stored with the
-// behaviour log's catalogue. A side file is JSON Lines, one video a line:
+// Visual transitions of videos (scene changes, found by a detector such as
+// FFmpeg's scene filter, or written by the simulator): media positions where
+// viewers tend to act, used by the predictor's features (docs/model.md) and
+// kept in the trained model, which the behaviour log stores (HazardModel::
+// transitions()). A side file is JSON Lines, one video a line:
 //   {"video":"vid0001","transitions_ms":[12000,45500,...]}
 // (positions ascending, ms; docs/traces.md, "Transitions").
 //
