@@ -321,7 +321,11 @@ TEST_CASE("hazard model: forecasts are cdfs, held-out loss beats the base rate",
   // A context without a session still forecasts.
   PolicyContext bare;
   Forecast f = model->forecast(bare);
-  CHECK(f.cdf.size() == 14);
+  CHECK(f.cdf.size() == f.horizon_ms.size());
+  // Every horizon of the ladder is there (with the within-band steps between them).
+  for (int64_t h : {1000, 2000, 5000, 10000, 20000, 30000, 45000, 60000, 90000, 120000, 180000, 300000, 600000, 1800000})
+    CHECK(std::find(f.horizon_ms.begin(), f.horizon_ms.end(), h) != f.horizon_ms.end());
+  CHECK(f.horizon_ms.back() == 1800000);
 }
 
 TEST_CASE("hazard model: with nothing to learn, held-out loss is hardly worse than the base rate", "[hazard]") {
@@ -410,7 +414,7 @@ TEST_CASE("hazard model: JSON round trip and malformed input", "[hazard]") {
   CHECK(back->evaluate(time_split().test) == model->evaluate(time_split().test));
 
   nlohmann::json j = nlohmann::json::parse(text);
-  CHECK(j["format"] == "smartplayer-hazard-logreg/1");
+  CHECK(j["format"] == "smartplayer-hazard-logreg/2");
   CHECK(j["kind"] == HazardModel::kKind);
   auto reject = [&](const std::string &t, const std::string &what) {
     std::string e;
@@ -580,4 +584,159 @@ TEST_CASE("hazard model: a cut ahead raises the near-term forecast; transitions 
   ctx.position_ms = cut - 5000;
   ctx.now_wall_ms = 1041000;
   CHECK(back->forecast(ctx).cdf == model->forecast(ctx).cdf);
+}
+
+namespace {
+// The hazard model of the transitions test above, trained once for the tests below.
+struct CutModel {
+  sim::Simulator sim;
+  std::shared_ptr<VideoTransitions> transitions;
+  std::shared_ptr<const HazardModel> model;
+};
+const CutModel &cut_model() {
+  static const CutModel m = [] {
+    sim::SimOptions o;
+    o.viewers = 150;
+    o.sessions_per_viewer = 4;
+    o.videos = 40;
+    o.seed = 3;
+    CutModel c{sim::Simulator(o), nullptr, nullptr};
+    c.transitions = std::make_shared<VideoTransitions>(c.sim.detected_transitions());
+    HazardOptions opt;
+    opt.transitions = c.transitions;
+    std::string err;
+    c.model = HazardModel::train(time_split().train, opt, nullptr, err);
+    INFO(err);
+    REQUIRE(c.model);
+    return c;
+  }();
+  return m;
+}
+
+Interaction event(int64_t seq, Kind kind, int64_t wall_ms, int64_t position_ms) {
+  Interaction e;
+  e.seq = seq;
+  e.kind = kind;
+  e.wall_ms = wall_ms;
+  e.position_ms = position_ms;
+  return e;
+}
+
+// A session of a video nobody watched: open, play at 1 s, and `more` after.
+TraceSession unseen_session(const CutModel &m, std::vector<Interaction> more) {
+  TraceSession s;
+  s.session_id = "t";
+  s.viewer = "nobody";
+  s.video = "vid0001";
+  s.genre = std::string(sim::genre_name(m.sim.catalogue()[1].genre));
+  s.duration_ms = m.sim.catalogue()[1].duration_ms;
+  s.start_wall_ms = 1000000;
+  s.events = {event(1, Kind::Open, 1000000, 0), event(2, Kind::Play, 1001000, 0)};
+  for (Interaction &e : more) s.events.push_back(e);
+  return s;
+}
+} // namespace
+
+TEST_CASE("hazard model: within a band the forecast peaks just after a cut, and keeps the band's total",
+          "[hazard]") {
+  const CutModel &m = cut_model();
+  const auto &cuts = m.transitions->at("vid0001");
+  REQUIRE(cuts.size() >= 3);
+  const int64_t cut = cuts[cuts.size() / 2];
+  REQUIRE(cut - cuts[cuts.size() / 2 - 1] > 30000);
+  REQUIRE(cuts[cuts.size() / 2 + 1] - cut > 30000);
+  TraceSession s = unseen_session(m, {});
+  PolicyContext ctx;
+  ctx.session = &s;
+  ctx.now_wall_ms = 1001000 + 40000;
+  ctx.paused = false;
+  // The cut's reaction (lag 1.5 s) comes 13.5 s ahead: inside the band (10, 20] s.
+  ctx.position_ms = cut - 12000;
+  const Forecast f = m.model->forecast(ctx);
+  // Every second to 2 min is a horizon; the cdf is one.
+  for (int64_t t = 1000; t <= 120000; t += 1000)
+    CHECK(std::find(f.horizon_ms.begin(), f.horizon_ms.end(), t) != f.horizon_ms.end());
+  REQUIRE(std::is_sorted(f.horizon_ms.begin(), f.horizon_ms.end()));
+  for (size_t k = 0; k < f.cdf.size(); ++k) {
+    CHECK(f.cdf[k] >= (k ? f.cdf[k - 1] : 0.0));
+    CHECK(f.cdf[k] <= 1.0);
+  }
+  auto mass = [&](int64_t a_s) { return f.cdf_at((a_s + 1) * 1000) - f.cdf_at(a_s * 1000); };
+  // The band's busiest second is the one holding the reaction's peak (13.5 s),
+  // and the band's tail is well below it.
+  int64_t busiest = 10;
+  for (int64_t a = 10; a < 20; ++a)
+    if (mass(a) > mass(busiest)) busiest = a;
+  INFO("mass in 13-14 s " << mass(13) << ", 10-11 s " << mass(10) << ", 19-20 s " << mass(19) << "; busiest "
+                          << busiest << " s");
+  CHECK((busiest == 13 || busiest == 12));
+  CHECK(mass(13) > mass(10));
+  CHECK(mass(13) > 1.5 * mass(19));
+  // Far from any cut the band's mass is spread (about) evenly.
+  ctx.position_ms = (cuts[cuts.size() / 2 - 1] + cut) / 2 - 15000;
+  const Forecast g = m.model->forecast(ctx);
+  auto gmass = [&](int64_t a_s) { return g.cdf_at((a_s + 1) * 1000) - g.cdf_at(a_s * 1000); };
+  INFO("calm: 10-11 s " << gmass(10) << ", 19-20 s " << gmass(19));
+  CHECK(gmass(19) < 1.5 * gmass(10));
+  CHECK(gmass(10) < 1.5 * gmass(19));
+}
+
+TEST_CASE("hazard model: a cut the viewer has reacted to is not expected to draw another reaction", "[hazard]") {
+  const CutModel &m = cut_model();
+  const auto &cuts = m.transitions->at("vid0001");
+  const int64_t cut = cuts[cuts.size() / 2];
+  // Played to just after the cut, paused there (the reaction), resumed, and
+  // then sought back from 10 s after the cut (outside its reaction window) to
+  // 12 s before it, as a rewatching viewer does...
+  const int64_t t0 = 1001000;
+  TraceSession reacted = unseen_session(m, {event(3, Kind::Pause, t0 + cut + 1000, cut + 1000),
+                                            event(4, Kind::Play, t0 + cut + 4000, cut + 1000),
+                                            event(5, Kind::Seek, t0 + cut + 13000, cut + 10000)});
+  // ...and the same actions, with the pause 20 s before the cut instead: the
+  // viewer played through the cut without reacting, and may still react to it.
+  TraceSession fresh = unseen_session(m, {event(3, Kind::Pause, t0 + cut - 20000, cut - 20000),
+                                          event(4, Kind::Play, t0 + cut - 17000, cut - 20000),
+                                          event(5, Kind::Seek, t0 + cut + 13000, cut + 10000)});
+  REQUIRE(cut - 20000 > cuts[cuts.size() / 2 - 1] + 8000);
+  reacted.events.back().to_ms = cut - 12000;
+  fresh.events.back().to_ms = cut - 12000;
+  auto near = [&](const TraceSession &s) {
+    PolicyContext ctx;
+    ctx.session = &s;
+    ctx.now_wall_ms = t0 + cut + 13000;
+    ctx.position_ms = cut - 12000;
+    ctx.paused = false;
+    const Forecast f = m.model->forecast(ctx);
+    return f.cdf_at(20000) - f.cdf_at(10000);
+  };
+  INFO("reacted " << near(reacted) << ", fresh " << near(fresh));
+  CHECK(near(reacted) < 0.8 * near(fresh));
+}
+
+TEST_CASE("hazard model: cut weights are stored, one per transition, and checked on load", "[hazard]") {
+  const CutModel &m = cut_model();
+  nlohmann::json j = nlohmann::json::parse(m.model->to_json());
+  REQUIRE(j.contains("cut_weights"));
+  CHECK(j.at("cut_prior").get<double>() > 0);
+  size_t videos = 0;
+  for (const auto &[id, w] : j.at("cut_weights").items()) {
+    REQUIRE(j.at("transitions").contains(id));
+    CHECK(w.size() == j.at("transitions").at(id).size());
+    for (const auto &x : w) CHECK(x.get<double>() >= 0);
+    ++videos;
+  }
+  CHECK(videos > 0);
+  std::string err;
+  auto broken = [&](const std::function<void(nlohmann::json &)> &edit) {
+    nlohmann::json b = j;
+    edit(b);
+    err.clear();
+    return HazardModel::from_json(b.dump(), err) == nullptr && err.find("cut_") != std::string::npos;
+  };
+  const std::string id = j.at("cut_weights").begin().key();
+  CHECK(broken([&](nlohmann::json &b) { b["cut_weights"][id].push_back(0.5); }));
+  CHECK(broken([&](nlohmann::json &b) { b["cut_weights"][id][0] = -1.0; }));
+  CHECK(broken([&](nlohmann::json &b) { b["cut_weights"]["no-such-video"] = nlohmann::json::array({0.1}); }));
+  CHECK(broken([&](nlohmann::json &b) { b["cut_prior"] = -0.5; }));
+  CHECK(broken([&](nlohmann::json &b) { b["cut_weights"] = 3; }));
 }

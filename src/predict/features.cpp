@@ -42,7 +42,8 @@ const char *feature_name(int f) {
       "viewer_frac_volume",  "viewer_gap_dev",    "viewer_unseen",       "video_unseen",
       "genre_log_rate",      "genre_pause_log",   "transitions_unknown", "log_elapsed",
       "log_elapsed_sq",      "pause_logit",       "log_video_window",    "video_window_logit",
-      "log_genre_window",    "past_end_frac",     "window_seen_frac",    "log_transition_window"};
+      "log_genre_window",    "past_end_frac",     "window_seen_frac",    "log_transition_window",
+      "log_cut_reactions"};
   return f >= 0 && f < kFeatureCount ? names[f] : "?";
 }
 
@@ -117,6 +118,10 @@ const std::vector<int64_t> *Stats::transitions_of(const std::string &video) cons
   auto it = transitions.find(video);
   return it != transitions.end() ? &it->second : nullptr;
 }
+const std::vector<double> *Stats::cut_weights_of(const std::string &video) const {
+  auto it = cut_weights.find(video);
+  return it != cut_weights.end() ? &it->second : nullptr;
+}
 ViewerFeatures Stats::viewer(const std::string &id) const {
   auto it = viewer_features.find(id);
   if (it != viewer_features.end()) return it->second;
@@ -133,6 +138,7 @@ ViewerFeatures viewer_features_unseen(const GlobalStats &g) { return viewer_feat
 
 void Cursor::apply(const Interaction &e, int64_t wall) {
   if (!paused) seen_ms = std::max(seen_ms, std::min(position_at(wall), std::max<int64_t>(0, e.position_ms)));
+  if (is_viewer_action(e.kind)) action_pos.push_back(paused ? kNotPlaying : std::max<int64_t>(0, e.position_ms));
   PlaybackState::apply(e, wall);
   if (is_viewer_action(e.kind)) {
     anchor_wall = wall;
@@ -382,6 +388,107 @@ double window_integral(const Snapshot &s, int64_t p0, int64_t p1) {
   if (s.video) return video_integral(s, p0, p1);
   return s.genre->integral(p0, p1, s.duration_ms);
 }
+
+// A cut's reactions are counted in this media window around it (+-2 sd of the
+// reaction kernel), per crossing of the window.
+constexpr double kCutWindowLoMs = kTransitionLagMs - 2 * kTransitionSpreadMs;
+constexpr double kCutWindowHiMs = kTransitionLagMs + 2 * kTransitionSpreadMs;
+
+// Excess actions over the video's background and crossings (sessions that
+// played through) in cut c's window, from the raw heatmap counts, without
+// `own` (a training session's own counts) when given.
+struct CutCount {
+  double excess = 0, crossings = 0;
+  double noise = 0;  // Poisson variance of the background's count in the window
+  double rate() const { return crossings > 0 ? excess / crossings : 0.0; }
+  double rate_var() const { return crossings > 0 ? noise / (crossings * crossings) : HUGE_VAL; }
+};
+// Empirical Bayes: a cut's reactions per crossing shrunk towards the mean over
+// every cut by the share of its spread that is not the background's noise
+// (none at all when the cuts draw no reactions beyond chance).
+double shrunk_rate(const CutCount &c, double prior, double tau2) {
+  if (!(c.crossings > 0)) return prior;
+  const double k = tau2 > 0 ? tau2 / (tau2 + c.rate_var()) : 0.0;
+  return std::max(0.0, prior + k * (c.rate() - prior));
+}
+CutCount cut_count(const VideoStats &v, int64_t c, const OwnBins *own) {
+  CutCount r;
+  if (v.actions.empty()) return r;
+  const double a = std::max(0.0, static_cast<double>(c) + kCutWindowLoMs);
+  const double b = static_cast<double>(c) + kCutWindowHiMs;
+  if (b <= a) return r;
+  double acts = 0, expo = 0;
+  for (int64_t bin = static_cast<int64_t>(a) / kBinMs; bin <= static_cast<int64_t>(b) / kBinMs; ++bin) {
+    if (bin >= static_cast<int64_t>(v.actions.size())) break;
+    const double lo = std::max(a, static_cast<double>(bin * kBinMs)), hi = std::min(b, static_cast<double>((bin + 1) * kBinMs));
+    if (hi <= lo) continue;
+    const double share = (hi - lo) / static_cast<double>(kBinMs);
+    double na = v.actions[static_cast<size_t>(bin)], ne = v.exposure[static_cast<size_t>(bin)];
+    if (own) {
+      auto it = std::lower_bound(own->bin.begin(), own->bin.end(), static_cast<int>(bin));
+      if (it != own->bin.end() && *it == bin) {
+        const size_t j = static_cast<size_t>(it - own->bin.begin());
+        na = std::max(0.0, na - own->actions[j]);
+        ne = std::max(0.0, ne - own->exposure[j]);
+      }
+    }
+    acts += share * na;
+    expo += share * ne;
+  }
+  r.crossings = expo / ((b - a) / 1000.0);
+  r.excess = acts - v.base_hz * expo;  // signed: noise averages out in the prior and the shrinkage
+  r.noise = std::max(v.base_hz * expo, 1e-9);
+  return r;
+}
+
+// What cut i of the session's video is worth: its stored weight, or while
+// training (raw counts and the session's own bins at hand) the weight
+// without the session's own reactions.
+double cut_weight(const Snapshot &s, size_t i) {
+  if (s.own && s.video && !s.video->actions.empty()) {
+    return shrunk_rate(cut_count(*s.video, (*s.transitions)[i], s.own), s.cut_prior, s.cut_tau2);
+  }
+  if (s.cut_weights && i < s.cut_weights->size()) return (*s.cut_weights)[i];
+  return s.cut_prior;
+}
+
+// Whether the session has acted (while playing) in cut c's reaction window.
+bool reacted(const Snapshot &s, int64_t c) {
+  if (!s.action_pos) return false;
+  const size_t n = std::min(s.action_pos->size(), static_cast<size_t>(std::max(0, s.n_actions)));
+  const double lo = static_cast<double>(c) + kCutWindowLoMs, hi = static_cast<double>(c) + kCutWindowHiMs;
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t p = (*s.action_pos)[i];
+    if (p != Cursor::kNotPlaying && static_cast<double>(p) >= lo && static_cast<double>(p) <= hi) return true;
+  }
+  return false;
+}
+
+// The reaction kernel's mass over media [a, b] of every cut this session has
+// not reacted to yet (a viewer reacts to a cut once): plain, and each cut
+// weighted by what it is worth (cut_weight).
+struct CutMass {
+  double plain = 0, weighted = 0;
+  double reacted = 0;  // weighted, of the cuts already reacted to (their bump in the heatmap is spent)
+};
+CutMass fresh_cuts(const Snapshot &s, double a, double b, bool weighted) {
+  CutMass m;
+  if (!s.transitions || s.transitions->empty() || b <= a) return m;
+  const auto &tr = *s.transitions;
+  auto it = std::lower_bound(tr.begin(), tr.end(), static_cast<int64_t>(a - kTransitionLagMs - 5 * kTransitionSpreadMs));
+  for (; it != tr.end(); ++it) {
+    const double c = static_cast<double>(*it) + kTransitionLagMs;
+    if (c > b + 5 * kTransitionSpreadMs) break;
+    const double k = norm_sf((a - c) / kTransitionSpreadMs) - norm_sf((b - c) / kTransitionSpreadMs);
+    if (reacted(s, *it)) { // a viewer reacts to a cut once
+      if (weighted && k > 0) m.reacted += k * cut_weight(s, static_cast<size_t>(it - tr.begin()));
+      continue;
+    }
+    m.plain += k;
+    if (weighted && k > 0) m.weighted += k * cut_weight(s, static_cast<size_t>(it - tr.begin()));
+  }
+  return m;
+}
 } // namespace
 
 void base_features(const Snapshot &s, double *f) {
@@ -471,23 +578,95 @@ void band_features(const Snapshot &s, int64_t lo, int64_t hi, double *f) {
   // Fresh transitions in the band's media window: the cuts ahead that this
   // session has not played through yet (a viewer reacts to a cut once),
   // each spread by the reaction kernel; in transitions.
-  double et = 0;
-  if (s.state == Playing && s.transitions && !s.transitions->empty()) {
+  CutMass et;
+  if (s.state == Playing) {
     const double rate = s.rate > 0 ? s.rate : 1.0;
-    const double a = static_cast<double>(s.pos_ms) + static_cast<double>(lo) * rate;
-    const double b = static_cast<double>(s.pos_ms) + static_cast<double>(hi) * rate;
-    const double top = static_cast<double>(s.seen_ms);
-    const auto &tr = *s.transitions;
-    auto it = std::lower_bound(tr.begin(), tr.end(),
-                               static_cast<int64_t>(a - kTransitionLagMs - 5 * kTransitionSpreadMs));
-    for (; it != tr.end(); ++it) {
-      const double c = static_cast<double>(*it) + kTransitionLagMs;
-      if (c > b + 5 * kTransitionSpreadMs) break;
-      if (static_cast<double>(*it) < top) continue; // already played through in this session
-      et += norm_sf((a - c) / kTransitionSpreadMs) - norm_sf((b - c) / kTransitionSpreadMs);
-    }
+    et = fresh_cuts(s, static_cast<double>(s.pos_ms) + static_cast<double>(lo) * rate,
+                    static_cast<double>(s.pos_ms) + static_cast<double>(hi) * rate, true);
   }
-  f[F_LOG_TRANSITION_WINDOW] = std::log(et + 0.01);
+  f[F_LOG_TRANSITION_WINDOW] = std::log(et.plain + 0.01);
+  // The same cuts, each worth the reactions it drew from the other sessions
+  // (a salient cut draws nearly every viewer, a spurious one nobody).
+  f[F_LOG_CUT_REACTIONS] = std::log(et.weighted + 0.005);
+}
+
+double shape_weight(const Snapshot &s, int64_t band_lo, int64_t band_hi, int64_t t0, int64_t t1) {
+  const double dt_s = static_cast<double>(std::max<int64_t>(0, t1 - t0)) / 1000.0;
+  if (dt_s <= 0) return 0;
+  if (s.state != Playing) return dt_s;
+  const double rate = s.rate > 0 ? s.rate : 1.0;
+  const double end = s.duration_ms > 0 ? static_cast<double>(s.duration_ms) : HUGE_VAL;
+  auto media = [&](int64_t t) { return std::min(end, static_cast<double>(s.pos_ms) + static_cast<double>(t) * rate); };
+  // The band's background: its heatmap mass less the bumps of the cuts in it
+  // (those fresh are placed below; those reacted to are spent), spread evenly
+  // over the band's media (nothing past the media's end).
+  const double A = media(band_lo), B = media(band_hi);
+  double background = 0;
+  if (B > A) {
+    const double heat = window_integral(s, static_cast<int64_t>(A), static_cast<int64_t>(B)) / rate;
+    const CutMass band = fresh_cuts(s, A, B, true);
+    background = std::max(0.1 * heat, heat - band.reacted - band.weighted) * (media(t1) - media(t0)) / (B - A);
+  }
+  // Each fresh cut where its reaction comes, and a trace of the flat hazard
+  // everywhere (so that a band with nothing in it keeps its mass spread evenly).
+  return background + fresh_cuts(s, media(t0), media(t1), true).weighted + 1e-4 * dt_s;
+}
+
+void derive_cut_weights(Stats &st) {
+  st.cut_weights.clear();
+  st.cut_prior = 0;
+  double excess = 0, crossings = 0;
+  std::vector<std::pair<const std::string *, std::vector<CutCount>>> counts;
+  for (const auto &[id, tr] : st.transitions) {
+    auto vit = st.videos.find(id);
+    if (vit == st.videos.end() || vit->second.actions.empty() || tr.empty()) continue;
+    VideoStats &v = vit->second;
+    // The background: the raw rate over the bins clear of every cut's
+    // reaction window (the whole video's when none is).
+    {
+      std::vector<char> near(v.actions.size(), 0);
+      for (int64_t c : tr) {
+        const int64_t b0 = std::max<int64_t>(0, static_cast<int64_t>(static_cast<double>(c) + kCutWindowLoMs) / kBinMs);
+        const int64_t b1 = static_cast<int64_t>(static_cast<double>(c) + kCutWindowHiMs) / kBinMs;
+        for (int64_t b = b0; b <= b1 && b < static_cast<int64_t>(near.size()); ++b) near[static_cast<size_t>(b)] = 1;
+      }
+      double na = 0, ne = 0, ta = 0, te = 0;
+      for (size_t b = 0; b < v.actions.size(); ++b) {
+        ta += v.actions[b];
+        te += v.exposure[b];
+        if (near[b]) continue;
+        na += v.actions[b];
+        ne += v.exposure[b];
+      }
+      v.base_hz = ne > 0 ? na / ne : te > 0 ? ta / te : 0.0;
+    }
+    std::vector<CutCount> cc;
+    cc.reserve(tr.size());
+    for (int64_t c : tr) {
+      cc.push_back(cut_count(v, c, nullptr));
+      excess += cc.back().excess;
+      crossings += cc.back().crossings;
+    }
+    counts.emplace_back(&id, std::move(cc));
+  }
+  st.cut_prior = crossings > 0 ? std::max(0.0, excess / crossings) : 0.0;
+  // The spread of the cuts' true rates: their rates' variance (weighted by
+  // crossings) less the mean noise variance (method of moments).
+  double m2 = 0, noise = 0, wsum = 0;
+  for (auto &[id, cc] : counts)
+    for (const CutCount &c : cc) {
+      if (!(c.crossings >= 1)) continue;
+      m2 += c.crossings * (c.rate() - st.cut_prior) * (c.rate() - st.cut_prior);
+      noise += c.crossings * c.rate_var();
+      wsum += c.crossings;
+    }
+  st.cut_tau2 = wsum > 0 ? std::max(0.0, (m2 - noise) / wsum) : 0.0;
+  for (auto &[id, cc] : counts) {
+    std::vector<double> w;
+    w.reserve(cc.size());
+    for (const CutCount &c : cc) w.push_back(static_cast<float>(shrunk_rate(c, st.cut_prior, st.cut_tau2)));
+    st.cut_weights.emplace(*id, std::move(w));
+  }
 }
 
 } // namespace sp::hz

@@ -66,6 +66,7 @@ struct VideoStats {
   std::vector<double> cum;  // prefix sums of hz, size hz.size() + 1
   // Training only (not stored): raw actions / exposure seconds and the genre prior per bin.
   std::vector<double> actions, exposure, prior;
+  double base_hz = 0;       // training only: the raw rate away from the cuts, the background under their reactions
   void finish();
   double integral(int64_t p0, int64_t p1) const;  // hazard x media seconds over [p0, p1] ms
 };
@@ -103,7 +104,15 @@ struct Stats {
   // Visual transitions per video (media ms, ascending), from the catalogue
   // or a side file at training time (HazardOptions::transitions).
   std::unordered_map<std::string, std::vector<int64_t>> transitions;
+  // Per video, parallel to its transitions: the viewers' reactions per fresh
+  // crossing of each cut (the heatmap's excess over its median around the
+  // cut, per session that played through it), shrunk towards cut_prior, the
+  // mean over every cut (derive_cut_weights).
+  std::unordered_map<std::string, std::vector<double>> cut_weights;
+  double cut_prior = 0;
+  double cut_tau2 = 0;  // training only: the spread of the cuts' rates beyond noise (shrinkage)
   const std::vector<int64_t> *transitions_of(const std::string &video) const;
+  const std::vector<double> *cut_weights_of(const std::string &video) const;
   const GenreStats &genre(const std::string &g) const;
   const VideoStats *video(const std::string &id) const;
   ViewerFeatures viewer(const std::string &id) const;
@@ -145,6 +154,12 @@ struct Snapshot : SessionPoint {
   const VideoStats *video = nullptr;  // null: unseen video
   const OwnBins *own = nullptr;       // training: leave these out of the video's heatmap
   const std::vector<int64_t> *transitions = nullptr; // null: not known for this video
+  const std::vector<double> *cut_weights = nullptr;  // parallel to transitions; null: cut_prior for each
+  double cut_prior = 0, cut_tau2 = 0;
+  // The session's viewer actions in order (Cursor::action_pos); the first
+  // n_actions of them have happened. A cut with one in its reaction window
+  // has drawn its reaction. Null: none known.
+  const std::vector<int64_t> *action_pos = nullptr;
   ViewerFeatures viewer;
 };
 
@@ -187,6 +202,7 @@ enum Feature : int {
   F_PAST_END_FRAC,
   F_WINDOW_SEEN_FRAC,
   F_LOG_TRANSITION_WINDOW,
+  F_LOG_CUT_REACTIONS,
   kFeatureCount
 };
 const char *feature_name(int f);
@@ -196,12 +212,28 @@ void base_features(const Snapshot &s, double *out);
 // Fills the features of band (lo, hi] ms after the decision point.
 void band_features(const Snapshot &s, int64_t lo_ms, int64_t hi_ms, double *out);
 
+// Fills Stats::cut_weights and cut_prior from the videos' raw heatmap counts
+// (training: before VideoStats' training-only arrays are dropped).
+void derive_cut_weights(Stats &st);
+
+// The shape of the hazard inside the band (band_lo, band_hi] ms after the
+// decision point: the relative intensity of a viewer action over its part
+// (t0, t1]. Playing: the band's heatmap mass less the bumps of its cuts,
+// spread evenly over its media, plus each fresh cut worth its cut weight
+// where the reaction kernel puts it; otherwise flat. Only ratios within one
+// band matter: the band's probability is the fit's.
+double shape_weight(const Snapshot &s, int64_t band_lo_ms, int64_t band_hi_ms, int64_t t0_ms, int64_t t1_ms);
+
 // Replays a session's player state (the same rules as the trace replay).
 struct Cursor : PlaybackState {
   int64_t start_wall = 0, anchor_wall = 0;  // anchor: last viewer action (or start)
   int n_actions = 0, last_kind = -1;
   bool ended = false;
   int64_t seen_ms = 0;  // furthest position reached while playing
+  // Per viewer action so far: its media position if it came while playing,
+  // kNotPlaying if not (the cuts a viewer has reacted to: Snapshot::action_pos).
+  std::vector<int64_t> action_pos;
+  static constexpr int64_t kNotPlaying = INT64_MIN;
   void apply(const Interaction &e, int64_t wall);
   int state(bool paused_now) const;
 };

@@ -23,7 +23,7 @@ using namespace sp::hz;
 
 namespace {
 
-constexpr const char *kFormat = "smartplayer-hazard-logreg/1";
+constexpr const char *kFormat = "smartplayer-hazard-logreg/2";
 constexpr int kMinRows = 50;      // fewer at-risk rows (or < 5 of either outcome): intercept only
 constexpr double kEps = 1e-6;     // probabilities are clipped to [kEps, 1 - kEps] in the log loss
 
@@ -113,6 +113,24 @@ void session_points(const TraceSession &s, uint32_t index, CB &&cb) {
   }
 }
 
+// The session's viewer actions in order, with their media positions while
+// playing (Cursor::action_pos), as session_points replays them.
+std::vector<int64_t> action_positions(const TraceSession &s) {
+  const int64_t start = session_start_ms(s);
+  int64_t end = s.end_wall_ms > 0 ? s.end_wall_ms : (s.events.empty() ? start : s.events.back().wall_ms);
+  end = std::max(end, start);
+  Cursor c;
+  c.duration_ms = s.duration_ms;
+  c.start_wall = c.anchor_wall = c.base_wall = start;
+  int64_t t = start;
+  for (const Interaction &e : s.events) {
+    if (e.wall_ms > end) break;
+    t = std::max(t, e.wall_ms);
+    c.apply(e, t);
+  }
+  return std::move(c.action_pos);
+}
+
 // At risk in band (lo, hi] and the outcome.
 inline bool at_risk(const Point &p, int band, int64_t lo) {
   if (p.censor_ms <= lo && band > 0) return false;
@@ -135,11 +153,13 @@ struct HazardModel::Impl {
   size_t nb() const { return horizons.size(); }
   int64_t lo(size_t k) const { return k == 0 ? 0 : horizons[k - 1]; }
 
-  Snapshot snapshot(const Point &p, const TraceSession &s, const OwnBins *own, const ViewerFeatures &vf) const {
+  Snapshot snapshot(const Point &p, const TraceSession &s, const OwnBins *own, const ViewerFeatures &vf,
+                    const std::vector<int64_t> *action_pos) const {
     Snapshot sn;
     static_cast<SessionPoint &>(sn) = p;
     attach(sn, s);
     sn.own = own;
+    sn.action_pos = action_pos;
     sn.viewer = vf;
     return sn;
   }
@@ -151,6 +171,9 @@ struct HazardModel::Impl {
     sn.genre = &stats.genre(s.genre);
     sn.video = stats.video(s.video);
     sn.transitions = stats.transitions_of(s.video);
+    sn.cut_weights = stats.cut_weights_of(s.video);
+    sn.cut_prior = stats.cut_prior;
+    sn.cut_tau2 = stats.cut_tau2;
   }
 
   double hazard(const BandModel &m, const double *f) const {
@@ -206,10 +229,11 @@ HazardMetrics HazardModel::Impl::score(const std::vector<const TraceSession *> &
     }
     const TraceSession &s = *sessions[i];
     const ViewerFeatures vf = stats.viewer(s.viewer);
+    const std::vector<int64_t> apos = action_positions(s);
     session_points(s, static_cast<uint32_t>(i), [&](const Point &p) {
       if (keep < 1.0 && unit(p.hash) >= keep) return;
       ++m.examples;
-      Snapshot sn = snapshot(p, s, nullptr, vf);
+      Snapshot sn = snapshot(p, s, nullptr, vf, &apos);
       hazards(sn, q.data());
       for (size_t k = 0; k < nb(); ++k) {
         if (!at_risk(p, static_cast<int>(k), lo(k))) break;
@@ -271,8 +295,11 @@ std::unique_ptr<HazardModel::Impl> fit_impl(const std::vector<const TraceSession
   if (opt.transitions)
     for (const auto &[video, pos] : *opt.transitions)
       impl->stats.transitions.emplace(video, pos);
+  derive_cut_weights(impl->stats);
   const GlobalStats &G = impl->stats.global;
   std::vector<ViewerFeatures> vf(n);
+  std::vector<std::vector<int64_t>> apos(n);
+  for (size_t i = 0; i < n; ++i) apos[i] = action_positions(*sessions[i]);
   for (size_t i = 0; i < n; ++i) vf[i] = viewer_features(prior[i], G);
 
   // Decision points (deterministic subsample to max_examples).
@@ -338,7 +365,7 @@ std::unique_ptr<HazardModel::Impl> fit_impl(const std::vector<const TraceSession
       if ((++seen & 4095) == 0 && cancelled()) return nullptr;
       if (p.state != st) continue;
       const TraceSession &s = *sessions[p.session];
-      Snapshot sn = impl->snapshot(p, s, &walks[p.session].own, vf[p.session]);
+      Snapshot sn = impl->snapshot(p, s, &walks[p.session].own, vf[p.session], &apos[p.session]);
       bool have_base = false;
       for (size_t k = 0; k < nb; ++k) {
         int64_t lo = k == 0 ? 0 : horizons[k - 1];
@@ -527,6 +554,7 @@ Forecast HazardModel::forecast(const PolicyContext &ctx) const {
   sn.rate = ctx.rate > 0 && std::isfinite(ctx.rate) ? ctx.rate : 1.0;
   I.attach(sn, s);
   sn.viewer = I.stats.viewer(s.viewer);
+  sn.action_pos = &c.action_pos;
   std::array<double, 64> qbuf;
   std::vector<double> qvec;
   double *q = qbuf.data();
@@ -535,11 +563,53 @@ Forecast HazardModel::forecast(const PolicyContext &ctx) const {
     q = qvec.data();
   }
   I.hazards(sn, q);
+  if (sn.state != Playing) {  // nothing on the video to place an action by: the bands alone
+    double surv = 1.0;
+    for (size_t k = 0; k < I.nb(); ++k) {
+      double qk = std::isfinite(q[k]) ? std::clamp(q[k], 0.0, 1.0) : 0.0;
+      surv *= 1.0 - qk;
+      fc.cdf[k] = std::clamp(1.0 - surv, k ? fc.cdf[k - 1] : 0.0, 1.0);
+    }
+    return fc;
+  }
+  // Within a band the fit gives only the band's probability. While playing,
+  // its shape in time follows the video (shape_weight): the band's
+  // probability is spread over 1 s steps (5 s beyond 2 min; the bands beyond
+  // 10 min stay whole) in proportion to it, so the cdf at every band's end is
+  // the fit's, an action expected just after a fresh scene change is placed
+  // there, and where nothing stands out the cdf is linear between the band's
+  // ends, exactly as Forecast::cdf_at interpolates the bands alone.
+  fc.horizon_ms.clear();
+  fc.cdf.clear();
+  fc.horizon_ms.reserve(I.nb() + 256);
+  fc.cdf.reserve(I.nb() + 256);
+  std::vector<int64_t> pts;
+  std::vector<double> wts;
   double surv = 1.0;
   for (size_t k = 0; k < I.nb(); ++k) {
-    double qk = std::isfinite(q[k]) ? std::clamp(q[k], 0.0, 1.0) : 0.0;
+    const double qk = std::isfinite(q[k]) ? std::clamp(q[k], 0.0, 1.0 - 1e-12) : 0.0;
+    const int64_t lo = I.lo(k), hi = I.horizons[k];
+    pts.clear();
+    wts.clear();
+    for (int64_t t = lo; t < hi;) {
+      const int64_t step = t < 120000 ? 1000 : 5000;
+      const int64_t nxt = t >= 600000 ? hi : std::min(hi, (t / step + 1) * step);
+      pts.push_back(nxt);
+      wts.push_back(shape_weight(sn, lo, hi, t, nxt));
+      t = nxt;
+    }
+    double total = 0;
+    for (double x : wts) total += x;
+    const bool shaped = total > 0 && std::isfinite(total);  // else evenly
+    double cum = 0;
+    for (size_t j = 0; j < pts.size(); ++j) {
+      cum += shaped ? wts[j] : 1.0;
+      const double frac = j + 1 == pts.size() ? 1.0 : cum / (shaped ? total : static_cast<double>(pts.size()));
+      const double c = 1.0 - surv * (1.0 - qk * frac);
+      fc.horizon_ms.push_back(pts[j]);
+      fc.cdf.push_back(std::clamp(c, fc.cdf.empty() ? 0.0 : fc.cdf.back(), 1.0));
+    }
     surv *= 1.0 - qk;
-    fc.cdf[k] = std::clamp(1.0 - surv, k ? fc.cdf[k - 1] : 0.0, 1.0);
   }
   return fc;
 }
@@ -676,6 +746,12 @@ std::string HazardModel::to_json() const {
     for (const auto &[id, pos] : I.stats.transitions)
       tj[id] = pos;
     j["transitions"] = tj;
+    // What each of them is worth (reactions per crossing; float precision, as trained).
+    json wj = json::object();
+    for (const auto &[id, w] : I.stats.cut_weights)
+      wj[id] = w;
+    j["cut_weights"] = wj;
+    j["cut_prior"] = I.stats.cut_prior;
   }
   j["metrics"] = metrics_to_json(I.metrics, I.holdout_sessions);
   return j.dump();
@@ -781,6 +857,22 @@ std::shared_ptr<const HazardModel> HazardModel::from_json(const std::string &tex
         if (!std::is_sorted(v.begin(), v.end()))
           throw std::runtime_error("transitions of " + id + ": not ascending");
         impl->stats.transitions.emplace(id, std::move(v));
+      }
+    }
+    impl->stats.cut_prior = j.value("cut_prior", 0.0);
+    if (!std::isfinite(impl->stats.cut_prior) || impl->stats.cut_prior < 0)
+      throw std::runtime_error("cut_prior: a finite number >= 0 expected");
+    if (j.contains("cut_weights")) {
+      const json &wj = j.at("cut_weights");
+      if (!wj.is_object()) throw std::runtime_error("cut_weights: an object of arrays expected");
+      for (const auto &[id, wv] : wj.items()) {
+        std::vector<double> w = wv.get<std::vector<double>>();
+        const auto *tr = impl->stats.transitions_of(id);
+        if (!tr || tr->size() != w.size())
+          throw std::runtime_error("cut_weights of " + id + ": one per transition expected");
+        for (double x : w)
+          if (!std::isfinite(x) || x < 0) throw std::runtime_error("cut_weights of " + id + ": finite numbers >= 0 expected");
+        impl->stats.cut_weights.emplace(id, std::move(w));
       }
     }
     {
