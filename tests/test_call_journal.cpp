@@ -125,10 +125,7 @@ TEST_CASE("call journal: what a dead player journalled is recovered into the dat
   sp_test::TempDir dir;
   const std::string db = dir.file("log.db");
   auto log = open_log(db);
-  SessionRow s;
-  s.viewer = "ann";
-  s.video = "v1";
-  s.start_wall_ms = 1'700'000'000'000;
+  SessionRow s{.viewer = "ann", .video = "v1", .start_wall_ms = 1'700'000'000'000, .end_reason = {}, .policy = {}};
   std::string err;
   REQUIRE(log->begin_session(s, err) == kOk);
   {

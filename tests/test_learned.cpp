@@ -105,7 +105,8 @@ TEST_CASE("the learner's expected cost is within its proven bound of the best ti
     std::vector<double> total(ex.size(), 0.0);
     int64_t t = 0;
     for (int i = 0; i < 4000; ++i) {
-      const std::string viewer = "v" + std::to_string(i % 40);
+      std::string viewer = "v";
+      viewer += std::to_string(i % 40);
       auto p = L.distribution(viewer, t);
       const double g = next_gap(p);
       std::vector<double> c(ex.size());
@@ -152,8 +153,9 @@ TEST_CASE("gap_costs replays each expert exactly as the trace replay charges it"
     std::vector<double> g;
     for (int k = 0; k < 8; ++k)
       g.push_back(gap(rng));
-    sessions.push_back(
-        session_with_gaps(g, gap(rng), 1'000'000 + i * 10'000'000LL, "s" + std::to_string(i), "v"));
+    std::string id = "s";
+    id += std::to_string(i);
+    sessions.push_back(session_with_gaps(g, gap(rng), 1'000'000 + i * 10'000'000LL, id, "v"));
   }
   std::vector<Expert> ex = default_experts();
   for (size_t k = 0; k < ex.size(); ++k) {
@@ -204,8 +206,10 @@ TEST_CASE("learned with a learner: a wrong forecast is soon outvoted by the time
     std::vector<double> g;
     for (int k = 0; k < 12; ++k)
       g.push_back(gap(rng));
-    sessions.push_back(session_with_gaps(g, 5, 1'000'000 + i * 10'000'000LL, "s" + std::to_string(i),
-                                         "v" + std::to_string(i % 10)));
+    std::string id = "s", viewer = "v";
+    id += std::to_string(i);
+    viewer += std::to_string(i % 10);
+    sessions.push_back(session_with_gaps(g, 5, 1'000'000 + i * 10'000'000LL, id, viewer));
   }
   std::vector<const TraceSession *> ptrs;
   for (const auto &s : sessions)

@@ -656,8 +656,9 @@ TEST_CASE("upsert_videos writes all or nothing", "[log]") {
   std::string err;
   std::vector<VideoRow> rows(3);
   for (size_t i = 0; i < rows.size(); ++i) {
-    rows[i].id = "v" + std::to_string(i);
-    rows[i].genre = "g";
+    std::string id = "v";
+    id += std::to_string(i);
+    rows[i] = VideoRow{.id = std::move(id), .title = {}, .genre = "g", .path = {}};
   }
   auto bad = rows;
   bad[2].id = "";

@@ -20,13 +20,13 @@ namespace {
 const CostModel kCost{1.0, 30.0, 60.0};
 
 TraceSession meta_session(const std::string &genre, int64_t duration_ms) {
-  TraceSession s;
-  s.session_id = "s";
-  s.viewer = "v";
-  s.video = "vid";
-  s.genre = genre;
-  s.duration_ms = duration_ms;
-  return s;
+  return TraceSession{.session_id = "s",
+                      .viewer = "v",
+                      .video = "vid",
+                      .genre = genre,
+                      .duration_ms = duration_ms,
+                      .end_reason = {},
+                      .events = {}};
 }
 } // namespace
 
@@ -144,8 +144,10 @@ TEST_CASE("seed-genre: default ridge keeps the rule's invariants") {
 TEST_CASE("seed-genre: trained per genre from sessions, pooled fit for unseen genres") {
   std::vector<TraceSession> train;
   for (int i = 0; i < 10; ++i) {
+    std::string id = "d";
+    id += std::to_string(i);
     TraceSession s = meta_session("drama", 200000);
-    s.session_id = "d" + std::to_string(i);
+    s.session_id = std::move(id);
     s.events = {ev(1, Kind::Open, 0, 0), ev(2, Kind::Pause, 1000, 100000) /* 50 % */, ev(3, Kind::End, 2000, 200000)};
     train.push_back(s);
   }

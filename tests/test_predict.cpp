@@ -481,13 +481,15 @@ TEST_CASE("hazard model: nothing to learn", "[hazard]") {
   CHECK(!HazardModel::train({}, HazardOptions{}, nullptr, err));
   CHECK(!err.empty());
   // Sessions with no viewer action.
-  TraceSession s;
-  s.session_id = "a";
-  s.viewer = "v";
-  s.video = "x";
-  s.duration_ms = 60000;
-  s.start_wall_ms = 1000;
-  s.end_wall_ms = 61000;
+  TraceSession s{.session_id = "a",
+                 .viewer = "v",
+                 .video = "x",
+                 .genre = {},
+                 .duration_ms = 60000,
+                 .start_wall_ms = 1000,
+                 .end_wall_ms = 61000,
+                 .end_reason = {},
+                 .events = {}};
   Interaction open;
   open.seq = 1;
   open.kind = Kind::Open;

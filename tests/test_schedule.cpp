@@ -39,14 +39,15 @@ private:
 };
 
 TraceSession session(int64_t t0, int64_t end_s, const std::vector<int64_t> &play_at_s) {
-  TraceSession s;
-  s.session_id = "s";
-  s.viewer = "v";
-  s.video = "vid";
-  s.genre = "drama";
-  s.duration_ms = 3'600'000;
-  s.start_wall_ms = t0;
-  s.end_wall_ms = t0 + end_s * 1000;
+  TraceSession s{.session_id = "s",
+                 .viewer = "v",
+                 .video = "vid",
+                 .genre = "drama",
+                 .duration_ms = 3'600'000,
+                 .start_wall_ms = t0,
+                 .end_wall_ms = t0 + end_s * 1000,
+                 .end_reason = {},
+                 .events = {}};
   Interaction open;
   open.seq = 1;
   open.kind = Kind::Open;
