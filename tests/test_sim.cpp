@@ -495,6 +495,25 @@ TEST_CASE("smartplayer-sim writes the same file for the same seed") {
             " 2>/dev/null") == 2);
   CHECK(run(tool + " --viewers 3 --videos 0 --out " + d.file("x") + " 2>/dev/null") == 2);
   CHECK(run(tool + " --viewers 3 --viewer-ids a,,b --out " + d.file("x") + " 2>/dev/null") == 2);
+  // --viewer-id takes a name as it is: commas, quotes, spaces, non-ASCII, and
+  // a name that a simulated viewer has (that one is renamed).
+  const std::string odd = "O,Brien \"Zo\xc3\xab\" x";
+  CHECK(run(tool + " --viewers 20 --sessions 2 --seed 3 --viewer-id '" + odd +
+            "' --viewer-id viewer00012 --quiet --out " + d.file("ids.jsonl")) == 0);
+  auto ids = sp::read_trace_file(d.file("ids.jsonl"), sp::OnMalformed::Refuse);
+  REQUIRE(ids.ok);
+  std::set<std::string> seen;
+  for (const auto &s : ids.sessions)
+    seen.insert(s.viewer);
+  CHECK(seen.size() == 20);
+  CHECK(seen.count(odd) == 1);
+  CHECK(seen.count("viewer00012") == 1);
+  CHECK(seen.count("viewer00012.1") == 1);
+  auto io = opts(20, 2, 3);
+  io.viewer_ids = {odd, "viewer00012"};
+  CHECK(same_traces(ids.sessions, Simulator(io).generate_all()));
+  CHECK(run(tool + " --viewers 3 --viewer-id '' --out " + d.file("x") + " 2>/dev/null") == 2);
+  CHECK(run(tool + " --viewers 3 --viewer-id a --viewer-ids b,a --out " + d.file("x") + " 2>/dev/null") == 2);
 }
 
 namespace {
@@ -792,9 +811,43 @@ TEST_CASE("bad given videos and viewer ids are refused") {
   o.given_videos[0].id = "mine";
   CHECK_NOTHROW(Simulator(o));
   for (const auto &ids : std::vector<std::vector<std::string>>{
-           {""}, {"bob", "bob"}, {"viewer00003"}, {"a", "b", "c", "d", "e", "f"}}) {
+           {""}, {"bob", "bob"}, {"a", "b", "c", "d", "e", "f"}}) {
     auto w = opts(5, 1, 1);
     w.viewer_ids = ids;
     CHECK_THROWS_AS(Simulator(w), std::invalid_argument);
   }
+}
+
+TEST_CASE("given viewer ids may be any string; the simulated viewers keep out of their way") {
+  // A simulated viewer's own name given to another: the simulated one is
+  // renamed, to a name nobody was given.
+  auto w = opts(5, 2, 1);
+  w.viewer_ids = {"viewer00003", "viewer00003.1"};
+  Simulator named(w);
+  REQUIRE(named.viewers().size() == 5);
+  CHECK(named.viewers()[0].id == "viewer00003");
+  CHECK(named.viewers()[1].id == "viewer00003.1");
+  CHECK(named.viewers()[2].id == "viewer00002");
+  CHECK(named.viewers()[3].id == "viewer00003.2");
+  CHECK(named.viewers()[4].id == "viewer00004");
+  // Given ids that no simulated viewer has are kept as they are, the rest unchanged.
+  w.viewer_ids = {"viewer00000", "viewer99999"};
+  Simulator same(w);
+  const std::vector<std::string> want{"viewer00000", "viewer99999", "viewer00002", "viewer00003", "viewer00004"};
+  for (size_t i = 0; i < 5; ++i)
+    CHECK(same.viewers()[i].id == want[i]);
+  // A long id with commas, quotes and spaces: every session id holds it whole
+  // ("<viewer>-s001", ...), so they stay unique.
+  const std::string long_id = std::string(80, 'x') + ", \"y\" 'z'";
+  w.viewer_ids = {long_id};
+  auto sessions = Simulator(w).generate_all();
+  std::set<std::string> session_ids;
+  size_t mine = 0;
+  for (const auto &s : sessions) {
+    session_ids.insert(s.session_id);
+    CHECK(s.session_id.rfind(s.viewer + "-s", 0) == 0);
+    mine += s.viewer == long_id;
+  }
+  CHECK(mine >= 1);
+  CHECK(session_ids.size() == sessions.size());
 }

@@ -25,6 +25,8 @@ set -euo pipefail
 B=${1:?usage: run-demo.sh BUILD_DIR DATA_DIR [demo options...]}
 D=${2:?usage: run-demo.sh BUILD_DIR DATA_DIR [demo options...]}
 shift 2
+# The demo's viewer, passed to the tools as one argument each (no parsing):
+# any name works, commas, quotes, spaces, "viewer00012" and all.
 VIEWER=${USER:-viewer}
 # The sample lasts 60 s. Under the default cost (a wake costs 30 s awake) the
 # break-even idle stretch is half of it: there would be no room for a sleep
@@ -32,7 +34,7 @@ VIEWER=${USER:-viewer}
 # awake, and a miss at 30 s (docs/demo.md, "The cost model").
 COST=1,10,30
 # Bump when what this script makes changes: older data is remade.
-DATA_VERSION=2
+DATA_VERSION=3
 
 say() { printf '%s\n' "$*"; }
 quiet() { # quiet CMD...: run CMD, show its output only if it fails
@@ -71,9 +73,11 @@ make_data() {
     "$duration_ms" "$cuts" >"$D/sample.videos.jsonl"
 
   # The history: only the sample (--videos 0 simulated ones), watched by 200
-  # simulated viewers about 3 times each.
+  # simulated viewers about 3 times each, the first of them the demo's viewer
+  # (--viewer-id takes the name as it is; were it "viewer00012", the simulated
+  # viewer of that name would be "viewer00012.1").
   quiet "$B/tools/smartplayer-sim" --viewers 200 --sessions 3 --videos 0 --seed 1 \
-    --add-videos "$D/sample.videos.jsonl" --viewer-ids "$VIEWER" \
+    --add-videos "$D/sample.videos.jsonl" --viewer-id "$VIEWER" \
     --transitions "$D/transitions.jsonl" --out "$D/seed-history.jsonl"
   quiet "$B/tools/smartplayer-cli" --db "$D/behaviour.db" import-traces "$D/seed-history.jsonl"
   quiet "$B/tools/smartplayer-cli" --db "$D/behaviour.db" add "$D/sample.mp4" --genre documentary \

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iterator>
+#include <set>
 #include <stdexcept>
 
 #include "sim/model.h"
@@ -655,14 +656,28 @@ Simulator::Simulator(SimOptions opt) : opt_(opt) {
 
   if (opt_.viewer_ids.size() > viewers_.size())
     throw std::invalid_argument("more viewer ids than viewers");
+  const std::set<std::string, std::less<>> given_ids(opt_.viewer_ids.begin(), opt_.viewer_ids.end());
   for (size_t i = 0; i < opt_.viewer_ids.size(); ++i) {
     const std::string &id = opt_.viewer_ids[i];
-    const bool generated = id.size() == 11 && id.rfind("viewer", 0) == 0 &&
-                           id.find_first_not_of("0123456789", 6) == std::string::npos;
-    if (id.empty() || generated || std::find(opt_.viewer_ids.begin(), opt_.viewer_ids.begin() + i, id) !=
-                                      opt_.viewer_ids.begin() + i)
-      throw std::invalid_argument("viewer id \"" + id + "\" is empty, repeated or of the form viewerNNNNN");
+    if (id.empty() || std::find(opt_.viewer_ids.begin(), opt_.viewer_ids.begin() + i, id) !=
+                          opt_.viewer_ids.begin() + i)
+      throw std::invalid_argument("viewer id \"" + id + "\" is empty or repeated");
     viewers_[i].id = id;
+  }
+  // A given id may be what a simulated viewer would be called (a user named
+  // "viewer00012"): that viewer is called "viewer00012.1" instead (".2", ...
+  // if that is given too), which no simulated viewer is called.
+  for (size_t i = opt_.viewer_ids.size(); i < viewers_.size(); ++i) {
+    if (!given_ids.count(viewers_[i].id)) continue;
+    std::string base = viewers_[i].id + ".";
+    for (size_t k = 1;; ++k) {
+      std::string id = base;
+      id += std::to_string(k);
+      if (!given_ids.count(id)) {
+        viewers_[i].id = std::move(id);
+        break;
+      }
+    }
   }
 
   counts_.assign(viewers_.size(), 0);
@@ -770,14 +785,17 @@ std::vector<TraceSession> Simulator::viewer_sessions(size_t i) const {
       }
     }
     t = std::max(t, start);
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%s-s%03d", viewer.id.c_str(), k + 1);
+    // "<viewer>-s001": the viewer's id whole, however long (a given one may be).
+    char num[16];
+    std::snprintf(num, sizeof num, "-s%03d", k + 1);
+    std::string session_id = viewer.id;
+    session_id += num;
     if (is_renewal(opt_.mode)) {
       RenewalSim sim(rng, opt_, viewer, videos_[vi], t);
-      out.push_back(sim.run(buf));
+      out.push_back(sim.run(session_id));
     } else {
       SessionSim sim(rng, viewer, videos_[vi], t);
-      out.push_back(sim.run(buf));
+      out.push_back(sim.run(session_id));
     }
     prev_end = static_cast<double>(out.back().end_wall_ms);
     prev_video = vi;

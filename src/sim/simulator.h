@@ -107,7 +107,9 @@ struct SimOptions {
   // The first viewers take these ids instead of "viewerNNNNN" (say a real
   // user's name, so that the history has sessions of that viewer). Their
   // traits are drawn as those of the viewer they replace. Unique, non-empty,
-  // at most `viewers` of them, none of the form "viewerNNNNN".
+  // at most `viewers` of them, otherwise any string. A simulated viewer whose
+  // "viewerNNNNN" is one of them is called "viewerNNNNN.1" instead (".2", ...
+  // if that is given too).
   std::vector<std::string> viewer_ids;
 };
 

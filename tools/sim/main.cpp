@@ -5,7 +5,7 @@
 //                   [--catalogue FILE] [--viewers-out FILE] [--truth FILE] [--transitions FILE] [--quiet]
 //                   [--mode structured|memoryless|bursty|heavy-tailed|drifting]
 //                   [--duration-scale X] [--mean-gap-s S] [--mean-session-s S]
-//                   [--add-videos FILE] [--viewer-ids ID,ID,...]
+//                   [--add-videos FILE] [--viewer-ids ID,ID,...] [--viewer-id ID]...
 //
 // --sessions is the mean number of sessions per viewer (total about N*M);
 // --total-sessions gives an exact total instead. Exit status: 0 ok, 2 usage, 1 I/O error.
@@ -29,7 +29,7 @@ void usage(std::ostream &o) {
        "                       [--catalogue FILE] [--viewers-out FILE] [--truth FILE] [--transitions FILE] "
        "[--quiet]\n"
        "                       [--mode MODE] [--duration-scale X] [--mean-gap-s S] [--mean-session-s S]\n"
-       "                       [--add-videos FILE] [--viewer-ids ID,ID,...]\n"
+       "                       [--add-videos FILE] [--viewer-ids ID,ID,...] [--viewer-id ID]...\n"
        "  --viewers N         number of simulated viewers (>= 1, default 100)\n"
        "  --sessions M        mean sessions per viewer (>= 1, default 5; total about N*M)\n"
        "  --total-sessions T  exactly T sessions in total instead (shared by viewer activity)\n"
@@ -51,6 +51,8 @@ void usage(std::ostream &o) {
        "                      ...; docs/simulator.md): viewers pick them as any video of their genre and\n"
        "                      react to their scene changes (say a real file's, found by a scene detector)\n"
        "  --viewer-ids LIST   comma-separated ids for the first viewers instead of viewerNNNNN\n"
+       "  --viewer-id ID      one such id, taken as it is (commas and all); repeatable, in order with\n"
+       "                      --viewer-ids. A simulated viewer whose viewerNNNNN is given is viewerNNNNN.1\n"
        "  --quiet             no progress on stderr\n";
 }
 
@@ -106,6 +108,9 @@ int main(int argc, char **argv) {
         opt.viewer_ids.emplace_back(v.substr(from, comma - from));
         from = comma + 1;
       }
+    } else if (a == "--viewer-id") {
+      ok = value(v) && !v.empty();
+      if (ok) opt.viewer_ids.emplace_back(v);
     } else if (a == "--start-wall-ms") {
       ok = value(v) && parse_num(v, opt.start_wall_ms) && opt.start_wall_ms >= 0;
     } else if (a == "--out") {
