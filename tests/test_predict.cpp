@@ -626,14 +626,15 @@ Interaction event(int64_t seq, Kind kind, int64_t wall_ms, int64_t position_ms) 
 
 // A session of a video nobody watched: open, play at 1 s, and `more` after.
 TraceSession unseen_session(const CutModel &m, std::vector<Interaction> more) {
-  TraceSession s;
-  s.session_id = "t";
-  s.viewer = "nobody";
-  s.video = "vid0001";
-  s.genre = std::string(sim::genre_name(m.sim.catalogue()[1].genre));
-  s.duration_ms = m.sim.catalogue()[1].duration_ms;
-  s.start_wall_ms = 1000000;
-  s.events = {event(1, Kind::Open, 1000000, 0), event(2, Kind::Play, 1001000, 0)};
+  TraceSession s{.session_id = "t",
+                 .viewer = "nobody",
+                 .video = "vid0001",
+                 .genre = std::string(sim::genre_name(m.sim.catalogue()[1].genre)),
+                 .duration_ms = m.sim.catalogue()[1].duration_ms,
+                 .start_wall_ms = 1000000,
+                 .end_wall_ms = 0,
+                 .end_reason = {},
+                 .events = {event(1, Kind::Open, 1000000, 0), event(2, Kind::Play, 1001000, 0)}};
   for (Interaction &e : more) s.events.push_back(e);
   return s;
 }
