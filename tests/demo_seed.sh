@@ -5,7 +5,8 @@
 # time the set-up must succeed and name the viewer; the history must have 200
 # distinct simulated viewers, the demo's viewer one of them, under its name
 # as it is, with sessions of its own; and the demo player's session (a short
-# headless one) is logged under that same name.
+# headless one) is logged under that same name. The data folders have a space
+# in their paths, as a home folder may.
 set -euo pipefail
 B=${SP_BINARY_DIR:?}
 RUN_DEMO="${SP_SOURCE_DIR:?}/examples/demo/run-demo.sh"
@@ -20,7 +21,7 @@ seed_as() {
   local want=$1; shift
   echo "--- as '$want'"
   n=$((n + 1))
-  local d="$T/data$n" out="$T/run$n.out"
+  local d="$T/data dir $n" out="$T/run$n.out"  # a space in the path, as in any home folder
   "$@" "$RUN_DEMO" "$B" "$d" --quit-after 0.5 >"$out" 2>&1 || { cat "$out"; echo "run-demo failed"; return 1; }
   local line; line=$(grep '^seeded: ' "$out") || { cat "$out"; echo "no 'seeded:' line"; return 1; }
   echo "$line"
@@ -40,7 +41,7 @@ odd="O'Brien, \"Zoë\" Ünal,viewer00001"
 seed_as "$odd" env USER="$odd"
 seed_as viewer00012 env USER=viewer00012
 # The simulated viewer that had that name is there under another one.
-[ "$(sqlite3 "$T/data2/behaviour.db" "SELECT count(*) FROM sessions WHERE viewer = 'viewer00012.1'")" -ge 1 ]
+[ "$(sqlite3 "$T/data dir 2/behaviour.db" "SELECT count(*) FROM sessions WHERE viewer = 'viewer00012.1'")" -ge 1 ]
 seed_as viewer env USER=
 seed_as viewer env -u USER
 echo "demo seeding OK"

@@ -89,15 +89,16 @@ make_data() {
   # What was seeded: sessions, viewer actions (all but open and end), viewers,
   # and how many of those actions (not counting the first play) come within
   # 6 s after a cut, against the share of the sample those 6 s cover.
-  local q="sqlite3 $D/behaviour.db" near="" c
+  q() { sqlite3 "$D/behaviour.db" "$1"; }
+  local near="" c
   for c in ${cuts//,/ }; do near+="${near:+ OR }(position_ms >= $c AND position_ms < $c + 6000)"; done
   local sessions actions viewers mine in_win all_win
-  sessions=$($q "SELECT count(*) FROM sessions")
-  actions=$($q "SELECT count(*) FROM events WHERE kind NOT IN (0, 10)")
-  viewers=$($q "SELECT count(DISTINCT viewer) FROM sessions")
-  mine=$($q "SELECT count(*) FROM sessions WHERE viewer = '${VIEWER//\'/\'\'}'")
-  all_win=$($q "SELECT count(*) FROM events WHERE kind NOT IN (0, 10) AND NOT (kind = 1 AND seq = 2)")
-  in_win=$($q "SELECT count(*) FROM events WHERE kind NOT IN (0, 10) AND NOT (kind = 1 AND seq = 2) AND ($near)")
+  sessions=$(q "SELECT count(*) FROM sessions")
+  actions=$(q "SELECT count(*) FROM events WHERE kind NOT IN (0, 10)")
+  viewers=$(q "SELECT count(DISTINCT viewer) FROM sessions")
+  mine=$(q "SELECT count(*) FROM sessions WHERE viewer = '${VIEWER//\'/\'\'}'")
+  all_win=$(q "SELECT count(*) FROM events WHERE kind NOT IN (0, 10) AND NOT (kind = 1 AND seq = 2)")
+  in_win=$(q "SELECT count(*) FROM events WHERE kind NOT IN (0, 10) AND NOT (kind = 1 AND seq = 2) AND ($near)")
   local n_cuts; n_cuts=$(echo "$cuts" | awk -F, '{ print NF }')
   say "sample: $((duration_ms / 1000)) s, scene changes at $(echo "$cuts" |
     awk -F, '{ for (i = 1; i <= NF; ++i) printf "%s%.1f", (i > 1 ? ", " : ""), $i / 1000 }') s (FFmpeg's scene detection)"
