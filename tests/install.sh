@@ -54,7 +54,7 @@ grep -q '^prefix=${pcfiledir}' "$pc" || fail "smartplayer.pc is not relocatable:
 export PKG_CONFIG_PATH
 PKG_CONFIG_PATH=$(pcdir_of "$P")
 [ "$(pkg-config --modversion smartplayer)" = "$want_version" ] || fail "pkg-config version $(pkg-config --modversion smartplayer), header $want_version"
-if pkg-config --print-requires-private smartplayer | grep -qi ttf; then
+if grep -qi ttf <<<"$(pkg-config --print-requires-private smartplayer)"; then
   fail "Requires.private names SDL2_ttf, which only the demo uses: $(pkg-config --print-requires-private smartplayer | tr '\n' ' ')"
 fi
 pkg-config --exists --static smartplayer || fail "pkg-config cannot resolve smartplayer's private requirements"
@@ -84,7 +84,10 @@ CM
 # A sanitizer build's static library holds instrumented code: the program
 # that links it must link the sanitizer runtimes too.
 sanitize=()
-if ldd "$(libdir_of "$M")/libsmartplayer.so" | grep -q libasan; then
+# (ldd's output read whole first: with pipefail, grep -q quitting early can
+# kill ldd with SIGPIPE and fail the test at random.)
+deps=$(ldd "$(libdir_of "$M")/libsmartplayer.so")
+if grep -q libasan <<<"$deps"; then
   sanitize=(-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined)
 fi
 cmake -S "$T/app" -B "$T/app/build" -DCMAKE_PREFIX_PATH="$M" "${sanitize[@]}" >/dev/null
