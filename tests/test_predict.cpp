@@ -12,6 +12,7 @@
 
 #include "policy/policies.h"
 #include "policy/replay.h"
+#include "predict/age_curve.h"
 #include "predict/hazard.h"
 #include "predict/logreg.h"
 #include "sim/simulator.h"
@@ -414,7 +415,7 @@ TEST_CASE("hazard model: JSON round trip and malformed input", "[hazard]") {
   CHECK(back->evaluate(time_split().test) == model->evaluate(time_split().test));
 
   nlohmann::json j = nlohmann::json::parse(text);
-  CHECK(j["format"] == "smartplayer-hazard-logreg/2");
+  CHECK(j["format"] == "smartplayer-hazard-logreg/3");
   CHECK(j["kind"] == HazardModel::kKind);
   auto reject = [&](const std::string &t, const std::string &what) {
     std::string e;
@@ -473,6 +474,23 @@ TEST_CASE("hazard model: JSON round trip and malformed input", "[hazard]") {
     auto k = j;
     k["viewers"]["ids"].push_back("one-more-viewer");
     reject(k.dump(), "viewer stats do not match the ids");
+  }
+  // The age curves: one hazard per age bin, per state.
+  REQUIRE(j["age_hazard"]["playing"].size() == hz::AgeCurve::kBins);
+  {
+    auto k = j;
+    k["age_hazard"]["paused"].erase(0);
+    reject(k.dump(), "an age curve one bin short");
+  }
+  {
+    auto k = j;
+    k["age_hazard"]["playing"][4] = -0.5;
+    reject(k.dump(), "a negative hazard in an age curve");
+  }
+  {
+    auto k = j;
+    k["age_hazard"] = "flat";
+    reject(k.dump(), "age_hazard not an object");
   }
 }
 
@@ -742,4 +760,136 @@ TEST_CASE("hazard model: cut weights are stored, one per transition, and checked
   CHECK(broken([&](nlohmann::json &b) { b["cut_weights"]["no-such-video"] = nlohmann::json::array({0.1}); }));
   CHECK(broken([&](nlohmann::json &b) { b["cut_prior"] = -0.5; }));
   CHECK(broken([&](nlohmann::json &b) { b["cut_weights"] = 3; }));
+}
+
+TEST_CASE("age curve: the hazard by time since the last action, and a band's shape from it", "[hazard]") {
+  using hz::AgeCurve;
+  using hz::AgeSpan;
+  // Every gap ends with an action at 12.5 s; some are cut short at 4 s (censored).
+  AgeCurve::Counts c;
+  for (int i = 0; i < 400; ++i) c.add(AgeSpan{0, 0, 12500, true});
+  for (int i = 0; i < 100; ++i) c.add(AgeSpan{0, 0, 4000, false});
+  CHECK(c.actions[12] == 400);
+  CHECK(c.exposure[3] == Approx(500.0));
+  CHECK(c.exposure[12] == Approx(200.0));
+  CHECK(c.exposure[13] == 0);
+  const AgeCurve a = AgeCurve::fit(c);
+  REQUIRE(!a.empty());
+  REQUIRE(a.hazards().size() == AgeCurve::kBins);
+  // Bin 12 holds the hazard; before it, next to nothing.
+  CHECK(a.hazards()[12] > 1.5);
+  CHECK(a.hazards()[5] < 0.01);
+  CHECK(a.cumulative(12000) < 0.1);
+  // From age 0, the band (10, 20] s puts nearly all its mass on (12, 13] s.
+  const double band = a.step_mass(0, 10000, 10000, 20000);
+  CHECK(a.step_mass(0, 10000, 12000, 13000) > 0.9 * band);
+  CHECK(a.step_mass(0, 10000, 15000, 16000) < 0.05 * band);
+  // Bins: 1 s to 2 min, 5 s to 10 min, one beyond.
+  CHECK(AgeCurve::bin_of(119999) == 119);
+  CHECK(AgeCurve::bin_of(120000) == 120);
+  CHECK(AgeCurve::bin_of(599999) == AgeCurve::kBins - 2);
+  CHECK(AgeCurve::bin_of(int64_t{1} << 40) == AgeCurve::kBins - 1);
+  CHECK(AgeCurve::lower_edge_ms(AgeCurve::kBins - 1) == 600000);
+  // Stored hazards: the right count of finite numbers >= 0, or an error.
+  AgeCurve b;
+  std::string err;
+  CHECK(AgeCurve::from_hazards(a.hazards(), b, err));
+  CHECK(b.cumulative(30000) == a.cumulative(30000));
+  CHECK(!AgeCurve::from_hazards(std::vector<double>(5, 0.1), b, err));
+  CHECK(!err.empty());
+  std::vector<double> bad = a.hazards();
+  bad[7] = -1;
+  CHECK(!AgeCurve::from_hazards(bad, b, err));
+  // Nothing seen: flat, a step's share of the band is its length's.
+  const AgeCurve flat = AgeCurve::fit(AgeCurve::Counts{});
+  CHECK(flat.empty());
+  CHECK(flat.step_mass(0, 10000, 12000, 13000) == Approx(1.0));
+}
+
+TEST_CASE("hazard model: after an action, the band's mass follows the gaps' own shape (heavy-tailed gaps)",
+          "[hazard]") {
+  // Pareto gaps (shape 1.2, scale 10 s): none within 10 s of an action, then
+  // a density falling as t^-2.2, about 4 times higher at 10 s than at 20 s.
+  sim::SimOptions o;
+  o.viewers = 150;
+  o.sessions_per_viewer = 4;
+  o.seed = 5;
+  o.mode = sim::Mode::HeavyTailed;
+  const std::vector<TraceSession> sessions = sim::Simulator(o).generate_all();
+  std::vector<const TraceSession *> train;
+  for (const TraceSession &s : sessions) train.push_back(&s);
+  std::string err;
+  auto model = HazardModel::train(train, HazardOptions{}, nullptr, err);
+  INFO(err);
+  REQUIRE(model);
+  for (bool paused : {false, true}) {
+    // A session whose last action (a play, or a pause) came just now.
+    TraceSession s = sessions.front();
+    s.events.resize(1);  // the open
+    const int64_t t0 = s.events[0].wall_ms;
+    s.events.push_back(event(2, Kind::Play, t0 + 30000, 0));
+    if (paused) s.events.push_back(event(3, Kind::Pause, t0 + 90000, 60000));
+    PolicyContext ctx;
+    ctx.session = &s;
+    ctx.now_wall_ms = s.events.back().wall_ms;
+    ctx.position_ms = paused ? 60000 : 0;
+    ctx.paused = paused;
+    const Forecast f = model->forecast(ctx);
+    auto mass = [&](int64_t a_s) { return f.cdf_at((a_s + 1) * 1000) - f.cdf_at(a_s * 1000); };
+    INFO((paused ? "paused" : "playing") << ": 5-6 s " << mass(5) << ", 10-11 s " << mass(10) << ", 19-20 s "
+                                         << mass(19));
+    CHECK(mass(10) > 2 * mass(19));
+    CHECK(mass(5) < 0.2 * mass(10));
+    // The band's total is the fit's: the cdf at 20 s is that of the bands alone.
+    CHECK(f.cdf_at(20000) > f.cdf_at(10000));
+  }
+}
+
+TEST_CASE("hazard model on the stream: a viewer's finished sessions teach, an unfinished one does not",
+          "[hazard]") {
+  auto model = trained_model();
+  std::unique_ptr<StreamForecaster> stream = model->on_stream();
+  REQUIRE(stream);
+  CHECK(stream->describe().find("stream") != std::string::npos);
+  // A test session of some viewer, renamed to one the model never saw; its
+  // viewer's earlier session (also renamed) is handed over.
+  const auto &test = time_split().test;
+  REQUIRE(test.size() > 10);
+  TraceSession earlier = *test[0], later = *test[1];
+  earlier.viewer = later.viewer = "newcomer";
+  const int64_t earlier_end = std::max(earlier.end_wall_ms, earlier.events.back().wall_ms);
+  // Place the later session after the earlier one's end.
+  const int64_t shift = earlier_end + 60000 - session_start_ms(later);
+  later.start_wall_ms += shift;
+  if (later.end_wall_ms > 0) later.end_wall_ms += shift;
+  for (Interaction &e : later.events) e.wall_ms += shift;
+  stream->add_session(earlier);
+  stream->add_session(later);  // its own future: unused before its end
+  int64_t n = 0, differ = 0;
+  Recorder rec([&](const PolicyContext &ctx) {
+    const Forecast a = model->forecast(ctx), b = stream->forecast(ctx);
+    REQUIRE(a.horizon_ms == b.horizon_ms);
+    differ += a.cdf != b.cdf ? 1 : 0;
+    ++n;
+  });
+  replay_session(later, rec, CostModel::defaults());
+  REQUIRE(n > 0);
+  // Known after one session: every forecast of the later session differs
+  // from the unseen viewer's (the viewer features moved).
+  CHECK(differ == n);
+  // Before the earlier session's end nothing it taught is used: the earlier
+  // session's own forecasts are the model's, bit for bit.
+  int64_t m = 0;
+  Recorder same([&](const PolicyContext &ctx) {
+    if (ctx.now_wall_ms >= earlier_end) return;
+    CHECK(model->forecast(ctx).cdf == stream->forecast(ctx).cdf);
+    ++m;
+  });
+  replay_session(earlier, same, CostModel::defaults());
+  CHECK(m > 0);
+  // A viewer the stream was never told about: the model's forecasts.
+  TraceSession other = *test[2];
+  other.viewer = "someone-else";
+  Recorder untouched([&](const PolicyContext &ctx) { CHECK(model->forecast(ctx).cdf == stream->forecast(ctx).cdf); });
+  replay_session(other, untouched, CostModel::defaults());
 }

@@ -73,22 +73,35 @@ bool evaluate_sessions(const std::vector<const TraceSession *> &sessions, const 
     in.seed_fit = trained.seed_fit;
     in.forecaster = trained.forecaster.get();
     in.reference = trained.reference.get();
+    // Online, the learned policy's forecaster also learns on the stream
+    // (each viewer from their sessions as they finish, Forecaster::on_stream):
+    // each session is handed over as its replay starts, and used only by
+    // forecasts after its end.
+    std::unique_ptr<StreamForecaster> stream;
     if (name == "learned" && params.learn_online && trained.forecaster) {
       in.learner = std::make_shared<SleepLearner>(params.learner);
+      stream = trained.forecaster->on_stream();
       if (trained.warm_forecaster && !trained.warm_sessions.empty()) {
         PolicyInputs w = in;
-        w.forecaster = trained.warm_forecaster.get();
+        std::unique_ptr<StreamForecaster> warm_stream = trained.warm_forecaster->on_stream();
+        w.forecaster = warm_stream ? warm_stream.get() : trained.warm_forecaster.get();
         std::string werr;
         replay_all(
             by_start(trained.warm_sessions),
-            [&](const TraceSession &) { return make_policy("learned", params, w, werr); }, params.cost);
+            [&](const TraceSession &full) {
+              if (warm_stream) warm_stream->add_session(full);
+              return make_policy("learned", params, w, werr);
+            },
+            params.cost);
         in.learner->flush();
         figs[name].warm_sessions = static_cast<int64_t>(trained.warm_sessions.size());
       }
     }
     std::string perr;
     bool failed = false;
+    if (stream) in.forecaster = stream.get();
     PolicyMaker make = [&](const TraceSession &full) -> std::unique_ptr<Policy> {
+      if (stream) stream->add_session(full);
       PolicyInputs each = in;
       each.full_session = &full;
       auto p = make_policy(name, params, each, perr);

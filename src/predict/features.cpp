@@ -43,7 +43,7 @@ const char *feature_name(int f) {
       "genre_log_rate",      "genre_pause_log",   "transitions_unknown", "log_elapsed",
       "log_elapsed_sq",      "pause_logit",       "log_video_window",    "video_window_logit",
       "log_genre_window",    "past_end_frac",     "window_seen_frac",    "log_transition_window",
-      "log_cut_reactions"};
+      "log_cut_reactions",   "age_band_logit"};
   return f >= 0 && f < kFeatureCount ? names[f] : "?";
 }
 
@@ -91,6 +91,18 @@ void ViewerStats::add(const ViewerStats &o) {
   gaps += o.gaps;
   actions += o.actions;
   for (int k = 0; k < kKindGroups; ++k) kinds[static_cast<size_t>(k)] += o.kinds[static_cast<size_t>(k)];
+}
+
+void ViewerStats::scale(double f) {
+  sessions *= f;
+  play_actions *= f;
+  play_expected *= f;
+  pause_log_sum *= f;
+  pauses *= f;
+  gap_log_sum *= f;
+  gaps *= f;
+  actions *= f;
+  for (double &k : kinds) k *= f;
 }
 
 ViewerFeatures viewer_features(const ViewerStats &v, const GlobalStats &g) {
@@ -194,6 +206,13 @@ SessionWalk walk_session(const TraceSession &s) {
     if (!st.paused && to > st.base_wall) add_exposure(st.pos_ms, st.position_at(to));
   };
   int64_t last_action = -1, pause_at = -1;
+  // The gaps by state for the age curves: ages since `anchor` (the last
+  // action, or the start), in the state `span_state` since `span_from`.
+  int64_t anchor = start, span_from = start;
+  int span_state = Other;
+  auto close_span = [&](int64_t t, bool action) {
+    w.age_spans.push_back(AgeSpan{span_state, span_from - anchor, t - anchor, action});
+  };
   for (const Interaction &e : s.events) {
     if (e.wall_ms > end) break;
     int64_t t = std::max(e.wall_ms, start);
@@ -217,7 +236,17 @@ SessionWalk walk_session(const TraceSession &s) {
       last_action = t;
     }
     st.apply(e, std::max(st.base_wall, t));
+    if (is_viewer_action(e.kind)) {
+      close_span(t, true);
+      anchor = span_from = t;
+      span_state = st.paused ? Paused : Playing;
+    } else if (e.kind == Kind::End && span_state != Other) {
+      close_span(t, false);
+      span_from = t;
+      span_state = Other;
+    }
   }
+  close_span(std::max(end, span_from), false);
   advance(end);
   for (const auto &[b, ae] : bins) {
     w.own.bin.push_back(b);
@@ -354,8 +383,30 @@ Stats build_stats(const std::vector<const TraceSession *> &sessions, const std::
       acc.add(contrib[i]);
     }
   }
+  std::array<AgeCurve::Counts, kStates> age;
+  for (const SessionWalk &w : walks)
+    for (const AgeSpan &a : w.age_spans)
+      if (a.state >= 0 && a.state < kStates) age[static_cast<size_t>(a.state)].add(a);
+  for (int k = 0; k < kStates; ++k) st.age[static_cast<size_t>(k)] = AgeCurve::fit(age[static_cast<size_t>(k)]);
   st.derive();
   return st;
+}
+
+ViewerStats session_viewer_stats(const Stats &st, const TraceSession &s) {
+  const SessionWalk w = walk_session(s);
+  ViewerStats v = w.viewer;
+  const VideoStats *vs = st.video(s.video);
+  const GenreStats &gs = st.genre(vs && !vs->genre.empty() ? vs->genre : s.genre);
+  const int64_t dur = vs ? std::max(vs->duration_ms, s.duration_ms) : s.duration_ms;
+  double ex = 0;
+  for (size_t j = 0; j < w.own.bin.size(); ++j) {
+    // As build_stats' video prior: the genre's heatmap over the bin.
+    const int64_t a = static_cast<int64_t>(w.own.bin[j]) * kBinMs;
+    const int64_t z = std::min<int64_t>(a + kBinMs, dur > 0 ? std::max<int64_t>(dur, a + 1) : a + kBinMs);
+    ex += w.own.exposure[j] * gs.integral(a, z, dur) / (static_cast<double>(z - a) / 1000.0);
+  }
+  v.play_expected = ex;
+  return v;
 }
 
 // ---- features -------------------------------------------------------------------
@@ -588,12 +639,25 @@ void band_features(const Snapshot &s, int64_t lo, int64_t hi, double *f) {
   // The same cuts, each worth the reactions it drew from the other sessions
   // (a salient cut draws nearly every viewer, a spurious one nobody).
   f[F_LOG_CUT_REACTIONS] = std::log(et.weighted + 0.005);
+  // The age curve's own answer for the band (the hazard by time since the
+  // last action, pooled over every session in this state): sharp where the
+  // gaps are (nobody acts within 10 s, then many do), which the smooth
+  // elapsed-time terms above cannot follow.
+  double age_q = 0.5;
+  if (s.age && !s.age->empty()) {
+    const int64_t a = std::max<int64_t>(0, s.since_action_ms);
+    age_q = 1.0 - std::exp(-(s.age->cumulative(a + hi) - s.age->cumulative(a + lo)));
+  }
+  f[F_AGE_BAND_LOGIT] = clamp_logit(age_q);
 }
 
 double shape_weight(const Snapshot &s, int64_t band_lo, int64_t band_hi, int64_t t0, int64_t t1) {
   const double dt_s = static_cast<double>(std::max<int64_t>(0, t1 - t0)) / 1000.0;
   if (dt_s <= 0) return 0;
-  if (s.state != Playing) return dt_s;
+  const AgeCurve *age = s.age && !s.age->empty() ? s.age : nullptr;
+  // Not playing, nothing on the video places an action: the age curve alone
+  // (and a trace of the flat hazard, so that no step is ever empty).
+  if (s.state != Playing) return age ? age->step_mass(s.since_action_ms, band_lo, t0, t1) + 1e-9 * dt_s : dt_s;
   const double rate = s.rate > 0 ? s.rate : 1.0;
   const double end = s.duration_ms > 0 ? static_cast<double>(s.duration_ms) : HUGE_VAL;
   auto media = [&](int64_t t) { return std::min(end, static_cast<double>(s.pos_ms) + static_cast<double>(t) * rate); };
@@ -606,6 +670,14 @@ double shape_weight(const Snapshot &s, int64_t band_lo, int64_t band_hi, int64_t
     const double heat = window_integral(s, static_cast<int64_t>(A), static_cast<int64_t>(B)) / rate;
     const CutMass band = fresh_cuts(s, A, B, true);
     background = std::max(0.1 * heat, heat - band.reacted - band.weighted) * (media(t1) - media(t0)) / (B - A);
+    // ... and, over the band, as the age curve has it: the step's density
+    // against the band's mean (after an action, a sharp start or a lull).
+    if (age) {
+      const double band_mass = age->step_mass(s.since_action_ms, band_lo, band_lo, band_hi);
+      const double band_s = static_cast<double>(band_hi - band_lo) / 1000.0;
+      if (band_mass > 1e-12 && band_s > 0)
+        background *= age->step_mass(s.since_action_ms, band_lo, t0, t1) / dt_s / (band_mass / band_s);
+    }
   }
   // Each fresh cut where its reaction comes, and a trace of the flat hazard
   // everywhere (so that a band with nothing in it keeps its mass spread evenly).

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/interaction.h"
+#include "predict/age_curve.h"
 #include "trace/playback.h"
 #include "trace/trace.h"
 
@@ -83,6 +84,7 @@ struct ViewerStats {
   double pause_log_sum = 0, pauses = 0, gap_log_sum = 0, gaps = 0, actions = 0;
   std::array<double, kKindGroups> kinds{};
   void add(const ViewerStats &o);
+  void scale(double f);  // every count times f (older sessions weighing less)
 };
 
 // What the features use of a viewer (derived from ViewerStats with shrinkage).
@@ -111,6 +113,9 @@ struct Stats {
   std::unordered_map<std::string, std::vector<double>> cut_weights;
   double cut_prior = 0;
   double cut_tau2 = 0;  // training only: the spread of the cuts' rates beyond noise (shrinkage)
+  // The hazard by time since the last action, per state (age_curve.h): the
+  // shape of each band's probability inside the band.
+  std::array<AgeCurve, kStates> age;
   const std::vector<int64_t> *transitions_of(const std::string &video) const;
   const std::vector<double> *cut_weights_of(const std::string &video) const;
   const GenreStats &genre(const std::string &g) const;
@@ -126,6 +131,7 @@ struct SessionWalk {
   double play_actions = 0, exposure_s = 0;
   ViewerStats viewer;                      // this session's contribution (sessions = 1)
   std::vector<double> pause_logs, gap_logs;
+  std::vector<AgeSpan> age_spans;          // its gaps, by state (AgeCurve)
 };
 SessionWalk walk_session(const TraceSession &s);
 
@@ -134,6 +140,11 @@ SessionWalk walk_session(const TraceSession &s);
 // from that viewer's earlier sessions only (by start time).
 Stats build_stats(const std::vector<const TraceSession *> &sessions, const std::vector<SessionWalk> &walks,
                   std::vector<ViewerStats> *prior_viewer);
+
+// What one finished session adds to its viewer's statistics, as
+// build_stats counts it (its playing actions expected under its genre's
+// heatmap): learning a viewer on the stream (HazardModel::on_stream).
+ViewerStats session_viewer_stats(const Stats &st, const TraceSession &s);
 
 // Where the session stands at a decision point: what its own events decide.
 struct SessionPoint {
@@ -160,6 +171,7 @@ struct Snapshot : SessionPoint {
   // n_actions of them have happened. A cut with one in its reaction window
   // has drawn its reaction. Null: none known.
   const std::vector<int64_t> *action_pos = nullptr;
+  const AgeCurve *age = nullptr;  // the state's curve; null or empty: flat
   ViewerFeatures viewer;
 };
 
@@ -203,6 +215,7 @@ enum Feature : int {
   F_WINDOW_SEEN_FRAC,
   F_LOG_TRANSITION_WINDOW,
   F_LOG_CUT_REACTIONS,
+  F_AGE_BAND_LOGIT,
   kFeatureCount
 };
 const char *feature_name(int f);
@@ -219,8 +232,9 @@ void derive_cut_weights(Stats &st);
 // The shape of the hazard inside the band (band_lo, band_hi] ms after the
 // decision point: the relative intensity of a viewer action over its part
 // (t0, t1]. Playing: the band's heatmap mass less the bumps of its cuts,
-// spread evenly over its media, plus each fresh cut worth its cut weight
-// where the reaction kernel puts it; otherwise flat. Only ratios within one
+// spread over its media as the age curve's density goes, plus each fresh cut
+// worth its cut weight where the reaction kernel puts it; otherwise the age
+// curve's probability of (t0, t1] (flat without one). Only ratios within one
 // band matter: the band's probability is the fit's.
 double shape_weight(const Snapshot &s, int64_t band_lo_ms, int64_t band_hi_ms, int64_t t0_ms, int64_t t1_ms);
 

@@ -3,6 +3,7 @@
 // (a discrete-time hazard model yields exactly this).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ struct Forecast {
   double end_at(int64_t t_ms) const;
 };
 
+class StreamForecaster;
+
 // Anything that can forecast from a decision point. The learned policy uses
 // this interface, so it can be tested with a hand-made forecaster.
 class Forecaster {
@@ -32,6 +35,19 @@ public:
   virtual ~Forecaster() = default;
   virtual Forecast forecast(const PolicyContext &ctx) const = 0;
   virtual std::string describe() const = 0; // e.g. "hazard-logreg v3 (log loss 0.41)"
+  // A forecaster that also learns from the sessions it is told about as they
+  // finish (learning on the stream); null when this one cannot. It refers to
+  // this forecaster, which must outlive it.
+  virtual std::unique_ptr<StreamForecaster> on_stream() const { return nullptr; }
+};
+
+// Forecasts that keep up with the stream of sessions (Forecaster::on_stream).
+class StreamForecaster : public Forecaster {
+public:
+  // A whole session (its events and its end). What it teaches is used only by
+  // forecasts at or after its end (PolicyContext::now_wall_ms), so a replay
+  // may hand each session over as it starts without seeing its future.
+  virtual void add_session(const TraceSession &s) = 0;
 };
 
 } // namespace sp

@@ -23,7 +23,7 @@ using namespace sp::hz;
 
 namespace {
 
-constexpr const char *kFormat = "smartplayer-hazard-logreg/2";
+constexpr const char *kFormat = "smartplayer-hazard-logreg/3";
 constexpr int kMinRows = 50;      // fewer at-risk rows (or < 5 of either outcome): intercept only
 constexpr double kEps = 1e-6;     // probabilities are clipped to [kEps, 1 - kEps] in the log loss
 
@@ -174,6 +174,7 @@ struct HazardModel::Impl {
     sn.cut_weights = stats.cut_weights_of(s.video);
     sn.cut_prior = stats.cut_prior;
     sn.cut_tau2 = stats.cut_tau2;
+    sn.age = sn.state >= 0 && sn.state < kStates ? &stats.age[static_cast<size_t>(sn.state)] : nullptr;
   }
 
   double hazard(const BandModel &m, const double *f) const {
@@ -530,7 +531,11 @@ std::shared_ptr<const HazardModel> HazardModel::train(const std::vector<const Tr
   return std::make_shared<const HazardModel>(std::move(impl));
 }
 
-Forecast HazardModel::forecast(const PolicyContext &ctx) const {
+Forecast HazardModel::forecast(const PolicyContext &ctx) const { return forecast(ctx, nullptr); }
+
+ViewerStats HazardModel::viewer_stats_of(const TraceSession &s) const { return session_viewer_stats(impl_->stats, s); }
+
+Forecast HazardModel::forecast(const PolicyContext &ctx, const ViewerStats *extra, double train_weight) const {
   const Impl &I = *impl_;
   Forecast fc;
   fc.horizon_ms = I.horizons;
@@ -553,7 +558,15 @@ Forecast HazardModel::forecast(const PolicyContext &ctx) const {
   sn.seen_ms = c.seen_ms;
   sn.rate = ctx.rate > 0 && std::isfinite(ctx.rate) ? ctx.rate : 1.0;
   I.attach(sn, s);
-  sn.viewer = I.stats.viewer(s.viewer);
+  if (extra && extra->sessions > 0) {
+    auto it = I.stats.viewers.find(s.viewer);
+    ViewerStats v = it != I.stats.viewers.end() ? it->second : ViewerStats{};
+    v.scale(train_weight);
+    v.add(*extra);
+    sn.viewer = viewer_features(v, I.stats.global);
+  } else {
+    sn.viewer = I.stats.viewer(s.viewer);
+  }
   sn.action_pos = &c.action_pos;
   std::array<double, 64> qbuf;
   std::vector<double> qvec;
@@ -563,7 +576,7 @@ Forecast HazardModel::forecast(const PolicyContext &ctx) const {
     q = qvec.data();
   }
   I.hazards(sn, q);
-  if (sn.state != Playing) {  // nothing on the video to place an action by: the bands alone
+  if (sn.state != Playing && (!sn.age || sn.age->empty())) {  // no shape to place an action by: the bands alone
     double surv = 1.0;
     for (size_t k = 0; k < I.nb(); ++k) {
       double qk = std::isfinite(q[k]) ? std::clamp(q[k], 0.0, 1.0) : 0.0;
@@ -572,13 +585,14 @@ Forecast HazardModel::forecast(const PolicyContext &ctx) const {
     }
     return fc;
   }
-  // Within a band the fit gives only the band's probability. While playing,
-  // its shape in time follows the video (shape_weight): the band's
-  // probability is spread over 1 s steps (5 s beyond 2 min; the bands beyond
-  // 10 min stay whole) in proportion to it, so the cdf at every band's end is
-  // the fit's, an action expected just after a fresh scene change is placed
-  // there, and where nothing stands out the cdf is linear between the band's
-  // ends, exactly as Forecast::cdf_at interpolates the bands alone.
+  // Within a band the fit gives only the band's probability. Its shape in
+  // time follows the age curve and, while playing, the video (shape_weight):
+  // the band's probability is spread over 1 s steps (5 s beyond 2 min; the
+  // bands beyond 10 min stay whole) in proportion to it, so the cdf at every
+  // band's end is the fit's, an action expected just after a fresh scene
+  // change, or where the gaps between actions are, is placed there, and
+  // where nothing stands out the cdf is linear between the band's ends,
+  // exactly as Forecast::cdf_at interpolates the bands alone.
   fc.horizon_ms.clear();
   fc.cdf.clear();
   fc.horizon_ms.reserve(I.nb() + 256);
@@ -753,6 +767,12 @@ std::string HazardModel::to_json() const {
     j["cut_weights"] = wj;
     j["cut_prior"] = I.stats.cut_prior;
   }
+  // The age curves (hazard per second by age bin, per state; an empty array: flat).
+  {
+    json aj = json::object();
+    for (int k = 0; k < kStates; ++k) aj[state_name(k)] = I.stats.age[static_cast<size_t>(k)].hazards();
+    j["age_hazard"] = aj;
+  }
   j["metrics"] = metrics_to_json(I.metrics, I.holdout_sessions);
   return j.dump();
 }
@@ -873,6 +893,16 @@ std::shared_ptr<const HazardModel> HazardModel::from_json(const std::string &tex
         for (double x : w)
           if (!std::isfinite(x) || x < 0) throw std::runtime_error("cut_weights of " + id + ": finite numbers >= 0 expected");
         impl->stats.cut_weights.emplace(id, std::move(w));
+      }
+    }
+    if (j.contains("age_hazard")) {
+      const json &aj = j.at("age_hazard");
+      if (!aj.is_object()) throw std::runtime_error("age_hazard: an object of arrays expected");
+      for (int k = 0; k < kStates; ++k) {
+        if (!aj.contains(state_name(k))) continue;
+        std::string aerr;
+        if (!AgeCurve::from_hazards(aj.at(state_name(k)).get<std::vector<double>>(), impl->stats.age[static_cast<size_t>(k)], aerr))
+          throw std::runtime_error(std::string("age_hazard of ") + state_name(k) + ": " + aerr);
       }
     }
     {

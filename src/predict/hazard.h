@@ -21,6 +21,10 @@
 
 namespace sp {
 
+namespace hz {
+struct ViewerStats;
+}
+
 struct HazardOptions {
   // Horizon ladder (ms, increasing). Empty: the default ladder
   // (1, 2, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1800 s).
@@ -72,6 +76,19 @@ public:
 
   Forecast forecast(const PolicyContext &ctx) const override;
   std::string describe() const override;  // "hazard-logreg (N features, log loss X)"
+  // Learning on the stream (stream_hazard.cpp): each viewer's statistics
+  // grow with every session of theirs that has finished, as training would
+  // count it, so a viewer unseen at training is known after one session and
+  // a known one keeps up; the fit itself stays as trained. Thread safety:
+  // the returned forecaster locks an internal mutex (add_session and
+  // forecast may be called from any threads).
+  std::unique_ptr<StreamForecaster> on_stream() const override;
+  // forecast() with `extra` (the viewer's sessions since training; null:
+  // none) added to the viewer's training statistics weighted by
+  // `train_weight` (older sessions may weigh less).
+  Forecast forecast(const PolicyContext &ctx, const hz::ViewerStats *extra, double train_weight = 1.0) const;
+  // What one finished session adds to its viewer's statistics.
+  hz::ViewerStats viewer_stats_of(const TraceSession &s) const;
 
   // Mean log loss of this model on `sessions` (every decision point, every
   // horizon). NaN when `cancel` became true before it finished.
