@@ -178,6 +178,7 @@ TEST_CASE("a sleeping control plane: scheduled wakes only, proactive wake on tim
     int64_t pos_at_call = player->get_position_ms();
     REQUIRE(player->pause() == SP_OK);
     CHECK(player->get_state() == SP_STATE_PAUSED);  // applied before any wake
+    const int64_t pos_paused = player->get_position_ms();
     REQUIRE(obs.wait_transitions(4));
     auto wake2 = obs.at(3);
     CHECK(wake2.awake == 1);
@@ -209,7 +210,10 @@ TEST_CASE("a sleeping control plane: scheduled wakes only, proactive wake on tim
     CHECK(ev[2].kind == sp::Kind::Pause);
     CHECK(ev[3].kind == sp::Kind::Stop);
     for (size_t i = 0; i < ev.size(); ++i) CHECK(ev[i].seq == static_cast<int64_t>(i + 1));
-    CHECK(std::llabs(ev[2].position_ms - pos_at_call) <= 40);
+    // Logged where it paused: no earlier than the call (a loaded machine may
+    // run on between reading the position and pausing), where it stays.
+    CHECK(ev[2].position_ms >= pos_at_call - 40);
+    CHECK(std::llabs(ev[2].position_ms - pos_paused) <= 40);
     std::lock_guard lk(obs.mu);
     CHECK(obs.logged.size() == 4);
   }
