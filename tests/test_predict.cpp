@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "policy/policies.h"
 #include "policy/replay.h"
 #include "predict/age_curve.h"
+#include "predict/features.h"
 #include "predict/hazard.h"
 #include "predict/logreg.h"
 #include "sim/simulator.h"
@@ -415,7 +417,7 @@ TEST_CASE("hazard model: JSON round trip and malformed input", "[hazard]") {
   CHECK(back->evaluate(time_split().test) == model->evaluate(time_split().test));
 
   nlohmann::json j = nlohmann::json::parse(text);
-  CHECK(j["format"] == "smartplayer-hazard-logreg/3");
+  CHECK(j["format"] == "smartplayer-hazard-logreg/4");
   CHECK(j["kind"] == HazardModel::kKind);
   auto reject = [&](const std::string &t, const std::string &what) {
     std::string e;
@@ -892,4 +894,54 @@ TEST_CASE("hazard model on the stream: a viewer's finished sessions teach, an un
   other.viewer = "someone-else";
   Recorder untouched([&](const PolicyContext &ctx) { CHECK(model->forecast(ctx).cdf == stream->forecast(ctx).cdf); });
   replay_session(other, untouched, CostModel::defaults());
+}
+
+TEST_CASE("band_total_logit: the band's background plus its fresh cuts' reactions, as a probability", "[hazard]") {
+  using namespace sp::hz;
+  // A 10 min video with a flat heatmap of 0.01 actions per second and one
+  // cut at 2 min that draws 0.6 reactions per crossing.
+  GenreStats genre;
+  genre.rate = 0.01;
+  genre.pct_hz.fill(0.01);
+  genre.finish();
+  VideoStats video;
+  video.duration_ms = 600000;
+  video.hz.assign(static_cast<size_t>(video.duration_ms / kBinMs), 0.01);
+  video.finish();
+  const std::vector<int64_t> cuts{120000};
+  const std::vector<double> weights{0.6};
+  Snapshot s;
+  s.state = Playing;
+  s.duration_ms = video.duration_ms;
+  s.genre = &genre;
+  s.video = &video;
+  s.transitions = &cuts;
+  s.cut_weights = &weights;
+  s.pos_ms = 60000;
+  s.seen_ms = 60000;
+  s.viewer.log_mult = std::log(2.0);  // twice as active as the average viewer
+  auto total = [&](int64_t lo, int64_t hi) {
+    std::array<double, kFeatureCount> f{};
+    base_features(s, f.data());
+    band_features(s, lo, hi, f.data());
+    return f[F_BAND_TOTAL_LOGIT];
+  };
+  auto logit = [](double q) { return std::log(q / (1 - q)); };
+  // 10-20 s ahead: nothing but the background, 10 s of 0.01/s, doubled.
+  CHECK(total(10000, 20000) == Approx(logit(1 - std::exp(-2 * 0.1))).epsilon(1e-6));
+  // 55-70 s ahead holds the cut's reaction (at 2 min + 1.5 s, sd 3 s): the
+  // heatmap's 0.15 less the cut's bump, doubled, plus the bump itself.
+  const double bump = 0.6 * (0.5 * std::erfc((115000.0 - 121500.0) / 3000.0 / std::sqrt(2.0)) -
+                             0.5 * std::erfc((130000.0 - 121500.0) / 3000.0 / std::sqrt(2.0)));
+  REQUIRE(bump > 0.55);
+  CHECK(total(55000, 70000) == Approx(logit(1 - std::exp(-(2 * std::max(0.015, 0.15 - bump) + bump)))).epsilon(1e-6));
+  CHECK(total(55000, 70000) > total(10000, 25000));  // a band of the same length without the cut
+  // Once the viewer has reacted to the cut, its bump is spent: background only.
+  const std::vector<int64_t> acted{121000};
+  s.action_pos = &acted;
+  s.n_actions = 1;
+  CHECK(total(55000, 70000) == Approx(logit(1 - std::exp(-2 * std::max(0.015, 0.15 - bump)))).epsilon(1e-6));
+  // Paused: no media window, no total.
+  s.state = Paused;
+  CHECK(total(55000, 70000) == 0);
 }

@@ -37,7 +37,7 @@ for d in (a, b, c):
 assert a["saved_version"] >= 1 and b["saved_version"] == a["saved_version"] + 1, (a.get("saved_version"), b.get("saved_version"))
 assert "saved_version" not in c
 m1, m2 = json.load(open(f"{w}/m1.json")), json.load(open(f"{w}/m2.json"))
-assert m1["format"] == "smartplayer-hazard-logreg/3" and m1["kind"] == "hazard-logreg"
+assert m1["format"] == "smartplayer-hazard-logreg/4" and m1["kind"] == "hazard-logreg"
 assert m1["l2"] == 300 and m2["l2"] == 1000
 assert len(m1["horizons_ms"]) == 14 and len(m1["states"]) == 3
 print("train json ok")

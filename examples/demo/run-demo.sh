@@ -34,7 +34,7 @@ VIEWER=${USER:-viewer}
 # awake, and a miss at 30 s (docs/demo.md, "The cost model").
 COST=1,10,30
 # Bump when what this script makes changes: older data is remade.
-DATA_VERSION=4  # 4: model format 3 (the age curve)
+DATA_VERSION=5  # 5: model format 4 (band_total_logit)
 
 say() { printf '%s\n' "$*"; }
 quiet() { # quiet CMD...: run CMD, show its output only if it fails

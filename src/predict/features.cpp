@@ -43,7 +43,7 @@ const char *feature_name(int f) {
       "genre_log_rate",      "genre_pause_log",   "transitions_unknown", "log_elapsed",
       "log_elapsed_sq",      "pause_logit",       "log_video_window",    "video_window_logit",
       "log_genre_window",    "past_end_frac",     "window_seen_frac",    "log_transition_window",
-      "log_cut_reactions",   "age_band_logit"};
+      "log_cut_reactions",   "age_band_logit",    "band_total_logit"};
   return f >= 0 && f < kFeatureCount ? names[f] : "?";
 }
 
@@ -639,6 +639,16 @@ void band_features(const Snapshot &s, int64_t lo, int64_t hi, double *f) {
   // The same cuts, each worth the reactions it drew from the other sessions
   // (a salient cut draws nearly every viewer, a spurious one nobody).
   f[F_LOG_CUT_REACTIONS] = std::log(et.weighted + 0.005);
+  // The band's expected actions as a sum: the viewer's share of the
+  // heatmap's background (less the bumps of the cuts in it) plus each fresh
+  // cut's reactions, as a probability (an additive hazard, where the log
+  // features above combine multiplicatively).
+  if (s.state == Playing) {
+    const double background = std::max(0.1 * ev, ev - et.weighted - et.reacted);
+    f[F_BAND_TOTAL_LOGIT] = clamp_logit(1.0 - std::exp(-(std::exp(s.viewer.log_mult) * background + et.weighted)));
+  } else {
+    f[F_BAND_TOTAL_LOGIT] = 0;
+  }
   // The age curve's own answer for the band (the hazard by time since the
   // last action, pooled over every session in this state): sharp where the
   // gaps are (nobody acts within 10 s, then many do), which the smooth

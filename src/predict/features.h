@@ -216,6 +216,7 @@ enum Feature : int {
   F_LOG_TRANSITION_WINDOW,
   F_LOG_CUT_REACTIONS,
   F_AGE_BAND_LOGIT,
+  F_BAND_TOTAL_LOGIT,
   kFeatureCount
 };
 const char *feature_name(int f);

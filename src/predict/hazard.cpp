@@ -23,7 +23,7 @@ using namespace sp::hz;
 
 namespace {
 
-constexpr const char *kFormat = "smartplayer-hazard-logreg/3";
+constexpr const char *kFormat = "smartplayer-hazard-logreg/4";
 constexpr int kMinRows = 50;      // fewer at-risk rows (or < 5 of either outcome): intercept only
 constexpr double kEps = 1e-6;     // probabilities are clipped to [kEps, 1 - kEps] in the log loss
 
