@@ -98,8 +98,36 @@ PY
 # The Bayes reference on simulated traces: smartplayer-sim --truth, smartplayer-eval --truth.
 if [ -x "$BIN/smartplayer-sim" ]; then
   "$BIN/smartplayer-sim" --viewers 60 --sessions 4 --seed 2 --out "$work/sim.jsonl" --truth "$work/truth.jsonl" --quiet
-  "$EVAL" --traces "$work/sim.jsonl" --truth "$work/truth.jsonl" --json "$work/bayes.json" --split time --quiet > "$work/bayes.out"
+  "$EVAL" --traces "$work/sim.jsonl" --truth "$work/truth.jsonl" --json "$work/bayes.json" --split time --quiet \
+    --actions "$work/actions.csv" > "$work/bayes.out"
   grep -q "bayes" "$work/bayes.out"
+  # --actions: every test action once per named policy, missed or not, as the totals count them;
+  # bench/gap_by_cause.py splits the difference between two policies by cause.
+  python3 - "$work/bayes.json" "$work/actions.csv" <<'PY'
+import csv, json, sys
+d = json.load(open(sys.argv[1]))
+rows = list(csv.DictReader(open(sys.argv[2], newline="")))
+assert rows and set(rows[0]) == {"split", "policy", "session", "viewer", "video", "action", "kind", "wall_ms",
+                                 "pos_ms", "missed"}, rows[:1]
+for name, fig in d["splits"]["time"].items():
+    mine = [r for r in rows if r["policy"] == name and r["split"] == "time"]
+    assert len(mine) == fig["interactions"], (name, len(mine), fig["interactions"])
+    assert sum(int(r["missed"]) for r in mine) == fig["misses"], name
+assert {r["policy"] for r in rows} == set(d["splits"]["time"])
+assert all(r["kind"] in ("play", "pause", "seek", "rate", "volume", "mute", "stop", "skip", "step") for r in rows)
+print("actions ok", len(rows))
+PY
+  python3 "$SP_SOURCE_DIR/bench/gap_by_cause.py" "$work/actions.csv" --traces "$work/sim.jsonl" --truth "$work/truth.jsonl" \
+    --policies learned,bayes > "$work/gap.md"
+  python3 - "$work/bayes.json" "$work/gap.md" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))["splits"]["time"]
+last = open(sys.argv[2]).read().strip().splitlines()[-1].split("|")
+assert last[1].strip() == "all", last
+assert int(last[3]) == p["learned"]["misses"] and int(last[4]) == p["bayes"]["misses"], last
+assert int(last[5]) == p["learned"]["misses"] - p["bayes"]["misses"], last
+print("gap by cause ok")
+PY
   python3 - "$work/bayes.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -143,5 +171,7 @@ expect 1 "no sessions" -- "$EVAL" --traces "$work/bad.jsonl" --json "$work/x.jso
 head -n 1 "$work/traces.jsonl" > "$work/one.jsonl"
 expect 1 "split time" -- "$EVAL" --traces "$work/one.jsonl" --json "$work/x.json" --split time
 expect 1 "cannot write" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/no/such/dir/x.json" --policies oracle --quiet
+expect 1 "cannot write .*actions.csv" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --policies oracle \
+  --actions "$work/no/such/dir/actions.csv" --quiet
 [ ! -e "$work/x.json" ]
 echo "eval.sh ok"

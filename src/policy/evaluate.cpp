@@ -62,7 +62,8 @@ bool train_for_split(const Split &split, bool seed, double seed_lambda, const Fo
 
 bool evaluate_sessions(const std::vector<const TraceSession *> &sessions, const std::vector<std::string> &names,
                        const PolicyParams &params, const TrainedForSplit &trained,
-                       std::map<std::string, PolicyFigures> &out, std::string &err) {
+                       std::map<std::string, PolicyFigures> &out, std::string &err,
+                       const PolicySessionObserver &observe) {
   out.clear();
   std::vector<std::string> all = names;
   if (std::find(all.begin(), all.end(), "oracle") == all.end()) all.push_back("oracle");
@@ -108,7 +109,9 @@ bool evaluate_sessions(const std::vector<const TraceSession *> &sessions, const 
       if (!p) failed = true;
       return p;
     };
-    ReplayTotals t = replay_all(ordered, make, params.cost);
+    SessionObserver each_session;
+    if (observe) each_session = [&](const TraceSession &full, const SessionReplay &r) { observe(name, full, r); };
+    ReplayTotals t = replay_all(ordered, make, params.cost, each_session);
     if (failed) {
       err = perr;
       return false;

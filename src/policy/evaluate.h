@@ -55,8 +55,13 @@ struct PolicyFigures {
 // oracle is always computed (for the ratios) and reported when named. The
 // learned policy (with params.learn_online) gets a fresh SleepLearner, warm
 // started on trained.warm_sessions when there are any.
+// `observe` (optional) sees each test session's replay under each named
+// policy (the implicit oracle's too), with the policy's name.
+using PolicySessionObserver =
+    std::function<void(const std::string &policy, const TraceSession &full, const SessionReplay &replay)>;
 bool evaluate_sessions(const std::vector<const TraceSession *> &sessions, const std::vector<std::string> &names,
                        const PolicyParams &params, const TrainedForSplit &trained,
-                       std::map<std::string, PolicyFigures> &out, std::string &err);
+                       std::map<std::string, PolicyFigures> &out, std::string &err,
+                       const PolicySessionObserver &observe = {});
 
 } // namespace sp

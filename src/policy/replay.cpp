@@ -171,12 +171,14 @@ SessionReplay replay_session(const TraceSession &s, Policy &policy, const CostMo
 }
 
 ReplayTotals replay_all(const std::vector<const TraceSession *> &sessions, const PolicyMaker &make,
-                        const CostModel &cost) {
+                        const CostModel &cost, const SessionObserver &observe) {
   ReplayTotals tot;
   for (const TraceSession *s : sessions) {
     std::unique_ptr<Policy> p = make(*s);
     if (!p) continue;
-    tot.add(replay_session(*s, *p, cost, false));
+    const SessionReplay r = replay_session(*s, *p, cost, static_cast<bool>(observe));
+    if (observe) observe(*s, r);
+    tot.add(r);
   }
   return tot;
 }

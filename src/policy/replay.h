@@ -70,8 +70,11 @@ SessionReplay replay_session(const TraceSession &s, Policy &policy, const CostMo
 // Makes the policy for one session (the oracle needs the full session; others ignore it).
 using PolicyMaker = std::function<std::unique_ptr<Policy>(const TraceSession &full)>;
 
+// Sees each session's replay (with its timeline and actions) as it is done.
+using SessionObserver = std::function<void(const TraceSession &full, const SessionReplay &replay)>;
+
 ReplayTotals replay_all(const std::vector<const TraceSession *> &sessions, const PolicyMaker &make,
-                        const CostModel &cost);
+                        const CostModel &cost, const SessionObserver &observe = {});
 
 // ---- Splits -----------------------------------------------------------------
 struct Split {

@@ -42,7 +42,7 @@ const char *kUsage =
 
 struct Args {
   std::string traces, json_out, plots_dir, split = "both", forecaster = default_forecaster_kind(), truth,
-                                           transitions;
+                                           transitions, actions_out;
   std::vector<std::string> policies = policy_names();
   bool policies_given = false;
   bool online = true;
@@ -66,6 +66,8 @@ void usage(std::ostream &o) {
     << "  --transitions FILE      the videos' visual transitions (JSON Lines, docs/traces.md) for the hazard "
        "model\n"
     << "  --no-online             learned: the decision rule on the forecast alone (no online learning)\n"
+    << "  --actions FILE          write every test action and whether each policy missed it (CSV: split,\n"
+    << "                          policy, session, viewer, video, action, kind, wall_ms, pos_ms, missed)\n"
     << "  --quiet                 no progress on stderr\n";
 }
 
@@ -95,7 +97,7 @@ int parse_args(int argc, char **argv, Args &a) {
     }
     if (o != "--traces" && o != "--json" && o != "--plots" && o != "--split" && o != "--policies" &&
         o != "--cost" && o != "--timeout" && o != "--miss-scale" && o != "--forecaster" && o != "--truth" &&
-        o != "--transitions") {
+        o != "--transitions" && o != "--actions") {
       std::cerr << "smartplayer-eval: unknown option " << o << "\n";
       usage(std::cerr);
       return 2;
@@ -104,6 +106,7 @@ int parse_args(int argc, char **argv, Args &a) {
     if (o == "--traces") a.traces = v;
     else if (o == "--json") a.json_out = v;
     else if (o == "--plots") a.plots_dir = v;
+    else if (o == "--actions") a.actions_out = v;
     else if (o == "--truth")
       a.truth = v;
     else if (o == "--transitions")
@@ -228,6 +231,17 @@ void print_table(const std::string &split, const Split &sp, const std::vector<st
   std::fflush(stdout);
 }
 
+// A CSV field: quoted when it holds a comma, a quote or a line break.
+std::string csv_field(const std::string &v) {
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string q = "\"";
+  for (char c : v) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + "\"";
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -302,6 +316,15 @@ int main(int argc, char **argv) {
   out["learned_miss_scale"] = a.miss_scale;
   out["learned_online"] = a.online;
   out["seed_genre_lambda"] = SeedGenreFit::kDefaultLambda;
+  std::ofstream actions;
+  if (!a.actions_out.empty()) {
+    actions.open(a.actions_out);
+    if (!actions) {
+      std::cerr << "smartplayer-eval: cannot write " << a.actions_out << "\n";
+      return 1;
+    }
+    actions << "split,policy,session,viewer,video,action,kind,wall_ms,pos_ms,missed\n";
+  }
   json splits = json::object(), sizes = json::object(), models = json::object(), best_fixed = json::object(),
        windows = json::object(), learners = json::object();
 
@@ -330,7 +353,23 @@ int main(int argc, char **argv) {
     progress("split " + sn + ": replaying " + std::to_string(sp.test.size()) + " test sessions under " +
              std::to_string(a.policies.size()) + " policies");
     std::map<std::string, PolicyFigures> figs;
-    if (!evaluate_sessions(sp.test, a.policies, params, trained, figs, err)) {
+    // --actions: one row per test action per named policy (caught or missed).
+    PolicySessionObserver observe;
+    if (actions) {
+      observe = [&](const std::string &policy, const TraceSession &full, const SessionReplay &r) {
+        if (std::find(a.policies.begin(), a.policies.end(), policy) == a.policies.end()) return;
+        size_t k = 0;
+        for (const Interaction &e : full.events) {
+          if (!is_viewer_action(e.kind)) continue;  // the replay counts them in order
+          if (k >= r.action_wall_ms.size()) break;
+          actions << sn << ',' << policy << ',' << csv_field(full.session_id) << ',' << csv_field(full.viewer) << ','
+                  << csv_field(full.video) << ',' << k << ',' << kind_name(e.kind) << ',' << r.action_wall_ms[k] << ','
+                  << e.position_ms << ',' << (r.action_missed[k] ? 1 : 0) << '\n';
+          ++k;
+        }
+      };
+    }
+    if (!evaluate_sessions(sp.test, a.policies, params, trained, figs, err, observe)) {
       std::cerr << "smartplayer-eval: split " << sn << ": " << err << "\n";
       return 1;
     }
@@ -389,6 +428,14 @@ int main(int argc, char **argv) {
   out["seed_genre_awake_percents"] = windows;
   out["learner"] = learners;
 
+  if (actions.is_open()) {
+    actions.close();
+    if (!actions) {
+      std::cerr << "smartplayer-eval: error writing " << a.actions_out << "\n";
+      return 1;
+    }
+    progress("wrote " + a.actions_out);
+  }
   std::ofstream jf(a.json_out);
   if (!jf) {
     std::cerr << "smartplayer-eval: cannot write " << a.json_out << "\n";
