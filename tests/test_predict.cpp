@@ -945,3 +945,41 @@ TEST_CASE("band_total_logit: the band's background plus its fresh cuts' reaction
   s.state = Paused;
   CHECK(total(55000, 70000) == 0);
 }
+
+TEST_CASE("habit_change: a session like the viewer's others keeps their history, a different one forgets it",
+          "[hazard]") {
+  using namespace sp::hz;
+  GlobalStats g;
+  g.kind_frac = {0.3, 0.3, 0.1, 0.1};
+  // Ten sessions of a quiet pauser: 10 playing actions where 20 are expected
+  // each, mostly pauses.
+  auto session = [](double actions, double expected, std::array<double, kKindGroups> kinds) {
+    ViewerStats s;
+    s.sessions = 1;
+    s.play_actions = actions;
+    s.play_expected = expected;
+    s.kinds = kinds;
+    s.actions = kinds[0] + kinds[1] + kinds[2] + kinds[3] + 2;  // and a play and a stop
+    return s;
+  };
+  ViewerStats history;
+  for (int i = 0; i < 10; ++i) add_session_stats(history, session(10, 20, {8, 1, 0, 1}), g);
+  CHECK(history.sessions == Approx(10).epsilon(0.02));  // nothing forgotten along the way
+  // The same habits again: hardly a change.
+  const double same = habit_change(history, session(11, 20, {8, 2, 0, 1}), g);
+  CHECK(same < 0.02);
+  // Four times as active, seeking instead of pausing: new habits.
+  const ViewerStats other = session(80, 20, {2, 60, 10, 8});
+  const double changed = habit_change(history, other, g);
+  CHECK(changed > 0.99);
+  ViewerStats after = history;
+  add_session_stats(after, other, g);
+  CHECK(after.sessions < 1.1);  // the old sessions are (nearly) forgotten
+  CHECK(viewer_features(after, g).log_mult > std::log(2.0));
+  // Too little to tell (no actions expected, none taken): the prior only.
+  ViewerStats empty = session(0, 0, {0, 0, 0, 0});
+  empty.actions = 0;
+  CHECK(habit_change(history, empty, g) == Approx(kHabitChangePrior));
+  // Nothing to compare with: no change.
+  CHECK(habit_change(ViewerStats{}, other, g) == 0);
+}

@@ -105,6 +105,62 @@ void ViewerStats::scale(double f) {
   for (double &k : kinds) k *= f;
 }
 
+namespace {
+// log P(y actions | exposure e expected under the mean rate) when the
+// viewer's multiplier is Gamma(a, b): the negative binomial.
+double log_gamma_poisson(double y, double e, double a, double b) {
+  return std::lgamma(a + y) - std::lgamma(a) - std::lgamma(y + 1) + a * std::log(b / (b + e)) +
+         (y > 0 ? y * std::log(e / (b + e)) : 0.0);
+}
+// log P(counts | Dirichlet(alpha)) without the multinomial coefficient (the
+// same under either hypothesis).
+template <size_t N> double log_dirichlet_multinomial(const std::array<double, N> &n, const std::array<double, N> &alpha) {
+  double sa = 0, sn = 0, r = 0;
+  for (size_t k = 0; k < N; ++k) {
+    sa += alpha[k];
+    sn += n[k];
+    r += std::lgamma(alpha[k] + n[k]) - std::lgamma(alpha[k]);
+  }
+  return r + std::lgamma(sa) - std::lgamma(sa + sn);
+}
+} // namespace
+
+double habit_change(const ViewerStats &before, const ViewerStats &next, const GlobalStats &g) {
+  if (!(before.sessions > 0) || !(next.sessions > 0)) return 0.0;
+  double log_bf = 0;  // log P(next | new habits) - log P(next | the old ones)
+  // Activity: the multiplier's posterior from `before` against the prior (mean 1).
+  if (next.play_expected > 0) {
+    const double y = std::max(0.0, next.play_actions), e = next.play_expected;
+    log_bf += log_gamma_poisson(y, e, kViewerPrior, kViewerPrior) -
+              log_gamma_poisson(y, e, kViewerPrior + before.play_actions, kViewerPrior + before.play_expected);
+  }
+  // The mix of action kinds (the four groups and the rest).
+  if (next.actions > 0) {
+    std::array<double, kKindGroups + 1> n{}, fresh{}, old{};
+    double rest_n = next.actions, rest_old = before.actions, rest_g = 1.0;
+    for (size_t k = 0; k < static_cast<size_t>(kKindGroups); ++k) {
+      n[k] = next.kinds[k];
+      fresh[k] = kKindPrior * std::max(g.kind_frac[k], 0.01);
+      old[k] = fresh[k] + before.kinds[k];
+      rest_n -= next.kinds[k];
+      rest_old -= before.kinds[k];
+      rest_g -= g.kind_frac[k];
+    }
+    n[kKindGroups] = std::max(0.0, rest_n);
+    fresh[kKindGroups] = kKindPrior * std::max(rest_g, 0.01);
+    old[kKindGroups] = fresh[kKindGroups] + std::max(0.0, rest_old);
+    log_bf += log_dirichlet_multinomial(n, fresh) - log_dirichlet_multinomial(n, old);
+  }
+  const double odds = kHabitChangePrior / (1 - kHabitChangePrior) * std::exp(std::clamp(log_bf, -50.0, 50.0));
+  return odds / (1 + odds);
+}
+
+void add_session_stats(ViewerStats &acc, const ViewerStats &next, const GlobalStats &g) {
+  const double p = habit_change(acc, next, g);
+  if (p > 0) acc.scale(1 - p);
+  acc.add(next);
+}
+
 ViewerFeatures viewer_features(const ViewerStats &v, const GlobalStats &g) {
   ViewerFeatures f;
   f.unseen = v.sessions > 0 ? 0.0 : 1.0;
@@ -365,23 +421,24 @@ Stats build_stats(const std::vector<const TraceSession *> &sessions, const std::
       ex += o.exposure[j] * (b < v.prior.size() ? v.prior[b] : G.rate);
     }
     contrib[i].play_expected = ex;
-    st.viewers[sessions[i]->viewer].add(contrib[i]);
   }
-  if (prior_viewer) {
-    prior_viewer->assign(n, ViewerStats{});
-    std::vector<size_t> order(n);
-    for (size_t i = 0; i < n; ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      if (sessions[a]->viewer != sessions[b]->viewer) return sessions[a]->viewer < sessions[b]->viewer;
-      return sessions[a]->start_wall_ms < sessions[b]->start_wall_ms;
-    });
-    ViewerStats acc;
-    for (size_t k = 0; k < n; ++k) {
-      size_t i = order[k];
-      if (k == 0 || sessions[order[k - 1]]->viewer != sessions[i]->viewer) acc = ViewerStats{};
-      (*prior_viewer)[i] = acc;
-      acc.add(contrib[i]);
-    }
+  // Each viewer's sessions in order of their start, old habits forgotten
+  // where they changed (add_session_stats): what each session knew of its
+  // viewer before it (prior_viewer), and all of it (Stats::viewers).
+  if (prior_viewer) prior_viewer->assign(n, ViewerStats{});
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (sessions[a]->viewer != sessions[b]->viewer) return sessions[a]->viewer < sessions[b]->viewer;
+    return sessions[a]->start_wall_ms < sessions[b]->start_wall_ms;
+  });
+  ViewerStats acc;
+  for (size_t k = 0; k < n; ++k) {
+    const size_t i = order[k];
+    if (k == 0 || sessions[order[k - 1]]->viewer != sessions[i]->viewer) acc = ViewerStats{};
+    if (prior_viewer) (*prior_viewer)[i] = acc;
+    add_session_stats(acc, contrib[i], G);
+    if (k + 1 == n || sessions[order[k + 1]]->viewer != sessions[i]->viewer) st.viewers[sessions[i]->viewer] = acc;
   }
   std::array<AgeCurve::Counts, kStates> age;
   for (const SessionWalk &w : walks)

@@ -141,6 +141,19 @@ SessionWalk walk_session(const TraceSession &s);
 Stats build_stats(const std::vector<const TraceSession *> &sessions, const std::vector<SessionWalk> &walks,
                   std::vector<ViewerStats> *prior_viewer);
 
+// Habits change (a new device, another person on the account): the
+// probability that `next`, a viewer's newest session, comes from new habits
+// rather than those of `before` (the viewer's statistics so far), by Bayes
+// factors of its activity (playing actions against those expected: a
+// Gamma-Poisson predictive) and its mix of action kinds (Dirichlet-
+// multinomial) under the viewer's statistics and under a fresh viewer's
+// prior, with a prior probability of a change of kHabitChangePrior a session.
+constexpr double kHabitChangePrior = 0.05;
+double habit_change(const ViewerStats &before, const ViewerStats &next, const GlobalStats &g);
+// Adds `next` to a viewer's statistics `acc`, forgetting the old habits by
+// the probability that they changed (habit_change).
+void add_session_stats(ViewerStats &acc, const ViewerStats &next, const GlobalStats &g);
+
 // What one finished session adds to its viewer's statistics, as
 // build_stats counts it (its playing actions expected under its genre's
 // heatmap): learning a viewer on the stream (HazardModel::on_stream).

@@ -534,6 +534,13 @@ std::shared_ptr<const HazardModel> HazardModel::train(const std::vector<const Tr
 Forecast HazardModel::forecast(const PolicyContext &ctx) const { return forecast(ctx, nullptr); }
 
 ViewerStats HazardModel::viewer_stats_of(const TraceSession &s) const { return session_viewer_stats(impl_->stats, s); }
+ViewerStats HazardModel::trained_viewer_stats(const std::string &viewer) const {
+  auto it = impl_->stats.viewers.find(viewer);
+  return it != impl_->stats.viewers.end() ? it->second : ViewerStats{};
+}
+double HazardModel::habit_change(const ViewerStats &before, const ViewerStats &next) const {
+  return hz::habit_change(before, next, impl_->stats.global);
+}
 
 Forecast HazardModel::forecast(const PolicyContext &ctx, const ViewerStats *extra, double train_weight) const {
   const Impl &I = *impl_;

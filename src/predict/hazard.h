@@ -89,6 +89,10 @@ public:
   Forecast forecast(const PolicyContext &ctx, const hz::ViewerStats *extra, double train_weight = 1.0) const;
   // What one finished session adds to its viewer's statistics.
   hz::ViewerStats viewer_stats_of(const TraceSession &s) const;
+  // The viewer's statistics from training (empty for a viewer it never saw).
+  hz::ViewerStats trained_viewer_stats(const std::string &viewer) const;
+  // The probability that `next` comes from new habits (hz::habit_change).
+  double habit_change(const hz::ViewerStats &before, const hz::ViewerStats &next) const;
 
   // Mean log loss of this model on `sessions` (every decision point, every
   // horizon). NaN when `cancel` became true before it finished.

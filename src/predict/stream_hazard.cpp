@@ -33,12 +33,17 @@ public:
       std::lock_guard<std::mutex> lock(mu_);
       auto it = viewers_.find(ctx.session->viewer);
       if (it != viewers_.end()) {
-        // The sessions that ended by now, added up (the list is by end time).
+        // The sessions that ended by now, added up (the list is by end time),
+        // the older ones discounted, and forgotten where habits changed.
+        hz::ViewerStats all = model_.trained_viewer_stats(ctx.session->viewer);
         for (const Finished &f : it->second) {
           if (f.end_ms > ctx.now_wall_ms) break;
-          extra.scale(kSessionDiscount);
+          const double keep = kSessionDiscount * (1 - model_.habit_change(all, f.stats));
+          all.scale(keep);
+          all.add(f.stats);
+          extra.scale(keep);
           extra.add(f.stats);
-          train_weight *= kSessionDiscount;
+          train_weight *= keep;
         }
       }
     }
