@@ -1,6 +1,6 @@
 // Numbers packed into text: standard base64 (RFC 4648, '=' padding) of the
 // little-endian IEEE-754 bytes, float32 or float64. The hazard model stores
-// its per-video and per-viewer tables this way (predict/hazard.cpp). Pure
+// its per-video and per-viewer tables this way (predict/hazard_json.cpp). Pure
 // functions: any thread.
 #pragma once
 #include <string>
