@@ -214,6 +214,13 @@ grep -q "^\[demo\] end of part2.mp4 (last item)" "$T/out4"
 [ "$(sqlite3 "$T/short.db" "SELECT count(*) FROM events WHERE kind = 4")" = 0 ]  # not a viewer skip
 [ "$(sqlite3 "$T/short.db" "SELECT count(*) FROM events WHERE kind = 10")" = 2 ]  # an end in each session
 
+# A viewer name that is not UTF-8 ($USER in a legacy encoding, or --viewer)
+# is logged with those bytes as %XX, as the library keeps such strings,
+# rather than refused.
+USER=$'jos\xe9' "$DEMO" --db "$T/names.db" --no-audio --quit-after 0.3 "$T/clip.mp4" >/dev/null
+"$DEMO" --db "$T/names.db" --no-audio --quit-after 0.3 --viewer $'50%\xff' "$T/clip.mp4" >/dev/null
+[ "$(sqlite3 "$T/names.db" "SELECT group_concat(viewer, ' ') FROM (SELECT viewer FROM sessions ORDER BY id)")" = "jos%E9 50%25%FF" ]
+
 # --quit-after ends a run without a script; a failing script command gives exit 3.
 "$DEMO" --db "" --no-audio --quit-after 1 "$T/clip.mp4" >"$T/out3"
 grep -q "^\[demo\] summary" "$T/out3"

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # What `./run demo` seeds for its viewer (examples/demo/run-demo.sh), whatever
 # $USER holds: a name with commas, quotes, spaces and non-ASCII letters, the
-# name of one of the simulated viewers ("viewer00012"), empty, unset. Each
-# time the set-up must succeed and name the viewer; the history must have 200
-# distinct simulated viewers, the demo's viewer one of them, under its name
-# as it is, with sessions of its own; and the demo player's session (a short
-# headless one) is logged under that same name. The data folders have a space
-# in their paths, as a home folder may.
+# name of one of the simulated viewers ("viewer00012"), one that is not UTF-8,
+# empty, unset. Each time the set-up must succeed and name the viewer; the
+# history must have 200 distinct simulated viewers, the demo's viewer one of
+# them, under its name as it is (bytes that are not UTF-8 as %XX), with
+# sessions of its own; and the demo player's session (a short headless one)
+# is logged under that same name. The data folders have a space in their
+# paths, as a home folder may.
 set -euo pipefail
 B=${SP_BINARY_DIR:?}
 RUN_DEMO="${SP_SOURCE_DIR:?}/examples/demo/run-demo.sh"
@@ -42,6 +43,9 @@ seed_as "$odd" env USER="$odd"
 seed_as viewer00012 env USER=viewer00012
 # The simulated viewer that had that name is there under another one.
 [ "$(sqlite3 "$T/data dir 2/behaviour.db" "SELECT count(*) FROM sessions WHERE viewer = 'viewer00012.1'")" -ge 1 ]
+# A name in a legacy encoding (Latin-1 "José") is not UTF-8: the tools, the
+# demo and the library all keep it as "Jos%E9" (a '%' then as %25).
+seed_as 'Jos%E9 100%25' env USER=$'Jos\xe9 100%'
 seed_as viewer env USER=
 seed_as viewer env -u USER
 echo "demo seeding OK"

@@ -29,6 +29,70 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
+// Length of the well-formed UTF-8 sequence (RFC 3629) that starts at s[i];
+// 0 when none does.
+size_t utf8_sequence(std::string_view s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t n = 0;                          // continuation bytes
+  unsigned char lo = 0x80, hi = 0xBF;    // the range of the first of them
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 1;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 2;
+    lo = c == 0xE0 ? 0xA0 : 0x80;        // no overlong forms
+    hi = c == 0xED ? 0x9F : 0xBF;        // no UTF-16 surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 3;
+    lo = c == 0xF0 ? 0x90 : 0x80;
+    hi = c == 0xF4 ? 0x8F : 0xBF;        // nothing above U+10FFFF
+  } else {
+    return 0;
+  }
+  for (size_t k = 1; k <= n; ++k) {
+    if (i + k >= s.size()) return 0;
+    const unsigned char t = byte(i + k);
+    if (t < (k == 1 ? lo : 0x80) || t > (k == 1 ? hi : 0xBF)) return 0;
+  }
+  return n + 1;
+}
+
+// The viewer id the log gets, from --viewer or else $USER, made into what
+// sp_media_meta.viewer_id accepts (well-formed UTF-8 without control
+// characters): a name in a legacy encoding (Latin-1
+// "jos\xe9") keeps its bytes as %XX ("jos%E9"), so two such names stay
+// apart; '%' is escaped too only then. (Longer than 256 bytes, it is
+// refused by sp_open with its error.) smartplayer-sim --viewer-id and the
+// library's defaults from a url escape the same way, so the seeded history
+// of examples/demo/run-demo.sh is the demo viewer's own.
+std::string viewer_id_of(std::string_view s) {
+  if (s.empty()) return "viewer";
+  bool clean = true;
+  for (size_t i = 0; clean && i < s.size();) {
+    const size_t n = utf8_sequence(s, i);
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (n == 0 || c < 0x20 || c == 0x7F) clean = false;
+    i += n ? n : 1;
+  }
+  if (clean) return std::string(s);
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = utf8_sequence(s, i);
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (n == 0 || c < 0x20 || c == 0x7F || c == '%') {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", c);
+      out += hex;
+      i += 1;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
 bool parse_double(const std::string &s, double &out) {
   if (s.empty()) return false;
   char *end = nullptr;
@@ -65,7 +129,8 @@ bool valid_click(const std::string &arg) {
 std::string usage_text() {
   return "usage: smartplayer-demo [options] FILE|DIR|URL...\n"
          "  --db PATH             behaviour log (default ./smartplayer.db; \"\" = no logging)\n"
-         "  --viewer NAME         viewer id for the log (default $USER or \"viewer\")\n"
+         "  --viewer NAME         viewer id for the log (default $USER or \"viewer\"; bytes that are not\n"
+         "                        UTF-8, and then '%', as %XX)\n"
          "  --genre G             genre passed with every item (default \"unknown\")\n"
          "  --policy P            control-plane policy: learned | fixed-timeout | always-on | seed-genre | auto\n"
          "  --script FILE         timed commands, one a line: \"at T cmd [arg]\" (T = seconds since playback\n"
@@ -168,7 +233,7 @@ std::optional<Options> parse_args(int argc, char **argv, std::string &error, boo
   Options o;
   want_help = false;
   const char *user = std::getenv("USER");
-  o.viewer = (user && *user) ? user : "viewer";
+  o.viewer = viewer_id_of(user ? user : "");
   auto value = [&](int &i, const std::string &name) -> std::optional<std::string> {
     if (i + 1 >= argc) {
       error = name + " needs a value";
@@ -200,7 +265,7 @@ std::optional<Options> parse_args(int argc, char **argv, std::string &error, boo
     } else if (a == "--viewer") {
       auto v = value(i, a);
       if (!v) return std::nullopt;
-      if (!v->empty()) o.viewer = *v; // "" keeps the default ($USER or "viewer")
+      if (!v->empty()) o.viewer = viewer_id_of(*v); // "" keeps the default ($USER or "viewer")
     } else if (a == "--genre") {
       auto v = value(i, a);
       if (!v) return std::nullopt;

@@ -26,8 +26,20 @@ B=${1:?usage: run-demo.sh BUILD_DIR DATA_DIR [demo options...]}
 D=${2:?usage: run-demo.sh BUILD_DIR DATA_DIR [demo options...]}
 shift 2
 # The demo's viewer, passed to the tools as one argument each (no parsing):
-# any name works, commas, quotes, spaces, "viewer00012" and all.
+# any name works, commas, quotes, spaces, "viewer00012" and all. A name that
+# is not UTF-8 (a Latin-1 "jos\xe9") or holds control characters is kept as
+# the tools and the library keep it, those bytes and '%' as %XX ("jos%E9"),
+# so that what is said and counted below is the name in the log.
 VIEWER=${USER:-viewer}
+if command -v python3 >/dev/null; then
+  VIEWER=$(python3 -c '
+import os, sys
+s = os.fsencode(sys.argv[1]).decode("utf-8", "surrogateescape")
+bad = lambda c: ord(c) < 0x20 or ord(c) == 0x7F or 0xDC80 <= ord(c) <= 0xDCFF
+if any(bad(c) for c in s):
+    s = "".join("%%%02X" % (ord(c) - 0xDC00 if ord(c) >= 0xDC80 else ord(c)) if bad(c) or c == "%" else c for c in s)
+sys.stdout.write(s)' "$VIEWER")
+fi
 # The sample lasts 60 s. Under the default cost (a wake costs 30 s awake) the
 # break-even idle stretch is half of it: there would be no room for a sleep
 # and a wake before the next window. The demo states a cheaper wake, 10 s

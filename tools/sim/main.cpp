@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/utf8.h"
 #include "sim/simulator.h"
 #include "trace/trace.h"
 
@@ -52,8 +53,15 @@ void usage(std::ostream &o) {
        "                      react to their scene changes (say a real file's, found by a scene detector)\n"
        "  --viewer-ids LIST   comma-separated ids for the first viewers instead of viewerNNNNN\n"
        "  --viewer-id ID      one such id, taken as it is (commas and all); repeatable, in order with\n"
-       "                      --viewer-ids. A simulated viewer whose viewerNNNNN is given is viewerNNNNN.1\n"
+       "                      --viewer-ids. A simulated viewer whose viewerNNNNN is given is viewerNNNNN.1.\n"
+       "                      An id that is not UTF-8 or holds control characters keeps those bytes\n"
+       "                      (and its '%') as %XX, as the library and the demo do (\"jos\\xe9\" -> jos%E9)\n"
        "  --quiet             no progress on stderr\n";
+}
+
+// A viewer id as the traces (JSON: UTF-8 only) and the library keep it.
+std::string clean_id(std::string_view s) {
+  return sp::valid_utf8(s) && !sp::has_control_char(s) ? std::string(s) : sp::percent_escape(s);
 }
 
 template <typename T> bool parse_num(std::string_view s, T &out) {
@@ -105,12 +113,12 @@ int main(int argc, char **argv) {
       ok = value(v) && !v.empty();
       for (size_t from = 0; ok && from <= v.size();) {
         size_t comma = std::min(v.find(',', from), v.size());
-        opt.viewer_ids.emplace_back(v.substr(from, comma - from));
+        opt.viewer_ids.push_back(clean_id(v.substr(from, comma - from)));
         from = comma + 1;
       }
     } else if (a == "--viewer-id") {
       ok = value(v) && !v.empty();
-      if (ok) opt.viewer_ids.emplace_back(v);
+      if (ok) opt.viewer_ids.push_back(clean_id(v));
     } else if (a == "--start-wall-ms") {
       ok = value(v) && parse_num(v, opt.start_wall_ms) && opt.start_wall_ms >= 0;
     } else if (a == "--out") {
