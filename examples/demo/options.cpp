@@ -35,18 +35,18 @@ size_t utf8_sequence(std::string_view s, size_t i) {
   const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   const unsigned char c = byte(i);
   if (c < 0x80) return 1;
-  size_t n = 0;                          // continuation bytes
-  unsigned char lo = 0x80, hi = 0xBF;    // the range of the first of them
+  size_t n = 0;                       // continuation bytes
+  unsigned char lo = 0x80, hi = 0xBF; // the range of the first of them
   if (c >= 0xC2 && c <= 0xDF) {
     n = 1;
   } else if (c >= 0xE0 && c <= 0xEF) {
     n = 2;
-    lo = c == 0xE0 ? 0xA0 : 0x80;        // no overlong forms
-    hi = c == 0xED ? 0x9F : 0xBF;        // no UTF-16 surrogates
+    lo = c == 0xE0 ? 0xA0 : 0x80; // no overlong forms
+    hi = c == 0xED ? 0x9F : 0xBF; // no UTF-16 surrogates
   } else if (c >= 0xF0 && c <= 0xF4) {
     n = 3;
     lo = c == 0xF0 ? 0x90 : 0x80;
-    hi = c == 0xF4 ? 0x8F : 0xBF;        // nothing above U+10FFFF
+    hi = c == 0xF4 ? 0x8F : 0xBF; // nothing above U+10FFFF
   } else {
     return 0;
   }
