@@ -979,7 +979,7 @@ void App::print_summary() {
   const long long dem = s.wakes_on_demand;
   const std::string on_demand =
       dem == 0 ? std::string() : "; it woke on demand " + std::to_string(dem) + (dem == 1 ? " time" : " times") +
-                                     ", when you acted";
+                                     ", when you acted or the file ended";
   std::printf("[demo]   => the control plane %s (asleep %.0f %%); %s%s\n",
               asleep_pct > 50.0 ? "slept through most of the session" : "was awake at least half of the session",
               asleep_pct, woke.c_str(), on_demand.c_str());
