@@ -35,6 +35,10 @@
 // threads included, and never wait for engine threads. open() must not run
 // concurrently with other calls; close() may run on several threads at once
 // (it joins once), never on an engine thread.
+//
+// Sources: engine.cpp (open, close, the controls), engine_demux.cpp,
+// engine_decode.cpp (both decoders), engine_display.cpp (clocks, frame timing,
+// refresh); engine_tuning.h holds the constants they share.
 #pragma once
 #include <atomic>
 #include <cmath>

@@ -1,0 +1,273 @@
+// The decoder threads: video frames into the picture queue (sp-vdec), audio
+// through the filter into the sink's blocks (sp-adec).
+#include "player/engine.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "decode/audio_filter.h"
+#include "player/engine_tuning.h"
+#include "render/audio_sink.h"
+#include "render/video_convert.h"
+
+namespace sp {
+using namespace engine_tuning;
+
+// ------------------------------------------------------------------ video decoder
+bool Engine::queue_picture(VideoConverter &conv, AVFrame *f, double pts, double dur, int serial) {
+  Picture *p = pictq_.peek_writable();
+  if (!p) return false;
+  if (!p->frame) p->frame = ff::make_frame();
+  std::string err;
+  if (opt_.video != EngineOptions::Video::None && p->frame) {
+    if (conv.convert(f, opt_.picture_format, p->frame.get(), err) != SP_OK) {
+      if (listener_) listener_->on_error(SP_ERR_FORMAT, err);
+      return true; // skip this picture
+    }
+  }
+  p->pts = pts;
+  p->duration = dur;
+  p->serial = serial;
+  p->uploaded = false;
+  p->frame_number = fps_ > 0 && !std::isnan(pts) ? std::llround(pts * fps_) : -1;
+  pictq_.push();
+  on_progress();
+  return true;
+}
+
+void Engine::video_loop() {
+  auto pkt = ff::make_packet();
+  auto frame = ff::make_frame();
+  VideoConverter conv;
+  auto held = ff::make_frame(); // accurate seek: last frame before the target
+  bool have_held = false;
+  double held_pts = NAN, held_dur = 0;
+  int serial = -1;
+  double target = NAN;
+  bool first_of_serial = true;
+  const double default_dur = fps_ > 0 ? 1.0 / fps_ : 0.04;
+
+  auto handle = [&](AVFrame *f) -> bool {
+    double pts = ts_to_s(f->best_effort_timestamp, vtb_) - start_time_;
+    double dur = f->pkt_duration > 0 ? ts_to_s(f->pkt_duration, vtb_) : default_dur;
+    if (!std::isnan(target) && !std::isnan(pts)) {
+      if (pts + dur <= target + 1e-4) { // wholly before the target: keep as candidate
+        av_frame_unref(held.get());
+        av_frame_move_ref(held.get(), f);
+        have_held = true;
+        held_pts = pts;
+        held_dur = dur;
+        return true;
+      }
+      const double tgt = target;
+      target = NAN;
+      if (have_held && pts > tgt + 1e-4) {
+        // The target fell before this frame: the held one is at or before it.
+        if (!queue_picture(conv, held.get(), held_pts, held_dur, serial)) return false;
+      }
+      av_frame_unref(held.get());
+      have_held = false;
+      first_of_serial = false;
+      bool ok = queue_picture(conv, f, pts, dur, serial);
+      av_frame_unref(f);
+      return ok;
+    }
+    // Early drop of frames already late (ffplay: decoder-side framedrop).
+    if (opt_.framedrop && !first_of_serial && !paused_.load() && !std::isnan(pts) && videoq_.packets() > 0 &&
+        !step_req_.load()) {
+      double diff = pts - master_clock(now_s());
+      if (!std::isnan(diff) && std::fabs(diff) < kNoSyncThreshold && diff < 0 &&
+          vid_clock_.serial() == serial) {
+        frames_dropped_.fetch_add(1);
+        av_frame_unref(f);
+        return true;
+      }
+    }
+    first_of_serial = false;
+    bool ok = queue_picture(conv, f, pts, dur, serial);
+    av_frame_unref(f);
+    return ok;
+  };
+
+  while (!abort_.load(std::memory_order_acquire)) {
+    int pkt_serial = 0;
+    if (videoq_.get(pkt.get(), &pkt_serial) < 0) break;
+    if (pkt_serial != serial) {
+      avcodec_flush_buffers(vdec_.get());
+      serial = pkt_serial;
+      SerialFilter pl = serial_filter();
+      target = pl.vserial == serial ? pl.target : NAN;
+      av_frame_unref(held.get());
+      have_held = false;
+      first_of_serial = true;
+    }
+    if (pkt_serial != videoq_.serial()) { // stale (a seek happened)
+      av_packet_unref(pkt.get());
+      continue;
+    }
+    bool eof_marker = pkt->data == nullptr && pkt->size == 0;
+    int s = avcodec_send_packet(vdec_.get(), eof_marker ? nullptr : pkt.get());
+    av_packet_unref(pkt.get());
+    if (s < 0 && s != AVERROR(EAGAIN) && s != AVERROR_EOF) {
+      // Corrupt packet: skip it (the decoder conceals what it can).
+    }
+    bool ok = true;
+    while (ok) {
+      int rf = avcodec_receive_frame(vdec_.get(), frame.get());
+      if (rf < 0) break;
+      ok = handle(frame.get());
+    }
+    if (!ok) break;
+    if (eof_marker) {
+      if (have_held) { // the target is at or after the last frame: show the last one
+        if (!queue_picture(conv, held.get(), held_pts, held_dur, serial)) break;
+        av_frame_unref(held.get());
+        have_held = false;
+      }
+      target = NAN;
+      avcodec_flush_buffers(vdec_.get());
+      vfinished_.store(serial);
+      on_progress();
+    }
+  }
+}
+
+// ------------------------------------------------------------------ audio decoder
+struct Engine::AudioState {
+  AudioFilter filter;
+  ff::FramePtr filt = ff::make_frame();
+  int serial = -1;
+  int sink_serial = -1;
+  double target = NAN;   // accurate seek: drop samples before this
+  double anchor = NAN;   // media position of the filter's first output sample
+  int64_t out_count = 0; // samples out of the filter since anchor
+  AudioBlock *cur = nullptr;
+};
+
+bool Engine::audio_flush_block(AudioState &st) {
+  if (st.cur && st.cur->frames > 0) sink_->commit();
+  st.cur = nullptr;
+  return true;
+}
+
+bool Engine::audio_emit(AudioState &st, AVFrame *filt) {
+  const int out_rate = sink_->out_rate();
+  const double step = st.filter.effective_rate() / out_rate;
+  const int n = filt->nb_samples;
+  double pts0 = st.anchor + static_cast<double>(st.out_count) * step;
+  st.out_count += n;
+  const int16_t *src = reinterpret_cast<const int16_t *>(filt->data[0]);
+  int skip = 0;
+  if (!std::isnan(st.target)) {
+    if (pts0 + n * step <= st.target) return true;
+    if (pts0 < st.target) skip = std::min(n, static_cast<int>((st.target - pts0) / step));
+    st.target = NAN;
+  }
+  int i = skip;
+  while (i < n) {
+    if (abort_.load() || audioq_.serial() != st.serial) return true; // stale: drop
+    if (st.cur && std::fabs(st.cur->step - step) > 1e-12) audio_flush_block(st);
+    if (!st.cur) {
+      AudioBlock *b = sink_->write_slot();
+      if (!b) {
+        sink_->wait_space();
+        continue;
+      }
+      b->frames = 0;
+      b->pts = pts0 + i * step;
+      b->step = step;
+      b->serial = st.sink_serial;
+      st.cur = b;
+    }
+    int take = std::min(n - i, AudioBlock::kFrames - st.cur->frames);
+    std::memcpy(st.cur->samples + st.cur->frames * 2, src + i * 2,
+                static_cast<size_t>(take) * 2 * sizeof(int16_t));
+    st.cur->frames += take;
+    i += take;
+    if (st.cur->frames == AudioBlock::kFrames) {
+      sink_->commit();
+      st.cur = nullptr;
+    }
+  }
+  return true;
+}
+
+bool Engine::audio_drain_filter(AudioState &st) {
+  if (!st.filter.configured()) return true;
+  st.filter.push(nullptr);
+  while (st.filter.pull(st.filt.get()) >= 0) {
+    audio_emit(st, st.filt.get());
+    av_frame_unref(st.filt.get());
+  }
+  st.filter.reset();
+  return true;
+}
+
+bool Engine::audio_process(AudioState &st, AVFrame *f) {
+  double pts = ts_to_s(f->best_effort_timestamp, atb_) - start_time_;
+  double r = rate();
+  int out_rate = sink_->out_rate();
+  if (!st.filter.matches(f, r, opt_.tempo, out_rate)) {
+    double next =
+        st.filter.configured() ? st.anchor + st.out_count * (st.filter.effective_rate() / out_rate) : NAN;
+    audio_drain_filter(st);
+    std::string err;
+    if (st.filter.configure(f, r, opt_.tempo, out_rate, err) != SP_OK) {
+      if (listener_) listener_->on_error(SP_ERR_INTERNAL, err);
+      return true;
+    }
+    // Continue the timeline where the previous graph stopped (rate change),
+    // or start at this frame after a flush.
+    st.anchor = !std::isnan(pts) ? pts : next;
+    if (std::isnan(st.anchor)) st.anchor = 0;
+    st.out_count = 0;
+  }
+  if (st.filter.push(f) < 0) return true;
+  while (st.filter.pull(st.filt.get()) >= 0) {
+    audio_emit(st, st.filt.get());
+    av_frame_unref(st.filt.get());
+  }
+  return true;
+}
+
+void Engine::audio_loop() {
+  auto pkt = ff::make_packet();
+  auto frame = ff::make_frame();
+  AudioState st;
+  while (!abort_.load(std::memory_order_acquire)) {
+    int pkt_serial = 0;
+    if (audioq_.get(pkt.get(), &pkt_serial) < 0) break;
+    if (pkt_serial != st.serial) {
+      avcodec_flush_buffers(adec_.get());
+      st.filter.reset();
+      if (st.cur) st.cur->frames = 0; // uncommitted samples of the old serial
+      st.cur = nullptr;
+      st.serial = pkt_serial;
+      SerialFilter pl = serial_filter();
+      st.sink_serial = pl.aserial == pkt_serial ? pl.sink_serial : sink_->serial();
+      st.target = pl.aserial == pkt_serial ? pl.target : NAN;
+      st.anchor = NAN;
+      st.out_count = 0;
+    }
+    if (pkt_serial != audioq_.serial()) {
+      av_packet_unref(pkt.get());
+      continue;
+    }
+    bool eof_marker = pkt->data == nullptr && pkt->size == 0;
+    avcodec_send_packet(adec_.get(), eof_marker ? nullptr : pkt.get());
+    av_packet_unref(pkt.get());
+    while (avcodec_receive_frame(adec_.get(), frame.get()) >= 0) {
+      audio_process(st, frame.get());
+      av_frame_unref(frame.get());
+    }
+    if (eof_marker) {
+      audio_drain_filter(st);
+      audio_flush_block(st);
+      avcodec_flush_buffers(adec_.get());
+      afinished_.store(st.serial);
+      on_progress();
+    }
+  }
+}
+
+} // namespace sp

@@ -1,0 +1,137 @@
+// The demux thread (sp-demux): reads packets into the queues in bursts and
+// sleeps while they are full; seeks and end of file.
+#include "player/engine.h"
+
+#include "player/engine_tuning.h"
+#include "render/audio_sink.h"
+
+namespace sp {
+using namespace engine_tuning;
+
+// ------------------------------------------------------------------ demux
+bool Engine::queues_full() const {
+  if (videoq_.bytes() + audioq_.bytes() > kMaxQueueBytes) return true;
+  auto enough = [](const PacketQueue &q, AVRational tb) {
+    return q.packets() > kMinPackets &&
+           (q.duration() == 0 || av_q2d(tb) * static_cast<double>(q.duration()) > kHighSeconds);
+  };
+  return enough(videoq_, vtb_) && (!audio_on_ || enough(audioq_, atb_));
+}
+
+bool Engine::refill_needed() const {
+  if (videoq_.bytes() + audioq_.bytes() > kMaxQueueBytes) return false;
+  auto low = [](const PacketQueue &q, AVRational tb) {
+    return q.packets() < kLowPackets ||
+           (q.duration() > 0 && av_q2d(tb) * static_cast<double>(q.duration()) < kLowSeconds);
+  };
+  return low(videoq_, vtb_) || (audio_on_ && low(audioq_, atb_));
+}
+
+void Engine::do_seek() {
+  double target;
+  bool accurate;
+  {
+    std::lock_guard lk(seek_mu_);
+    target = seek_target_;
+    accurate = seek_accurate_;
+    seek_req_ = false;
+  }
+  AVFormatContext *ic = input_.fmt();
+  int64_t ts = static_cast<int64_t>((target + start_time_) * AV_TIME_BASE);
+  // Keyframe at or before the target.
+  int r = avformat_seek_file(ic, -1, INT64_MIN, ts, ts, 0);
+  if (r < 0) r = avformat_seek_file(ic, -1, INT64_MIN, ts, INT64_MAX, 0);
+  if (r < 0 && listener_)
+    listener_->on_error(SP_ERR_IO, "seek to " + std::to_string(static_cast<int64_t>(target * 1000)) +
+                                       " ms failed: " + ff::av_error_string(r));
+  reset_serials(target, accurate);
+  {
+    std::lock_guard lk(seek_mu_);
+    seek_done_serial_.store(serial_filter_.vserial, std::memory_order_release);
+  }
+  eof_.store(false);
+  demux_vend_.store(target);
+  demux_aend_.store(target);
+  wake_display();
+}
+
+bool Engine::check_eof() {
+  // The display's thread, when it has no picture left to show. A stopped
+  // engine does not end: its player has moved on.
+  if (!eof_.load() || ended_.load() || paused_.load() || abort_.load()) return false;
+  {
+    std::lock_guard lk(seek_mu_);
+    if (seek_req_) return false;
+  }
+  bool video_done = vfinished_.load() == videoq_.serial() && pictq_.remaining() == 0;
+  bool audio_done = !audio_on_ || (afinished_.load() == audioq_.serial() && sink_->empty());
+  if (!video_done || !audio_done) return false;
+  ended_.store(true, std::memory_order_release);
+  paused_.store(true, std::memory_order_release);
+  sink_->set_paused(true);
+  {
+    double now = now_s();
+    std::lock_guard lk(ext_mu_);
+    double v = ext_clock_.get(now);
+    if (!std::isnan(v)) ext_clock_.set(v, 0.0, ext_clock_.serial(), now);
+  }
+  if (listener_) listener_->on_eof(static_cast<int64_t>(std::llround(position_.load() * 1000)));
+  return true;
+}
+
+void Engine::demux_loop() {
+  AVFormatContext *ic = input_.fmt();
+  auto pkt = ff::make_packet();
+  while (!abort_.load(std::memory_order_acquire)) {
+    bool seek_now;
+    {
+      std::lock_guard lk(seek_mu_);
+      seek_now = seek_req_;
+    }
+    if (seek_now) {
+      do_seek();
+      continue;
+    }
+    if (eof_.load() || queues_full()) {
+      // Sleep until a seek, the end, or (before the end of the file) the
+      // decoders have drained a queue below its low-water mark.
+      std::unique_lock lk(seek_mu_);
+      demux_sleeps_.store(true); // then look again: see on_packet_taken()
+      if (!seek_req_ && (eof_.load() || !refill_needed()))
+        demux_cv_.wait(lk, [&] { return seek_req_ || demux_wake_ || abort_.load(); });
+      demux_sleeps_.store(false);
+      demux_wake_ = false;
+      continue;
+    }
+    int r = av_read_frame(ic, pkt.get());
+    if (r < 0) {
+      if (abort_.load()) break;
+      bool real_eof = r == AVERROR_EOF || avio_feof(ic->pb);
+      if (!real_eof && r != AVERROR(EAGAIN) && listener_)
+        listener_->on_error(input_.is_network() ? SP_ERR_NETWORK : SP_ERR_IO,
+                            "read error: " + ff::av_error_string(r) + " (treated as end of file)");
+      if (r != AVERROR(EAGAIN)) {
+        videoq_.put_eof(vidx_);
+        if (audio_on_) audioq_.put_eof(aidx_);
+        eof_.store(true);
+      } else {
+        std::unique_lock lk(seek_mu_);
+        demux_cv_.wait_for(lk, kEagainRetry, [&] { return seek_req_ || abort_.load(); });
+      }
+      continue;
+    }
+    if (pkt->stream_index == vidx_) {
+      double end = ts_to_s(pkt->pts, vtb_) - start_time_ + ts_to_s(pkt->duration, vtb_);
+      if (!std::isnan(end)) demux_vend_.store(end);
+      videoq_.put(pkt.get());
+    } else if (audio_on_ && pkt->stream_index == aidx_) {
+      double end = ts_to_s(pkt->pts, atb_) - start_time_ + ts_to_s(pkt->duration, atb_);
+      if (!std::isnan(end)) demux_aend_.store(end);
+      audioq_.put(pkt.get());
+    } else {
+      av_packet_unref(pkt.get());
+    }
+  }
+}
+
+} // namespace sp

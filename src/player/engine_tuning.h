@@ -1,0 +1,36 @@
+// Private to the engine's translation units (engine*.cpp): the tuning the
+// demux, decode and display loops share. Most are ffplay's own values.
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+
+#include "decode/ffmpeg_util.h"
+
+namespace sp::engine_tuning {
+// ffplay's constants.
+constexpr double kSyncThresholdMin = 0.04;
+constexpr double kSyncThresholdMax = 0.1;
+constexpr double kSyncFramedupThreshold = 0.1;
+constexpr double kNoSyncThreshold = 10.0;
+constexpr double kMaxFrameDuration = 10.0;
+constexpr int64_t kMaxQueueBytes = 15 * 1024 * 1024;
+// The demux thread refills the packet queues in bursts: it reads until every
+// queue holds kHighSeconds (and more than kMinPackets packets), sleeps, and is
+// woken when one falls below kLowSeconds (or kLowPackets): one wake-up per
+// second or so instead of one per packet.
+constexpr int kMinPackets = 25;
+constexpr double kHighSeconds = 2.0;
+constexpr int kLowPackets = 12;
+constexpr double kLowSeconds = 1.0;
+// A picture due within this much is shown now rather than after another wait.
+constexpr double kDueSlack = 0.001;
+// A demuxer that says "try again" (EAGAIN) gives nothing to wait on: the
+// only timed retry in the engine, never taken for local files.
+constexpr auto kEagainRetry = std::chrono::milliseconds(10);
+
+inline double ts_to_s(int64_t ts, AVRational tb) {
+  return ts == AV_NOPTS_VALUE ? NAN : static_cast<double>(ts) * av_q2d(tb);
+}
+} // namespace sp::engine_tuning
