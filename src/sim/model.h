@@ -1,8 +1,8 @@
 // The simulator's generative model: the genre and archetype tables and the
 // constants of the in-session process (docs/simulator.md). Shared by the
-// simulator (simulator.cpp), which samples from it, and the Bayes reference
-// (bayes.cpp), which computes its exact forecasts from it, so the two cannot
-// drift apart. Internal to src/sim/.
+// simulator (simulator.cpp, session_sim.cpp, renewal_sim.cpp), which samples
+// from it, and the Bayes reference (bayes.cpp), which computes its exact
+// forecasts from it, so the two cannot drift apart. Internal to src/sim/.
 //
 // Thread safety: constants only.
 #pragma once
