@@ -3,8 +3,10 @@
 // session at a decision point (a Snapshot), and the feature vector for one
 // horizon band (t0 + lo, t0 + hi] from that decision point.
 //
-// Internal to src/predict/; the layout of the feature vector is versioned by
-// HazardModel's JSON "format".
+// Sources: stats.cpp (the statistics, build_stats, habit_change),
+// session_walk.cpp (Cursor, walk_session), features.cpp (names, Snapshot
+// features). Internal to src/predict/; the layout of the feature vector is
+// versioned by HazardModel's JSON "format".
 #pragma once
 #include <array>
 #include <cstdint>
