@@ -151,6 +151,10 @@ private:
   void demux_loop();
   void video_loop();
   void audio_loop();
+  // Both decoder threads' packet loop (engine_decode.cpp): serials, stale
+  // packets, end of stream; the stream's own work is in the three callbacks.
+  template <class OnSerial, class OnFrame, class OnEnd>
+  void run_decoder(PacketQueue &q, AVCodecContext *dec, OnSerial &on_serial, OnFrame &on_frame, OnEnd &on_end);
   void present_loop();
   void do_seek();
   void reset_serials(double target, bool accurate);

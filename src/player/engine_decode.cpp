@@ -13,6 +13,50 @@
 namespace sp {
 using namespace engine_tuning;
 
+// ------------------------------------------------------------------ both decoders
+// ffplay's decoder_decode_frame, once for both decoder threads: takes the
+// packets of queue q, flushes the decoder when their serial changes (a seek or
+// a flush) and calls on_serial(serial), drops packets of a serial the queue
+// has left behind, hands every decoded frame to on_frame (which returns false
+// to stop the thread; the frame is unreferenced after it) and, at the
+// end-of-stream marker, drains and flushes the decoder and calls on_end
+// (false stops the thread). Returns at abort or when the queue is aborted.
+template <class OnSerial, class OnFrame, class OnEnd>
+void Engine::run_decoder(PacketQueue &q, AVCodecContext *dec, OnSerial &on_serial, OnFrame &on_frame,
+                         OnEnd &on_end) {
+  auto pkt = ff::make_packet();
+  auto frame = ff::make_frame();
+  int serial = -1;
+  while (!abort_.load(std::memory_order_acquire)) {
+    int pkt_serial = 0;
+    if (q.get(pkt.get(), &pkt_serial) < 0) break;
+    if (pkt_serial != serial) {
+      avcodec_flush_buffers(dec);
+      serial = pkt_serial;
+      on_serial(serial);
+    }
+    if (pkt_serial != q.serial()) { // stale (a seek happened)
+      av_packet_unref(pkt.get());
+      continue;
+    }
+    const bool eof_marker = pkt->data == nullptr && pkt->size == 0;
+    // A corrupt packet is skipped (the decoder conceals what it can); the
+    // decoder's output is drained before each send, so it never says EAGAIN.
+    avcodec_send_packet(dec, eof_marker ? nullptr : pkt.get());
+    av_packet_unref(pkt.get());
+    bool ok = true;
+    while (ok && avcodec_receive_frame(dec, frame.get()) >= 0) {
+      ok = on_frame(frame.get());
+      av_frame_unref(frame.get());
+    }
+    if (!ok) break;
+    if (eof_marker) {
+      avcodec_flush_buffers(dec);
+      if (!on_end()) break;
+    }
+  }
+}
+
 // ------------------------------------------------------------------ video decoder
 bool Engine::queue_picture(VideoConverter &conv, AVFrame *f, double pts, double dur, int serial) {
   Picture *p = pictq_.peek_writable();
@@ -36,8 +80,6 @@ bool Engine::queue_picture(VideoConverter &conv, AVFrame *f, double pts, double 
 }
 
 void Engine::video_loop() {
-  auto pkt = ff::make_packet();
-  auto frame = ff::make_frame();
   VideoConverter conv;
   auto held = ff::make_frame(); // accurate seek: last frame before the target
   bool have_held = false;
@@ -47,7 +89,7 @@ void Engine::video_loop() {
   bool first_of_serial = true;
   const double default_dur = fps_ > 0 ? 1.0 / fps_ : 0.04;
 
-  auto handle = [&](AVFrame *f) -> bool {
+  auto on_frame = [&](AVFrame *f) -> bool {
     double pts = ts_to_s(f->best_effort_timestamp, vtb_) - start_time_;
     double dur = f->pkt_duration > 0 ? ts_to_s(f->pkt_duration, vtb_) : default_dur;
     if (!std::isnan(target) && !std::isnan(pts)) {
@@ -68,9 +110,7 @@ void Engine::video_loop() {
       av_frame_unref(held.get());
       have_held = false;
       first_of_serial = false;
-      bool ok = queue_picture(conv, f, pts, dur, serial);
-      av_frame_unref(f);
-      return ok;
+      return queue_picture(conv, f, pts, dur, serial);
     }
     // Early drop of frames already late (ffplay: decoder-side framedrop).
     if (opt_.framedrop && !first_of_serial && !paused_.load() && !std::isnan(pts) && videoq_.packets() > 0 &&
@@ -79,57 +119,33 @@ void Engine::video_loop() {
       if (!std::isnan(diff) && std::fabs(diff) < kNoSyncThreshold && diff < 0 &&
           vid_clock_.serial() == serial) {
         frames_dropped_.fetch_add(1);
-        av_frame_unref(f);
         return true;
       }
     }
     first_of_serial = false;
-    bool ok = queue_picture(conv, f, pts, dur, serial);
-    av_frame_unref(f);
-    return ok;
+    return queue_picture(conv, f, pts, dur, serial);
   };
 
-  while (!abort_.load(std::memory_order_acquire)) {
-    int pkt_serial = 0;
-    if (videoq_.get(pkt.get(), &pkt_serial) < 0) break;
-    if (pkt_serial != serial) {
-      avcodec_flush_buffers(vdec_.get());
-      serial = pkt_serial;
-      SerialFilter pl = serial_filter();
-      target = pl.vserial == serial ? pl.target : NAN;
+  auto on_serial = [&](int s) {
+    serial = s;
+    SerialFilter pl = serial_filter();
+    target = pl.vserial == serial ? pl.target : NAN;
+    av_frame_unref(held.get());
+    have_held = false;
+    first_of_serial = true;
+  };
+  auto on_end = [&] {
+    if (have_held) { // the target is at or after the last frame: show the last one
+      if (!queue_picture(conv, held.get(), held_pts, held_dur, serial)) return false;
       av_frame_unref(held.get());
       have_held = false;
-      first_of_serial = true;
     }
-    if (pkt_serial != videoq_.serial()) { // stale (a seek happened)
-      av_packet_unref(pkt.get());
-      continue;
-    }
-    bool eof_marker = pkt->data == nullptr && pkt->size == 0;
-    int s = avcodec_send_packet(vdec_.get(), eof_marker ? nullptr : pkt.get());
-    av_packet_unref(pkt.get());
-    if (s < 0 && s != AVERROR(EAGAIN) && s != AVERROR_EOF) {
-      // Corrupt packet: skip it (the decoder conceals what it can).
-    }
-    bool ok = true;
-    while (ok) {
-      int rf = avcodec_receive_frame(vdec_.get(), frame.get());
-      if (rf < 0) break;
-      ok = handle(frame.get());
-    }
-    if (!ok) break;
-    if (eof_marker) {
-      if (have_held) { // the target is at or after the last frame: show the last one
-        if (!queue_picture(conv, held.get(), held_pts, held_dur, serial)) break;
-        av_frame_unref(held.get());
-        have_held = false;
-      }
-      target = NAN;
-      avcodec_flush_buffers(vdec_.get());
-      vfinished_.store(serial);
-      on_progress();
-    }
-  }
+    target = NAN;
+    vfinished_.store(serial);
+    on_progress();
+    return true;
+  };
+  run_decoder(videoq_, vdec_.get(), on_serial, on_frame, on_end);
 }
 
 // ------------------------------------------------------------------ audio decoder
@@ -231,43 +247,27 @@ bool Engine::audio_process(AudioState &st, AVFrame *f) {
 }
 
 void Engine::audio_loop() {
-  auto pkt = ff::make_packet();
-  auto frame = ff::make_frame();
   AudioState st;
-  while (!abort_.load(std::memory_order_acquire)) {
-    int pkt_serial = 0;
-    if (audioq_.get(pkt.get(), &pkt_serial) < 0) break;
-    if (pkt_serial != st.serial) {
-      avcodec_flush_buffers(adec_.get());
-      st.filter.reset();
-      if (st.cur) st.cur->frames = 0; // uncommitted samples of the old serial
-      st.cur = nullptr;
-      st.serial = pkt_serial;
-      SerialFilter pl = serial_filter();
-      st.sink_serial = pl.aserial == pkt_serial ? pl.sink_serial : sink_->serial();
-      st.target = pl.aserial == pkt_serial ? pl.target : NAN;
-      st.anchor = NAN;
-      st.out_count = 0;
-    }
-    if (pkt_serial != audioq_.serial()) {
-      av_packet_unref(pkt.get());
-      continue;
-    }
-    bool eof_marker = pkt->data == nullptr && pkt->size == 0;
-    avcodec_send_packet(adec_.get(), eof_marker ? nullptr : pkt.get());
-    av_packet_unref(pkt.get());
-    while (avcodec_receive_frame(adec_.get(), frame.get()) >= 0) {
-      audio_process(st, frame.get());
-      av_frame_unref(frame.get());
-    }
-    if (eof_marker) {
-      audio_drain_filter(st);
-      audio_flush_block(st);
-      avcodec_flush_buffers(adec_.get());
-      afinished_.store(st.serial);
-      on_progress();
-    }
-  }
+  auto on_serial = [&](int serial) {
+    st.filter.reset();
+    if (st.cur) st.cur->frames = 0; // uncommitted samples of the old serial
+    st.cur = nullptr;
+    st.serial = serial;
+    SerialFilter pl = serial_filter();
+    st.sink_serial = pl.aserial == serial ? pl.sink_serial : sink_->serial();
+    st.target = pl.aserial == serial ? pl.target : NAN;
+    st.anchor = NAN;
+    st.out_count = 0;
+  };
+  auto on_frame = [&](AVFrame *f) { return audio_process(st, f); };
+  auto on_end = [&] {
+    audio_drain_filter(st);
+    audio_flush_block(st);
+    afinished_.store(st.serial);
+    on_progress();
+    return true;
+  };
+  run_decoder(audioq_, adec_.get(), on_serial, on_frame, on_end);
 }
 
 } // namespace sp
