@@ -72,10 +72,18 @@ void ViewerStats::scale(double f) {
 }
 
 namespace {
+// log Gamma(x) for x > 0. lgamma_r, not std::lgamma: glibc's lgamma writes
+// the global signgam, a data race when the control planes of two players in
+// one process test their viewers' habits at once.
+double log_gamma(double x) {
+  int sign = 0;
+  return ::lgamma_r(x, &sign);
+}
+
 // log P(y actions | exposure e expected under the mean rate) when the
 // viewer's multiplier is Gamma(a, b): the negative binomial.
 double log_gamma_poisson(double y, double e, double a, double b) {
-  return std::lgamma(a + y) - std::lgamma(a) - std::lgamma(y + 1) + a * std::log(b / (b + e)) +
+  return log_gamma(a + y) - log_gamma(a) - log_gamma(y + 1) + a * std::log(b / (b + e)) +
          (y > 0 ? y * std::log(e / (b + e)) : 0.0);
 }
 // log P(counts | Dirichlet(alpha)) without the multinomial coefficient (the
@@ -86,9 +94,9 @@ double log_dirichlet_multinomial(const std::array<double, N> &n, const std::arra
   for (size_t k = 0; k < N; ++k) {
     sa += alpha[k];
     sn += n[k];
-    r += std::lgamma(alpha[k] + n[k]) - std::lgamma(alpha[k]);
+    r += log_gamma(alpha[k] + n[k]) - log_gamma(alpha[k]);
   }
-  return r + std::lgamma(sa) - std::lgamma(sa + sn);
+  return r + log_gamma(sa) - log_gamma(sa + sn);
 }
 } // namespace
 
