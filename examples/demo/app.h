@@ -6,6 +6,10 @@
 // which only copy data into mutex-guarded buffers that the main thread drains,
 // and wake it (EventWaiter). The main thread sleeps until an event or the
 // next deadline its work needs (wait.h, App::run).
+//
+// Sources: app.cpp (set-up, callbacks, playback commands, headless output, the
+// main loop), input.cpp (keys, clicks, library events, --script), draw.cpp
+// (video, controls, overlay, screenshot); ui.h the layout both of the last two use.
 #pragma once
 #include <cstdint>
 #include <memory>
