@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -125,7 +126,7 @@ int MediaInput::open(const std::string &url, int timeout_ms, std::string &err) {
         err = "'" + path + "': no such file";
         return kErrNotFound;
       }
-      err = "'" + path + "': " + std::strerror(e);
+      err = "'" + path + "': " + std::generic_category().message(e); // strerror is not thread-safe
       return kErrIo;
     }
     if (S_ISDIR(st.st_mode)) {
