@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "support.h"
 #include "trace/edx_import.h"
@@ -297,4 +299,153 @@ TEST_CASE("smartplayer-import-edx converts the sample log and reports skipped li
   CHECK(run(tool + " 2>/dev/null") == 2);
   CHECK(run(tool + " " + sample_path() + " 2>/dev/null") == 2);
   CHECK(run(tool + " /nonexistent/edx.log --out " + d.file("m.jsonl") + " 2>/dev/null") == 1);
+}
+
+namespace {
+std::vector<std::string> sample_lines() {
+  std::ifstream f(sample_path());
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(f, l);) lines.push_back(l);
+  return lines;
+}
+std::string join(const std::vector<std::string> &lines, size_t from, size_t to) {
+  std::string s;
+  for (size_t i = from; i < to; ++i) s += lines[i] + "\n";
+  return s;
+}
+} // namespace
+
+TEST_CASE("several logs read as one, in any order: a session may span two files") {
+  const auto lines = sample_lines();
+  REQUIRE(lines.size() == 21);
+  sp::EdxImportStats whole_st;
+  auto whole = sp::import_edx_file(sample_path(), {}, sp::OnMalformed::Skip, &whole_st);
+  REQUIRE(whole.ok);
+
+  // Cut inside alice's first session (line 4 of its events), later part first.
+  std::istringstream first(join(lines, 0, 4)), second(join(lines, 4, lines.size()));
+  sp::EdxImporter imp;
+  CHECK(imp.add(second, "day2.log"));
+  CHECK(imp.add(first, "day1.log"));
+  sp::EdxImportStats st;
+  auto r = imp.finish(&st);
+  REQUIRE(r.ok);
+  CHECK(st.lines == whole_st.lines);
+  CHECK(st.video_events == whole_st.video_events);
+  CHECK(st.malformed == whole_st.malformed);
+  REQUIRE(r.sessions.size() == whole.sessions.size());
+  for (size_t i = 0; i < r.sessions.size(); ++i) {
+    CHECK(r.sessions[i].session_id == whole.sessions[i].session_id);
+    CHECK(r.sessions[i].viewer == whole.sessions[i].viewer);
+    CHECK(r.sessions[i].events.size() == whole.sessions[i].events.size());
+    CHECK(r.sessions[i].end_wall_ms == whole.sessions[i].end_wall_ms);
+  }
+  // Errors name their file and count lines within it: sample lines 7 and 20
+  // are lines 3 and 16 of the second part.
+  REQUIRE(r.errors.size() == 2);
+  CHECK(r.errors[0].source == "day2.log");
+  CHECK(r.errors[0].line == 3);
+  CHECK(r.errors[1].source == "day2.log");
+  CHECK(r.errors[1].line == 16);
+  // finish() starts the importer afresh.
+  auto again = imp.finish();
+  CHECK(again.ok);
+  CHECK(again.sessions.empty());
+  CHECK(again.errors.empty());
+}
+
+TEST_CASE("a log that cannot be read to its end keeps what was read") {
+  const auto lines = sample_lines();
+  SECTION("skip: reported on the line after the last, the import goes on") {
+    std::istringstream a(join(lines, 0, 6)), b(join(lines, 7, 19));
+    sp::EdxImporter imp;
+    CHECK(imp.add(a, "a.log.gz"));
+    imp.source_failed("stopped reading: unexpected end of file");
+    CHECK_FALSE(imp.refused());
+    CHECK(imp.add(b, "b.log"));
+    auto r = imp.finish();
+    CHECK(r.ok);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].source == "a.log.gz");
+    CHECK(r.errors[0].line == 7);
+    CHECK(r.errors[0].message.find("unexpected end of file") != std::string::npos);
+    CHECK_FALSE(r.sessions.empty());
+  }
+  SECTION("refuse: the import is refused, later logs are not read") {
+    std::istringstream a(join(lines, 0, 6)), b(join(lines, 7, 19));
+    sp::EdxImporter imp({}, sp::OnMalformed::Refuse);
+    CHECK(imp.add(a, "a.log.gz"));
+    imp.source_failed("stopped reading: unexpected end of file");
+    CHECK(imp.refused());
+    CHECK_FALSE(imp.add(b, "b.log"));
+    sp::EdxImportStats st;
+    auto r = imp.finish(&st);
+    CHECK_FALSE(r.ok);
+    CHECK(st.lines == 6);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].line == 7);
+  }
+}
+
+TEST_CASE("smartplayer-import-edx reads rotated and gzip-compressed logs as one") {
+  namespace fs = std::filesystem;
+  const std::string tool = binary_dir() + "/tools/smartplayer-import-edx";
+  REQUIRE(fs::exists(tool));
+  const auto lines = sample_lines();
+  TempDir d;
+  auto write = [](const std::string &path, const std::string &text) {
+    std::ofstream(path, std::ios::binary) << text;
+  };
+  auto slurp = [](const std::string &path) {
+    std::ifstream f(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(f)), {});
+  };
+  // The whole sample in one file, and the same lines as a rotated pair:
+  // tracking.log (the newer lines) and tracking.log-1.gz (the older ones).
+  REQUIRE(run(tool + " " + sample_path() + " --out " + d.file("whole.jsonl") + " 2>/dev/null") == 0);
+  write(d.file("tracking.log"), join(lines, 4, lines.size()));
+  write(d.file("tracking.log-1"), join(lines, 0, 4));
+  REQUIRE(run("gzip " + d.file("tracking.log-1")) == 0);
+  int st = -1;
+  std::string out = run_capture(tool + " " + d.file("tracking.log") + " " + d.file("tracking.log-1.gz") + " --out " +
+                                    d.file("pair.jsonl") + " 2>" + d.file("err.txt"),
+                                &st);
+  CHECK(st == 0);
+  CHECK(out.find("files 2, lines 21") != std::string::npos);
+  CHECK(slurp(d.file("pair.jsonl")) == slurp(d.file("whole.jsonl")));
+  // Errors name the file and the line within it (sample lines 7 and 20).
+  const std::string err = slurp(d.file("err.txt"));
+  CHECK(err.find("tracking.log:3: skipped: not valid JSON") != std::string::npos);
+  CHECK(err.find("tracking.log:16: skipped:") != std::string::npos);
+
+  // From standard input too, compressed.
+  st = -1;
+  run_capture("cat " + d.file("tracking.log-1.gz") + " | " + tool + " - " + d.file("tracking.log") + " --out " +
+                  d.file("stdin.jsonl") + " 2>/dev/null",
+              &st);
+  CHECK(st == 0);
+  CHECK(slurp(d.file("stdin.jsonl")) == slurp(d.file("whole.jsonl")));
+
+  // A truncated compressed log (copied while it was written): what it gave
+  // is kept and the cut is reported; --refuse refuses the import.
+  write(d.file("all"), join(lines, 0, lines.size()));
+  REQUIRE(run("gzip " + d.file("all")) == 0);
+  const std::string gz = slurp(d.file("all.gz"));
+  REQUIRE(gz.size() > 400);
+  write(d.file("cut.gz"), gz.substr(0, gz.size() / 2));
+  st = -1;
+  out = run_capture(tool + " " + d.file("cut.gz") + " --out " + d.file("cut.jsonl") + " 2>" + d.file("err2.txt"), &st);
+  CHECK(st == 0);
+  CHECK(slurp(d.file("err2.txt")).find("cut.gz:") != std::string::npos);
+  CHECK(slurp(d.file("err2.txt")).find("unexpected end of file") != std::string::npos);
+  auto cut = sp::read_trace_file(d.file("cut.jsonl"), sp::OnMalformed::Refuse);
+  REQUIRE(cut.ok);
+  CHECK_FALSE(cut.sessions.empty());
+  CHECK(run(tool + " " + d.file("cut.gz") + " --refuse --out " + d.file("cut2.jsonl") + " 2>/dev/null") == 1);
+  CHECK_FALSE(fs::exists(d.file("cut2.jsonl")));
+
+  // A log that cannot be opened stops the import before anything is written.
+  CHECK(run(tool + " " + d.file("tracking.log") + " " + d.file("missing.log.gz") + " --out " + d.file("m.jsonl") +
+            " 2>/dev/null") == 1);
+  CHECK_FALSE(fs::exists(d.file("m.jsonl")));
 }

@@ -36,7 +36,9 @@ std::optional<Kind> video_kind(const std::string &type) {
 }
 
 // One video event as read from a line.
-struct Record {
+} // namespace
+
+struct EdxImporter::Record {
   size_t line = 0;
   std::string user, video;
   Kind kind = Kind::Play;
@@ -45,6 +47,10 @@ struct Record {
   std::optional<double> old_speed, new_speed;
   std::optional<int64_t> duration_ms;
 };
+
+namespace {
+
+using Record = EdxImporter::Record;
 
 // A number or a numeric string; null or absent -> nullopt. Sets err when the
 // field is present but unreadable.
@@ -317,36 +323,60 @@ bool parse_edx_time(const std::string &s, int64_t &ms_out) {
   return true;
 }
 
-TraceReadResult import_edx(std::istream &in, const EdxOptions &opt, OnMalformed mode, EdxImportStats *stats) {
-  TraceReadResult res;
-  EdxImportStats st;
-  std::vector<Record> recs;
+EdxImporter::EdxImporter(EdxOptions opt, OnMalformed mode) : opt_(std::move(opt)), mode_(mode) {}
+EdxImporter::~EdxImporter() = default;
+EdxImporter::EdxImporter(EdxImporter &&) noexcept = default;
+EdxImporter &EdxImporter::operator=(EdxImporter &&) noexcept = default;
+
+bool EdxImporter::add(std::istream &in, const std::string &source) {
   std::string line;
   size_t lineno = 0;
-  while (std::getline(in, line)) {
+  while (ok_ && std::getline(in, line)) {
     ++lineno;
-    ++st.lines;
+    ++st_.lines;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     Record rec;
     std::string err;
     int r = parse_line(line, lineno, rec, err);
     if (r > 0) {
-      ++st.video_events;
-      recs.push_back(std::move(rec));
+      ++st_.video_events;
+      recs_.push_back(std::move(rec));
     } else if (r == 0) {
-      ++st.ignored;
+      ++st_.ignored;
     } else {
-      ++st.malformed;
-      res.errors.push_back({lineno, err});
-      if (mode == OnMalformed::Refuse) {
-        res.ok = false;
-        break;
-      }
+      ++st_.malformed;
+      errors_.push_back(TraceError{lineno, std::move(err), source});
+      if (mode_ == OnMalformed::Refuse) ok_ = false;
     }
   }
-  res.sessions = build_sessions(recs, opt, st);
-  if (stats) *stats = st;
+  last_source_ = source;
+  last_lines_ = lineno;
+  return ok_;
+}
+
+void EdxImporter::source_failed(const std::string &message) {
+  ++st_.malformed;
+  errors_.push_back(TraceError{last_lines_ + 1, message, last_source_});
+  if (mode_ == OnMalformed::Refuse) ok_ = false;
+}
+
+TraceReadResult EdxImporter::finish(EdxImportStats *stats) {
+  TraceReadResult res;
+  res.ok = ok_;
+  res.errors = std::move(errors_);
+  res.sessions = build_sessions(recs_, opt_, st_);
+  if (stats) *stats = st_;
+  recs_.clear();
+  errors_.clear();
+  st_ = EdxImportStats{};
+  ok_ = true;
   return res;
+}
+
+TraceReadResult import_edx(std::istream &in, const EdxOptions &opt, OnMalformed mode, EdxImportStats *stats) {
+  EdxImporter imp(opt, mode);
+  imp.add(in);
+  return imp.finish(stats);
 }
 
 TraceReadResult import_edx_file(const std::string &path, const EdxOptions &opt, OnMalformed mode,

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 #include "trace/trace.h"
 
@@ -39,6 +40,41 @@ TraceReadResult import_edx(std::istream &in, const EdxOptions &opt = {}, OnMalfo
 // Same for a file; a file that cannot be opened gives ok=false and one error with line 0.
 TraceReadResult import_edx_file(const std::string &path, const EdxOptions &opt = {},
                                 OnMalformed mode = OnMalformed::Skip, EdxImportStats *stats = nullptr);
+
+// Several logs read as one, in any order: an Open edX server rotates its
+// tracking log (tracking.log, tracking.log-20231015-...), a research data
+// package holds one file a day, and a viewing session may span two of them.
+// Sessions are built from all the events once finish() is called; errors
+// carry the source they were found in. Not thread-safe: one thread feeds it.
+class EdxImporter {
+public:
+  explicit EdxImporter(EdxOptions opt = {}, OnMalformed mode = OnMalformed::Skip);
+  ~EdxImporter();
+  EdxImporter(EdxImporter &&) noexcept;
+  EdxImporter &operator=(EdxImporter &&) noexcept;
+  // Reads every line of `in`; `source` names it in errors. Returns false once
+  // the import is refused (Refuse and a malformed line): add nothing more.
+  bool add(std::istream &in, const std::string &source = {});
+  // The source just added could not be read to its end (a truncated or
+  // corrupt compressed file, an I/O error): reported as an error on the line
+  // after its last; with Refuse the import is refused. What was read stays.
+  void source_failed(const std::string &message);
+  bool refused() const { return !ok_; }
+  // The sessions of everything added, the errors, and what was seen.
+  TraceReadResult finish(EdxImportStats *stats = nullptr);
+
+  struct Record; // one video event of a log (edx_import.cpp)
+
+private:
+  EdxOptions opt_;
+  OnMalformed mode_;
+  bool ok_ = true;
+  EdxImportStats st_;
+  std::vector<Record> recs_;
+  std::vector<TraceError> errors_;
+  std::string last_source_; // of the last add()
+  size_t last_lines_ = 0;
+};
 
 // Parse an edX "time" value: "2013-10-04T14:38:32.123456+00:00", also without
 // the fraction, with "Z" or no zone (UTC), or a space instead of "T". Returns

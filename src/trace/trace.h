@@ -37,6 +37,7 @@ inline TraceSession session_opening(const TraceSession &s) {
 struct TraceError {
   size_t line = 0; // 1-based line number
   std::string message;
+  std::string source = {}; // the file the line is in, when one import reads several (else empty)
 };
 
 enum class OnMalformed { Skip, Refuse };

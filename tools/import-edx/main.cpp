@@ -1,24 +1,32 @@
-// smartplayer-import-edx: Open edX tracking log -> trace JSON Lines.
+// smartplayer-import-edx: Open edX tracking logs -> trace JSON Lines.
 //
-//   smartplayer-import-edx LOG --out TRACES [--genre G] [--refuse]
+//   smartplayer-import-edx LOG... --out TRACES [--genre G] [--refuse]
 //                          [--gap-minutes N] [--keep-empty]
 //
-// Prints what it read on stdout and every skipped line on stderr.
-// Exit status: 0 ok (malformed lines skipped and reported), 1 refused
-// (--refuse and a malformed line) or I/O error, 2 usage.
+// Several LOGs (rotated or daily files, plain or gzip-compressed) are read as
+// one log: a session may span two files. Prints what it read on stdout and
+// every skipped line on stderr. Exit status: 0 ok (malformed lines and a
+// truncated compressed file skipped and reported), 1 refused (--refuse and a
+// malformed line), a LOG that cannot be opened or an I/O error (nothing is
+// written then), 2 usage.
 #include <charconv>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include <vector>
+
+#include "gz_input.h"
 #include "trace/edx_import.h"
 #include "trace/trace.h"
 
 namespace {
 void usage(std::ostream &o) {
-  o << "usage: smartplayer-import-edx LOG --out TRACES [--genre G] [--refuse] [--gap-minutes N] [--keep-empty]\n"
-       "  LOG             Open edX tracking log, one JSON event per line ('-' for stdin)\n"
+  o << "usage: smartplayer-import-edx LOG... --out TRACES [--genre G] [--refuse] [--gap-minutes N] [--keep-empty]\n"
+       "  LOG...          Open edX tracking logs, one JSON event per line, plain or gzip-compressed\n"
+       "                  ('-' for stdin); several are read as one log, in any order\n"
        "  --out TRACES    trace output (JSON Lines)\n"
        "  --genre G       genre written into every session (default unknown)\n"
        "  --refuse        stop at the first malformed line (default: skip and report it)\n"
@@ -28,7 +36,8 @@ void usage(std::ostream &o) {
 } // namespace
 
 int main(int argc, char **argv) {
-  std::string log_path, out_path;
+  std::vector<std::string> logs;
+  std::string out_path;
   sp::EdxOptions opt;
   sp::OnMalformed mode = sp::OnMalformed::Skip;
   for (int i = 1; i < argc; ++i) {
@@ -70,30 +79,43 @@ int main(int argc, char **argv) {
       std::cerr << "smartplayer-import-edx: unknown option '" << a << "'\n";
       usage(std::cerr);
       return 2;
-    } else if (log_path.empty()) {
-      log_path = a;
     } else {
-      std::cerr << "smartplayer-import-edx: more than one LOG given\n";
-      return 2;
+      logs.emplace_back(a);
     }
   }
-  if (log_path.empty() || out_path.empty()) {
+  if (logs.empty() || out_path.empty()) {
     std::cerr << "smartplayer-import-edx: LOG and --out TRACES are required\n";
     usage(std::cerr);
     return 2;
   }
 
+  // Every LOG opens before anything is read: a mistyped name stops the import.
+  std::vector<std::unique_ptr<GzInput>> inputs;
+  for (const auto &path : logs) {
+    auto in = std::make_unique<GzInput>();
+    std::string err;
+    if (!in->open(path, err)) {
+      std::cerr << "smartplayer-import-edx: " << err << "\n";
+      return 1;
+    }
+    inputs.push_back(std::move(in));
+  }
+  sp::EdxImporter importer(opt, mode);
+  for (size_t i = 0; i < logs.size() && !importer.refused(); ++i) {
+    importer.add(inputs[i]->stream(), logs[i]);
+    if (std::string why = inputs[i]->error(); !why.empty() && !importer.refused())
+      importer.source_failed("stopped reading: " + why + " (truncated or corrupt); the lines before are kept");
+  }
   sp::EdxImportStats st;
-  sp::TraceReadResult r = log_path == "-" ? sp::import_edx(std::cin, opt, mode, &st)
-                                          : sp::import_edx_file(log_path, opt, mode, &st);
+  sp::TraceReadResult r = importer.finish(&st);
   for (const auto &e : r.errors) {
+    const std::string &src = e.source.empty() ? logs.front() : e.source;
     if (e.line == 0)
       std::cerr << "smartplayer-import-edx: " << e.message << "\n";
     else
-      std::cerr << log_path << ":" << e.line << ": " << (r.ok ? "skipped: " : "refused: ") << e.message << "\n";
+      std::cerr << src << ":" << e.line << ": " << (r.ok ? "skipped: " : "refused: ") << e.message << "\n";
   }
   if (!r.ok) {
-    if (!r.errors.empty() && r.errors.front().line == 0) return 1;
     std::cerr << "smartplayer-import-edx: stopped at the first malformed line (--refuse); nothing written\n";
     return 1;
   }
@@ -104,6 +126,7 @@ int main(int argc, char **argv) {
     std::cerr << "smartplayer-import-edx: " << err << "\n";
     return 1;
   }
+  if (logs.size() > 1) std::printf("files %zu, ", logs.size());
   std::printf("lines %zu, video events %zu, ignored %zu, skipped (malformed) %zu, sessions %zu, events %zu, "
               "empty sessions dropped %zu\n",
               st.lines, st.video_events, st.ignored, st.malformed, r.sessions.size(), events,
