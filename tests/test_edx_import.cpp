@@ -176,6 +176,7 @@ TEST_CASE("each kind of malformed video line gets a clear message") {
       {R"({"event_type":"speed_change_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"new_speed\":\"40\"}"})", "speed out of range"},
       {R"({"event_type":"play_video","username":"","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\"}"})", "empty \"username\""},
       {R"({"event_type":"play_video","username":"u","time":"1969-12-31T23:59:59Z","event":"{\"id\":\"v\"}"})", "before 1970"},
+      {R"({"event_type":"play_video","username":"u","time":"4026-10-04T15:03:05Z","event":"{\"id\":\"v\"}"})", "after 2096"},
       {R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"currentTime\":1e12}"})", "\"currentTime\" is out of range"},
   };
   for (const auto &c : cases) {

@@ -20,9 +20,9 @@ namespace {
 
 using nlohmann::json;
 
-// Limits of the trace format (docs/traces.md): positions up to 10^10 ms,
-// rates 1/16 .. 16, wall times from the epoch.
-constexpr double kMaxSeconds = 1e7;
+// Limits of the trace format (trace.h): positions up to 10^10 ms, rates
+// 1/16 .. 16, wall times from 1970 to 2096.
+constexpr double kMaxSeconds = static_cast<double>(kMaxTraceMediaMs) / 1000.0;
 constexpr double kMinSpeed = 0.0625, kMaxSpeed = 16.0;
 
 std::optional<Kind> video_kind(const std::string &type) {
@@ -140,6 +140,10 @@ int parse_line(const std::string &line, size_t lineno, Record &rec, std::string 
   }
   if (rec.wall_ms < 0) {
     err = type + ": \"time\" before 1970";
+    return -1;
+  }
+  if (rec.wall_ms > kMaxTraceWallMs) {
+    err = type + ": \"time\" " + tm->get<std::string>() + " after 2096 (the trace format's limit)";
     return -1;
   }
   auto ev = j.find("event");

@@ -18,10 +18,10 @@
 namespace sp {
 namespace {
 
-// Limits of the trace format (docs/traces.md), so that whatever is imported
-// can be written and read back: wall times 0 .. 4*10^12 ms, positions 0 .. 10^10 ms.
-constexpr int64_t kMaxWallMs = 4'000'000'000'000LL;
-constexpr int64_t kMaxMediaMs = 10'000'000'000LL;
+// Limits of the trace format (trace.h), so that whatever is imported can be
+// written and read back.
+constexpr int64_t kMaxWallMs = kMaxTraceWallMs;
+constexpr int64_t kMaxMediaMs = kMaxTraceMediaMs;
 // A row is one stretch of playback; more than a day of it is not a real row.
 constexpr int64_t kMaxRowDurationMs = 24LL * 3600 * 1000;
 // A record (row) may not be longer than this; it bounds how far an

@@ -47,6 +47,11 @@ enum class OnMalformed { Skip, Refuse };
 // refused before it is built (the format itself needs 3 levels).
 inline constexpr size_t kMaxTraceLineBytes = size_t{4} << 20; // 4 MiB: ~40,000 events
 inline constexpr int kMaxTraceDepth = 8;
+// Ranges of the format's times (all ms): wall times 0 .. 4*10^12 (year
+// ~2096), media positions and durations 0 .. 10^10 (~115 days). Importers
+// refuse what is beyond them, so whatever they write reads back.
+inline constexpr int64_t kMaxTraceWallMs = 4'000'000'000'000LL;
+inline constexpr int64_t kMaxTraceMediaMs = 10'000'000'000LL;
 
 struct TraceReadResult {
   std::vector<TraceSession> sessions;

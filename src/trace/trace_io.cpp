@@ -22,10 +22,8 @@ namespace {
 
 using json = nlohmann::json;
 
-// Ranges (all ms). Wall times: 0 .. year ~2096; media positions/durations:
-// 0 .. ~115 days.
-constexpr int64_t kMaxWallMs = 4'000'000'000'000LL;
-constexpr int64_t kMaxMediaMs = 10'000'000'000LL;
+constexpr int64_t kMaxWallMs = kMaxTraceWallMs;
+constexpr int64_t kMaxMediaMs = kMaxTraceMediaMs;
 
 struct Bad {
   std::string msg;
