@@ -449,4 +449,6 @@ TEST_CASE("smartplayer-import-edx reads rotated and gzip-compressed logs as one"
   CHECK(run(tool + " " + d.file("tracking.log") + " " + d.file("missing.log.gz") + " --out " + d.file("m.jsonl") +
             " 2>/dev/null") == 1);
   CHECK_FALSE(fs::exists(d.file("m.jsonl")));
+  CHECK(run(tool + " " + d.file("tracking.log") + " " + d.path().string() + " --out " + d.file("m.jsonl") + " 2>/dev/null") == 1);
+  CHECK_FALSE(fs::exists(d.file("m.jsonl")));
 }

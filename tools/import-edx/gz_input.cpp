@@ -1,5 +1,6 @@
 #include "gz_input.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 GzInput::~GzInput() {
@@ -12,6 +13,11 @@ bool GzInput::open(const std::string &path, std::string &err) {
     if (fd >= 0) buf_.file = gzdopen(fd, "rb");
     if (!buf_.file && fd >= 0) ::close(fd);
   } else {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      err = "'" + path + "' is a folder, not a log";
+      return false;
+    }
     buf_.file = gzopen(path.c_str(), "rb");
   }
   if (!buf_.file) {
