@@ -3,21 +3,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <system_error>
+
 GzInput::~GzInput() {
   if (buf_.file) gzclose(buf_.file);
 }
 
+bool GzInput::readable(const std::string &path, std::string &err) {
+  if (path == "-") return true;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || ::access(path.c_str(), R_OK) != 0) {
+    err = "cannot open '" + path + "': " + std::generic_category().message(errno);
+    return false;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    err = "'" + path + "' is a folder, not a log";
+    return false;
+  }
+  return true;
+}
+
 bool GzInput::open(const std::string &path, std::string &err) {
+  if (!readable(path, err)) return false;
   if (path == "-") {
     int fd = ::dup(STDIN_FILENO);
     if (fd >= 0) buf_.file = gzdopen(fd, "rb");
     if (!buf_.file && fd >= 0) ::close(fd);
   } else {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-      err = "'" + path + "' is a folder, not a log";
-      return false;
-    }
     buf_.file = gzopen(path.c_str(), "rb");
   }
   if (!buf_.file) {

@@ -19,6 +19,9 @@ public:
   GzInput(const GzInput &) = delete;
   GzInput &operator=(const GzInput &) = delete;
 
+  // Whether `path` is there to be read, a file and not a folder ("-" is).
+  // False with err set when not.
+  static bool readable(const std::string &path, std::string &err);
   // Opens `path` ("-": standard input). False with err set when it cannot.
   bool open(const std::string &path, std::string &err);
   std::istream &stream() { return in_; }

@@ -12,10 +12,8 @@
 #include <charconv>
 #include <cstdio>
 #include <iostream>
-#include <memory>
 #include <string>
 #include <string_view>
-
 #include <vector>
 
 #include "gz_input.h"
@@ -24,7 +22,8 @@
 
 namespace {
 void usage(std::ostream &o) {
-  o << "usage: smartplayer-import-edx LOG... --out TRACES [--genre G] [--refuse] [--gap-minutes N] [--keep-empty]\n"
+  o << "usage: smartplayer-import-edx LOG... --out TRACES [--genre G] [--refuse] [--gap-minutes N] "
+       "[--keep-empty]\n"
        "  LOG...          Open edX tracking logs, one JSON event per line, plain or gzip-compressed\n"
        "                  ('-' for stdin); several are read as one log, in any order\n"
        "  --out TRACES    trace output (JSON Lines)\n"
@@ -89,38 +88,40 @@ int main(int argc, char **argv) {
     return 2;
   }
 
-  // Every LOG opens before anything is read: a mistyped name stops the import.
-  std::vector<std::unique_ptr<GzInput>> inputs;
+  // Every LOG is checked before anything is read (a mistyped name stops the
+  // import), then each is opened, read and closed in turn: a research
+  // package can hold more daily files than a process may keep open.
   for (const auto &path : logs) {
-    auto in = std::make_unique<GzInput>();
     std::string err;
-    if (!in->open(path, err)) {
+    if (!GzInput::readable(path, err)) {
       std::cerr << "smartplayer-import-edx: " << err << "\n";
       return 1;
     }
-    inputs.push_back(std::move(in));
   }
   sp::EdxImporter importer(opt, mode);
   for (size_t i = 0; i < logs.size() && !importer.refused(); ++i) {
-    importer.add(inputs[i]->stream(), logs[i]);
-    if (std::string why = inputs[i]->error(); !why.empty() && !importer.refused())
-      importer.source_failed("stopped reading: " + why + " (truncated or corrupt); the lines before are kept");
+    GzInput in;
+    std::string err;
+    if (!in.open(logs[i], err)) {
+      std::cerr << "smartplayer-import-edx: " << err << "\n";
+      return 1;
+    }
+    importer.add(in.stream(), logs[i]);
+    if (std::string why = in.error(); !why.empty() && !importer.refused())
+      importer.source_failed("stopped reading: " + why +
+                             " (truncated or corrupt); the lines before are kept");
   }
   sp::EdxImportStats st;
   sp::TraceReadResult r = importer.finish(&st);
-  for (const auto &e : r.errors) {
-    const std::string &src = e.source.empty() ? logs.front() : e.source;
-    if (e.line == 0)
-      std::cerr << "smartplayer-import-edx: " << e.message << "\n";
-    else
-      std::cerr << src << ":" << e.line << ": " << (r.ok ? "skipped: " : "refused: ") << e.message << "\n";
-  }
+  for (const auto &e : r.errors)
+    std::cerr << e.source << ":" << e.line << ": " << (r.ok ? "skipped: " : "refused: ") << e.message << "\n";
   if (!r.ok) {
     std::cerr << "smartplayer-import-edx: stopped at the first malformed line (--refuse); nothing written\n";
     return 1;
   }
   size_t events = 0;
-  for (const auto &s : r.sessions) events += s.events.size();
+  for (const auto &s : r.sessions)
+    events += s.events.size();
   std::string err;
   if (!sp::write_trace_file(out_path, r.sessions, err)) {
     std::cerr << "smartplayer-import-edx: " << err << "\n";
