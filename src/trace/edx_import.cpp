@@ -35,9 +35,9 @@ std::optional<Kind> video_kind(const std::string &type) {
   return std::nullopt;
 }
 
-// One video event as read from a line.
 } // namespace
 
+// One video event as read from a line.
 struct EdxImporter::Record {
   size_t line = 0;
   std::string user, video;
