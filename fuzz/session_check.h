@@ -15,7 +15,8 @@ namespace fuzz {
 inline void check_session(const sp::TraceSession &s) {
   for (size_t i = 0; i < s.events.size(); ++i) {
     const auto &e = s.events[i];
-    if (e.seq != static_cast<int64_t>(i) + 1 || e.position_ms < 0 || e.position_ms > s.duration_ms) std::abort();
+    if (e.seq != static_cast<int64_t>(i) + 1 || e.position_ms < 0 || e.position_ms > s.duration_ms)
+      std::abort();
     if (i > 0 && e.wall_ms < s.events[i - 1].wall_ms) std::abort();
   }
   std::ostringstream out;
