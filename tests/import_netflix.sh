@@ -164,7 +164,11 @@ expect 2 "bad value for --gap-minutes" -- "$IMPORT" "$work/ViewingActivity.csv" 
 expect 2 "bad value for --seek-tolerance" -- "$IMPORT" "$work/ViewingActivity.csv" --out "$work/x.jsonl" --seek-tolerance -1
 expect 2 "unknown option" -- "$IMPORT" "$work/ViewingActivity.csv" --out "$work/x.jsonl" --bogus
 expect 2 "needs a value" -- "$IMPORT" "$work/ViewingActivity.csv" --out
-expect 1 "cannot open" -- "$IMPORT" "$work/nope.csv" --out "$work/x.jsonl"
+expect 1 "cannot open .*nope.csv.*: No such file or directory" -- "$IMPORT" "$work/nope.csv" --out "$work/x.jsonl"
+expect 1 "cannot open .*: it is a folder" -- "$IMPORT" "$work" --out "$work/x.jsonl"
+cp "$work/ViewingActivity.csv" "$work/same.csv"
+expect 1 "is the CSV; it would be overwritten" -- "$IMPORT" "$work/same.csv" --out "$work/same.csv"
+cmp -s "$work/same.csv" "$work/ViewingActivity.csv"
 printf 'Profile Name,Start Time,Title,Bookmark\nA,2024-01-01 10:00:00,Film,00:10:00\n' > "$work/old.csv"
 expect 1 "missing required column \"Duration\"" -- "$IMPORT" "$work/old.csv" --out "$work/x.jsonl"
 head -n 1 "$work/ViewingActivity.csv" > "$work/trailers.csv"

@@ -178,6 +178,8 @@ TEST_CASE("each kind of malformed video line gets a clear message") {
       {R"({"event_type":"play_video","username":"u","time":"1969-12-31T23:59:59Z","event":"{\"id\":\"v\"}"})", "before 1970"},
       {R"({"event_type":"play_video","username":"u","time":"4026-10-04T15:03:05Z","event":"{\"id\":\"v\"}"})", "after 2096"},
       {R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"currentTime\":1e12}"})", "\"currentTime\" is out of range"},
+      {R"({"event_type":"pause_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"currentTime\":\"0x10\"}"})", "\"currentTime\" is not a number"},
+      {R"({"event_type":"pause_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"currentTime\":\"inf\"}"})", "\"currentTime\" is not finite"},
   };
   for (const auto &c : cases) {
     INFO(c.line);
@@ -214,6 +216,72 @@ TEST_CASE("missing currentTime keeps the last position; blank lines and other ev
   CHECK(s.events[2].kind == sp::Kind::Pause);
   CHECK(s.events[2].position_ms == 40000);  // where the seek left it
   CHECK(s.duration_ms == 40000);
+}
+
+TEST_CASE("numeric strings are decimal, spaces around them allowed") {
+  std::istringstream in(
+      R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:00:00Z","event":{"id":"v","currentTime":" 12.5 "}})"
+      "\n"
+      R"({"event_type":"pause_video","username":"u","time":"2013-10-04T14:00:05Z","event":{"id":"v","currentTime":"1.75e1"}})"
+      "\n");
+  auto r = sp::import_edx(in, {}, sp::OnMalformed::Refuse);
+  REQUIRE(r.ok);
+  REQUIRE(r.sessions.size() == 1);
+  REQUIRE(r.sessions[0].events.size() == 2);
+  CHECK(r.sessions[0].events[0].position_ms == 12500);
+  CHECK(r.sessions[0].events[1].position_ms == 17500);
+}
+
+TEST_CASE("mobile events as the apps send them: \"module_id\" and \"current_time\"") {
+  // edX's tracking shim renames these before logging; exports taken before
+  // that step carry the apps' own names.
+  std::istringstream in(
+      R"({"event_type":"edx.video.played","username":"m","time":"2014-12-09T03:57:24Z","event_source":"mobile",)"
+      R"("event":{"module_id":"block-v1:edX+DemoX+T+type@video+block@0b9e","current_time":114,"code":"mobile"}})"
+      "\n"
+      R"({"event_type":"edx.video.paused","username":"m","time":"2014-12-09T03:57:30Z","event_source":"mobile",)"
+      R"("event":{"module_id":"block-v1:edX+DemoX+T+type@video+block@0b9e","current_time":120,"code":"mobile"}})"
+      "\n");
+  auto r = sp::import_edx(in, {}, sp::OnMalformed::Refuse);
+  REQUIRE(r.ok);
+  REQUIRE(r.sessions.size() == 1);
+  const auto &s = r.sessions[0];
+  CHECK(s.video == "block-v1:edX+DemoX+T+type@video+block@0b9e");
+  REQUIRE(s.events.size() == 2);
+  check_event(s.events[0], 1, sp::Kind::Play, 114000, 1418097444000);
+  check_event(s.events[1], 2, sp::Kind::Pause, 120000, 1418097450000);
+}
+
+TEST_CASE("a line read twice (a log shipped twice, a file given twice) counts once") {
+  const std::string log =
+      R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:00:00.123456Z","event":{"id":"v","currentTime":5}})"
+      "\n"
+      R"({"event_type":"pause_video","username":"u","time":"2013-10-04T14:00:20.654321Z","event":{"id":"v","currentTime":25}})"
+      "\n";
+  auto once = sp::import_edx_file(sample_path());
+  sp::EdxImporter imp;
+  for (int i = 0; i < 2; ++i) {
+    std::ifstream f(sample_path(), std::ios::binary);
+    imp.add(f, "copy" + std::to_string(i));
+  }
+  std::istringstream a(log), b(log);
+  imp.add(a, "a");
+  imp.add(b, "b");
+  sp::EdxImportStats st;
+  auto r = imp.finish(&st);
+  CHECK(st.duplicates == 17 + 2);
+  REQUIRE(r.sessions.size() == once.sessions.size() + 1);
+  std::stringstream x, y;
+  sp::write_traces(x, once.sessions);
+  std::vector<sp::TraceSession> without_extra;
+  for (const auto &s : r.sessions)
+    if (s.viewer != "u") without_extra.push_back(s);
+  for (size_t i = 0; i < without_extra.size(); ++i)
+    without_extra[i].session_id = once.sessions[i].session_id;
+  sp::write_traces(y, without_extra);
+  CHECK(x.str() == y.str());
+  for (const auto &s : r.sessions)
+    if (s.viewer == "u") CHECK(s.events.size() == 2);
 }
 
 TEST_CASE("a load_video starts a new session; empty sessions can be kept") {
@@ -451,4 +519,33 @@ TEST_CASE("smartplayer-import-edx reads rotated and gzip-compressed logs as one"
   CHECK_FALSE(fs::exists(d.file("m.jsonl")));
   CHECK(run(tool + " " + d.file("tracking.log") + " " + d.path().string() + " --out " + d.file("m.jsonl") + " 2>/dev/null") == 1);
   CHECK_FALSE(fs::exists(d.file("m.jsonl")));
+
+  // Bytes after the compressed data that are not gzip (gzip itself only
+  // warns: "trailing garbage ignored") are reported, never dropped silently.
+  write(d.file("tail.gz"), gz + "{\"event_type\":\"play_video\"}\n");
+  st = -1;
+  run_capture(tool + " " + d.file("tail.gz") + " --out " + d.file("tail.jsonl") + " 2>" + d.file("err3.txt"), &st);
+  CHECK(st == 0);
+  CHECK(slurp(d.file("tail.jsonl")) == slurp(d.file("whole.jsonl")));
+  CHECK(slurp(d.file("err3.txt")).find("tail.gz:22: skipped: stopped reading: data after the end of the compressed "
+                                       "data is not gzip") != std::string::npos);
+  // Several gzip members one after another are one log.
+  write(d.file("members.gz"), slurp(d.file("tracking.log-1.gz")));
+  REQUIRE(run("gzip -c " + d.file("tracking.log") + " >> " + d.file("members.gz")) == 0);
+  CHECK(run(tool + " " + d.file("members.gz") + " --out " + d.file("members.jsonl") + " 2>/dev/null") == 0);
+  CHECK(slurp(d.file("members.jsonl")) == slurp(d.file("whole.jsonl")));
+
+  // --out naming a LOG would overwrite it: refused, the log untouched.
+  const std::string before = slurp(d.file("tracking.log"));
+  CHECK(run(tool + " " + d.file("tracking.log") + " --out " + d.file("tracking.log") + " 2>/dev/null") == 1);
+  CHECK(slurp(d.file("tracking.log")) == before);
+
+  // Nothing to import (the wrong file, a log with no video event): exit 1, nothing written.
+  write(d.file("other.log"), R"({"event_type":"problem_check","username":"u","time":"2013-10-04T14:00:01Z","event":{}})"
+                             "\n");
+  st = -1;
+  run_capture(tool + " " + d.file("other.log") + " --out " + d.file("o.jsonl") + " 2>" + d.file("err4.txt"), &st);
+  CHECK(st == 1);
+  CHECK(slurp(d.file("err4.txt")).find("nothing to import (no video event in the logs)") != std::string::npos);
+  CHECK_FALSE(fs::exists(d.file("o.jsonl")));
 }

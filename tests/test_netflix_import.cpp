@@ -493,6 +493,32 @@ TEST_CASE("a row that begins before the previous one ended is moved to its end, 
     CHECK(ev[i].wall_ms >= ev[i - 1].wall_ms);
 }
 
+TEST_CASE("a row played wholly within the session's earlier rows, or the same row twice, is skipped") {
+  // A phone row inside the TV's: 11:05-11:10 while the TV played 11:00-11:30.
+  const std::string csv = kHeader + "\n" +
+                          "P,2024-01-05 11:05:00,00:05:00,,Film,,Phone,00:10:00,,US\n"
+                          "P,2024-01-05 11:00:00,00:30:00,,Film,,TV,00:30:00,,US\n"
+                          // the same row twice, later that day
+                          "P,2024-01-05 15:00:00,00:10:00,,Film,,TV,00:40:00,,US\n"
+                          "P,2024-01-05 15:00:00,00:10:00,,Film,,TV,00:40:00,,US\n";
+  sp::NetflixImportStats st;
+  auto r = import(csv, {}, &st);
+  CHECK(r.errors.empty());
+  CHECK(st.rows_within == 2);
+  CHECK(st.rows_imported == 2);
+  CHECK(st.overlaps == 0);
+  CHECK(st.seeks == 0);
+  REQUIRE(r.sessions.size() == 2);
+  const auto &a = r.sessions[0].events;
+  REQUIRE(a.size() == 3);
+  check_event(a[0], 1, sp::Kind::Open, 0, T("2024-01-05 11:00:00"));
+  check_event(a[1], 2, sp::Kind::Play, 0, T("2024-01-05 11:00:00"));
+  check_event(a[2], 3, sp::Kind::Stop, 30 * kMin, T("2024-01-05 11:30:00"));
+  const auto &b = r.sessions[1].events;
+  REQUIRE(b.size() == 3);
+  check_event(b[2], 3, sp::Kind::Stop, 40 * kMin, T("2024-01-05 15:10:00"));
+}
+
 TEST_CASE("a session ends with `end` only when the next title autoplayed with no user action, on the same "
           "device, soon") {
   auto last_kind = [](const std::string &next_row, const sp::NetflixOptions &opt = {}) {

@@ -3,13 +3,16 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <istream>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <tuple>
 #include <utility>
 
@@ -61,10 +64,15 @@ std::optional<double> get_number(const json &obj, const char *key, std::string &
   if (it->is_number()) {
     v = it->get<double>();
   } else if (it->is_string()) {
+    // A decimal number, spaces around it allowed ("12.5", " 12 "); not hex.
     const std::string &s = it->get_ref<const std::string &>();
-    char *end = nullptr;
-    v = std::strtod(s.c_str(), &end);
-    if (s.empty() || end != s.c_str() + s.size()) {
+    const char *b = s.data(), *e = s.data() + s.size();
+    while (b < e && std::isspace(static_cast<unsigned char>(*b)))
+      ++b;
+    while (e > b && std::isspace(static_cast<unsigned char>(e[-1])))
+      --e;
+    auto r = std::from_chars(b, e, v, std::chars_format::general);
+    if (b == e || r.ec != std::errc() || r.ptr != e) {
       err = std::string("\"") + key + "\" is not a number: \"" + s + "\"";
       return std::nullopt;
     }
@@ -160,15 +168,24 @@ int parse_line(const std::string &line, size_t lineno, Record &rec, std::string 
     err = type + ": no \"event\" object or JSON string";
     return -1;
   }
-  auto id = payload.find("id");
-  if (id == payload.end() || !id->is_string() || id->get_ref<const std::string &>().empty()) {
-    err = type + ": no video \"id\" in \"event\"";
+  // The mobile apps send "module_id" and "current_time"; edX's tracking shim
+  // renames them to "id" and "currentTime" before logging, but exports taken
+  // before that step carry the apps' names.
+  auto video_id = [&](const char *key) -> const std::string * {
+    auto it = payload.find(key);
+    if (it == payload.end() || !it->is_string() || it->get_ref<const std::string &>().empty()) return nullptr;
+    return &it->get_ref<const std::string &>();
+  };
+  const std::string *id = video_id("id");
+  if (!id) id = video_id("module_id");
+  if (!id) {
+    err = type + ": no video \"id\" (or \"module_id\") in \"event\"";
     return -1;
   }
-  rec.video = id->get<std::string>();
+  rec.video = *id;
 
   std::string e;
-  rec.pos_ms = get_position(payload, "currentTime", e);
+  rec.pos_ms = get_position(payload, payload.contains("currentTime") ? "currentTime" : "current_time", e);
   if (auto d = get_position(payload, "duration", e)) rec.duration_ms = d;
   if (rec.kind == Kind::Seek) {
     rec.from_ms = get_position(payload, "old_time", e);
@@ -191,7 +208,8 @@ int parse_line(const std::string &line, size_t lineno, Record &rec, std::string 
   return 1;
 }
 
-std::vector<TraceSession> build_sessions(std::vector<Record> &recs, const EdxOptions &opt, EdxImportStats &st) {
+std::vector<TraceSession> build_sessions(std::vector<Record> &recs, const EdxOptions &opt,
+                                         EdxImportStats &st) {
   // Longest duration and furthest position per video.
   std::map<std::string, int64_t> video_len;
   for (const auto &r : recs) {
@@ -201,11 +219,13 @@ std::vector<TraceSession> build_sessions(std::vector<Record> &recs, const EdxOpt
   }
   // Group by (user, video) keeping line order, then order by time (stable).
   std::map<std::pair<std::string, std::string>, std::vector<size_t>> groups;
-  for (size_t i = 0; i < recs.size(); ++i) groups[{recs[i].user, recs[i].video}].push_back(i);
+  for (size_t i = 0; i < recs.size(); ++i)
+    groups[{recs[i].user, recs[i].video}].push_back(i);
 
   std::vector<TraceSession> out;
   for (auto &[key, idx] : groups) {
-    std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return recs[a].wall_ms < recs[b].wall_ms; });
+    std::stable_sort(idx.begin(), idx.end(),
+                     [&](size_t a, size_t b) { return recs[a].wall_ms < recs[b].wall_ms; });
     TraceSession cur;
     int64_t last_pos = 0, last_wall = 0;
     auto flush = [&] {
@@ -223,7 +243,8 @@ std::vector<TraceSession> build_sessions(std::vector<Record> &recs, const EdxOpt
     };
     for (size_t i : idx) {
       const Record &r = recs[i];
-      bool split = !cur.events.empty() && (r.kind == Kind::Open || r.wall_ms - last_wall > opt.session_gap_ms);
+      bool split =
+          !cur.events.empty() && (r.kind == Kind::Open || r.wall_ms - last_wall > opt.session_gap_ms);
       if (split) flush();
       if (cur.events.empty()) {
         cur.viewer = key.first;
@@ -237,7 +258,7 @@ std::vector<TraceSession> build_sessions(std::vector<Record> &recs, const EdxOpt
       e.seq = static_cast<int64_t>(cur.events.size()) + 1;
       e.kind = r.kind;
       e.wall_ms = r.wall_ms;
-      e.position_ms = r.pos_ms ? *r.pos_ms : last_pos;  // no currentTime: where the last event left it
+      e.position_ms = r.pos_ms ? *r.pos_ms : last_pos; // no currentTime: where the last event left it
       if (r.kind == Kind::Seek) {
         e.from_ms = r.from_ms;
         e.to_ms = r.to_ms;
@@ -302,7 +323,8 @@ bool parse_edx_time(const std::string &s, int64_t &ms_out) {
       ++i;
     }
     if (i == start) return false;
-    for (; n < 3; ++n) ms *= 10;
+    for (; n < 3; ++n)
+      ms *= 10;
   }
   int offset_min = 0;
   if (lit('Z')) {
@@ -342,7 +364,12 @@ bool EdxImporter::add(std::istream &in, const std::string &source) {
     Record rec;
     std::string err;
     int r = parse_line(line, lineno, rec, err);
-    if (r > 0) {
+    if (r > 0 && !seen_.insert(std::hash<std::string_view>{}(line)).second) {
+      // The same event twice (a log shipped twice, a file given twice, an
+      // overlapping copy of a rotated log): edX's "time" has microseconds,
+      // so two real events never make the same line.
+      ++st_.duplicates;
+    } else if (r > 0) {
       ++st_.video_events;
       recs_.push_back(std::move(rec));
     } else if (r == 0) {
@@ -372,6 +399,7 @@ TraceReadResult EdxImporter::finish(EdxImportStats *stats) {
   if (stats) *stats = st_;
   recs_.clear();
   errors_.clear();
+  seen_.clear();
   st_ = EdxImportStats{};
   ok_ = true;
   return res;
@@ -385,11 +413,12 @@ TraceReadResult import_edx(std::istream &in, const EdxOptions &opt, OnMalformed 
 
 TraceReadResult import_edx_file(const std::string &path, const EdxOptions &opt, OnMalformed mode,
                                 EdxImportStats *stats) {
+  std::error_code ec;
   std::ifstream f(path, std::ios::binary);
-  if (!f) {
+  if (!f || std::filesystem::is_directory(path, ec)) {
     TraceReadResult res;
     res.ok = false;
-    res.errors.push_back({0, "cannot open '" + path + "'"});
+    res.errors.push_back({0, "cannot open '" + path + "': " + open_failure(path)});
     if (stats) *stats = EdxImportStats{};
     return res;
   }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "trace/trace.h"
@@ -15,18 +16,19 @@
 namespace sp {
 
 struct EdxOptions {
-  std::string genre = "unknown";            // genre written into every session
-  int64_t session_gap_ms = 30LL * 60 * 1000;  // a longer gap between events starts a new session
-  bool keep_empty_sessions = false;         // keep sessions with no viewer action (only load_video)
+  std::string genre = "unknown";             // genre written into every session
+  int64_t session_gap_ms = 30LL * 60 * 1000; // a longer gap between events starts a new session
+  bool keep_empty_sessions = false;          // keep sessions with no viewer action (only load_video)
 };
 
 // What the importer saw (for reports; errors are in TraceReadResult::errors).
 struct EdxImportStats {
-  size_t lines = 0;          // lines read (blank lines included)
-  size_t video_events = 0;   // lines mapped to an interaction
-  size_t ignored = 0;        // well-formed lines that are not video interactions (other event types, blank lines)
-  size_t malformed = 0;      // lines reported in errors
+  size_t lines = 0;        // lines read (blank lines included)
+  size_t video_events = 0; // lines mapped to an interaction
+  size_t ignored = 0;   // well-formed lines that are not video interactions (other event types, blank lines)
+  size_t malformed = 0; // lines reported in errors
   size_t empty_sessions_dropped = 0;
+  size_t duplicates = 0; // video event lines skipped as exact copies of an earlier line
 };
 
 // Read a tracking log. Malformed lines (not a JSON object, no string
@@ -71,6 +73,7 @@ private:
   bool ok_ = true;
   EdxImportStats st_;
   std::vector<Record> recs_;
+  std::unordered_set<size_t> seen_; // hashes of the video event lines read
   std::vector<TraceError> errors_;
   std::string last_source_; // of the last add()
   size_t last_lines_ = 0;

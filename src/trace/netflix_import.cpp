@@ -356,6 +356,13 @@ public:
     for (size_t i = 0; i < rows.size(); ++i) {
       const Row &r = *rows[i];
       const bool cont = open_ && r.title == cur_.video && r.start_ms - last_end_wall_ <= opt_.session_gap_ms;
+      if (cont && r.start_ms < last_end_wall_ && r.start_ms + r.duration_ms <= last_end_wall_) {
+        // Played wholly while the session's earlier rows played (the same
+        // row twice, a second device on the profile): nothing of it can be
+        // placed on the session's one time line.
+        ++st_.rows_within;
+        continue;
+      }
       if (!cont) {
         if (open_) close(&r);
         begin(r);
@@ -595,7 +602,7 @@ TraceReadResult import_netflix_file(const std::string &path, const NetflixOption
   if (!f || std::filesystem::is_directory(path, ec)) {
     TraceReadResult res;
     res.ok = false;
-    res.errors.push_back({0, "cannot open '" + path + "'"});
+    res.errors.push_back({0, "cannot open '" + path + "': " + open_failure(path)});
     if (stats) *stats = NetflixImportStats{};
     return res;
   }

@@ -45,7 +45,8 @@ struct NetflixImportStats {
   size_t finished_by_autoplay = 0; // sessions ended with `end` because the next title autoplayed
   size_t starts_clamped = 0;       // Duration > Bookmark: the row's start position clamped to 0
   size_t overlaps = 0;             // rows that began before the session's previous row ended (moved later)
-  size_t seeks = 0;                // seek events made
+  size_t rows_within = 0; // skipped: rows of a session that began and ended while its earlier rows played
+  size_t seeks = 0;       // seek events made
   size_t sessions = 0;
   size_t events = 0;
 };

@@ -23,7 +23,7 @@ struct TraceSession {
   int64_t duration_ms = 0; // video length
   int64_t start_wall_ms = 0;
   int64_t end_wall_ms = 0;
-  std::string end_reason;          // "finished" | "abandoned" | "stopped" | "replaced" | "error" | "crashed" | ""
+  std::string end_reason; // "finished" | "abandoned" | "stopped" | "replaced" | "error" | "crashed" | ""
   std::vector<Interaction> events; // in seq order; events[0] is usually Kind::Open
 };
 
@@ -91,6 +91,16 @@ bool write_trace_file(const std::string &path, const std::vector<TraceSession> &
 // An importer's last step: sessions in order of start (then viewer, video;
 // ties keep their order) and named "<prefix>-000001", "<prefix>-000002", ...
 void order_and_name_sessions(std::vector<TraceSession> &sessions, const char *prefix);
+
+// Why the file at `path` cannot be opened for reading, for a message after
+// an open failed: "No such file or directory", "Permission denied", "it is a
+// folder", ... (looked up again: call it right after the failure).
+std::string open_failure(const std::string &path);
+// The same for writing: call it right after the open for writing failed.
+std::string write_open_failure(const std::string &path);
+// Whether two paths name the same existing file (hard links and symbolic
+// links included): a tool refuses to write its output over one of its inputs.
+bool same_file(const std::string &a, const std::string &b);
 
 // Runs `read` on the file at `path` (opened as binary): false with err
 // "cannot open <path>", or with read's message prefixed by "<path>: ". For

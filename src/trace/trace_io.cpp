@@ -1,9 +1,14 @@
 // JSON Lines reading/writing of trace sessions (format: docs/traces.md).
 //
 // Thread safety: every function here is reentrant (no shared state).
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <istream>
 #include <limits>
@@ -11,6 +16,7 @@
 #include <set>
 #include <sstream>
 #include <string_view>
+#include <system_error>
 #include <tuple>
 
 #include <nlohmann/json.hpp>
@@ -412,12 +418,33 @@ TraceReadResult read_traces(std::istream &in, OnMalformed mode, size_t max_line_
   return r;
 }
 
+std::string open_failure(const std::string &path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::generic_category().message(errno);
+  if (S_ISDIR(st.st_mode)) return "it is a folder";
+  if (::access(path.c_str(), R_OK) != 0) return std::generic_category().message(errno);
+  return "it cannot be read";
+}
+
+std::string write_open_failure(const std::string &path) {
+  const int e = errno; // as the failed open left it
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return "it is a folder";
+  return e != 0 ? std::generic_category().message(e) : "it cannot be written";
+}
+
+bool same_file(const std::string &a, const std::string &b) {
+  std::error_code ec;
+  return std::filesystem::equivalent(a, b, ec) && !ec;
+}
+
 TraceReadResult read_trace_file(const std::string &path, OnMalformed mode, size_t max_line_bytes) {
+  std::error_code ec;
   std::ifstream f(path, std::ios::binary);
-  if (!f) {
+  if (!f || std::filesystem::is_directory(path, ec)) {
     TraceReadResult r;
     r.ok = false;
-    r.errors.push_back({0, path + ": cannot open for reading"});
+    r.errors.push_back({0, path + ": cannot open for reading: " + open_failure(path)});
     return r;
   }
   auto r = read_traces(f, mode, max_line_bytes);
@@ -439,9 +466,10 @@ void order_and_name_sessions(std::vector<TraceSession> &sessions, const char *pr
 
 bool read_file_with(const std::string &path, std::string &err,
                     const std::function<bool(std::istream &, std::string &)> &read) {
+  std::error_code ec;
   std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    err = "cannot open " + path;
+  if (!f || std::filesystem::is_directory(path, ec)) {
+    err = "cannot open " + path + ": " + open_failure(path);
     return false;
   }
   if (!read(f, err)) {
@@ -481,9 +509,10 @@ void write_traces(std::ostream &out, const std::vector<TraceSession> &sessions) 
 }
 
 bool write_trace_file(const std::string &path, const std::vector<TraceSession> &sessions, std::string &err) {
+  errno = 0;
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   if (!f) {
-    err = path + ": cannot open for writing";
+    err = path + ": cannot open for writing: " + write_open_failure(path);
     return false;
   }
   write_traces(f, sessions);

@@ -7,8 +7,8 @@
 // one log: a session may span two files. Prints what it read on stdout and
 // every skipped line on stderr. Exit status: 0 ok (malformed lines and a
 // truncated compressed file skipped and reported), 1 refused (--refuse and a
-// malformed line), a LOG that cannot be opened or an I/O error (nothing is
-// written then), 2 usage.
+// malformed line), a LOG that cannot be opened, TRACES naming a LOG, no
+// session found, or an I/O error (nothing is written then), 2 usage.
 #include <charconv>
 #include <cstdio>
 #include <iostream>
@@ -97,6 +97,11 @@ int main(int argc, char **argv) {
       std::cerr << "smartplayer-import-edx: " << err << "\n";
       return 1;
     }
+    if (sp::same_file(path, out_path)) {
+      std::cerr << "smartplayer-import-edx: --out '" << out_path << "' is the LOG '" << path
+                << "'; it would be overwritten\n";
+      return 1;
+    }
   }
   sp::EdxImporter importer(opt, mode);
   for (size_t i = 0; i < logs.size() && !importer.refused(); ++i) {
@@ -108,8 +113,7 @@ int main(int argc, char **argv) {
     }
     importer.add(in.stream(), logs[i]);
     if (std::string why = in.error(); !why.empty() && !importer.refused())
-      importer.source_failed("stopped reading: " + why +
-                             " (truncated or corrupt); the lines before are kept");
+      importer.source_failed("stopped reading: " + why + "; the lines before are kept");
   }
   sp::EdxImportStats st;
   sp::TraceReadResult r = importer.finish(&st);
@@ -122,15 +126,23 @@ int main(int argc, char **argv) {
   size_t events = 0;
   for (const auto &s : r.sessions)
     events += s.events.size();
+  std::printf(
+      "%slines %zu, video events %zu, ignored %zu, skipped (malformed) %zu, duplicates %zu, sessions %zu, "
+      "events %zu, empty sessions dropped %zu\n",
+      logs.size() > 1 ? ("files " + std::to_string(logs.size()) + ", ").c_str() : "", st.lines,
+      st.video_events, st.ignored, st.malformed, st.duplicates, r.sessions.size(), events,
+      st.empty_sessions_dropped);
+  if (r.sessions.empty()) {
+    std::cerr << "smartplayer-import-edx: nothing to import ("
+              << (st.video_events ? "only load_video events: --keep-empty keeps such sessions"
+                                  : "no video event in the logs")
+              << "); nothing written\n";
+    return 1;
+  }
   std::string err;
   if (!sp::write_trace_file(out_path, r.sessions, err)) {
     std::cerr << "smartplayer-import-edx: " << err << "\n";
     return 1;
   }
-  if (logs.size() > 1) std::printf("files %zu, ", logs.size());
-  std::printf("lines %zu, video events %zu, ignored %zu, skipped (malformed) %zu, sessions %zu, events %zu, "
-              "empty sessions dropped %zu\n",
-              st.lines, st.video_events, st.ignored, st.malformed, r.sessions.size(), events,
-              st.empty_sessions_dropped);
   return 0;
 }

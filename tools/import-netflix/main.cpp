@@ -6,7 +6,8 @@
 // Prints a summary on stdout and every skipped row on stderr (CSV:LINE: skipped: why).
 // Exit status: 0 when something was imported (malformed rows skipped and
 // reported), 1 when nothing could be imported, the file cannot be read, its
-// header is unusable, or --refuse met a malformed row (nothing written then), 2 usage.
+// header is unusable, TRACES names the CSV, or --refuse met a malformed row
+// (nothing written then), 2 usage.
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -105,6 +106,10 @@ int main(int argc, char **argv) {
     return 2;
   }
 
+  if (csv_path != "-" && sp::same_file(csv_path, out_path)) {
+    std::cerr << kName << ": --out '" << out_path << "' is the CSV; it would be overwritten\n";
+    return 1;
+  }
   sp::NetflixImportStats st;
   sp::TraceReadResult r = csv_path == "-" ? sp::import_netflix(std::cin, opt, mode, &st)
                                           : sp::import_netflix_file(csv_path, opt, mode, &st);
@@ -141,8 +146,8 @@ int main(int argc, char **argv) {
               st.rows_imported, st.sessions, st.events, st.seeks, skipped.c_str());
   std::printf(
       "autoplayed rows %zu, sessions ended by the next title's autoplay %zu, starts clamped to 0 %zu, "
-      "overlapping rows moved %zu\n",
-      st.autoplayed, st.finished_by_autoplay, st.starts_clamped, st.overlaps);
+      "overlapping rows moved %zu, rows within another skipped %zu\n",
+      st.autoplayed, st.finished_by_autoplay, st.starts_clamped, st.overlaps, st.rows_within);
   if (r.sessions.empty()) {
     std::cerr << kName << ": nothing to import (no programme rows with time watched); nothing written\n";
     return 1;
