@@ -39,10 +39,16 @@
  *                      callback (event, video frame, control sleep/wake),
  *                      of this player or another: it neither waits for a
  *                      library thread nor for sp_open, so it cannot
- *                      deadlock. A function without this tag must not be
- *                      called from a callback: sp_open and
- *                      sp_player_destroy wait for library threads, including
- *                      the one running the callback.
+ *                      deadlock. Of the functions without this tag, two
+ *                      have a rule of their own there, since they wait for
+ *                      library threads: sp_open may be called from an
+ *                      event callback (open the next file at the end of
+ *                      this one) and is refused with SP_ERR_INVALID_STATE
+ *                      from a video or control callback; sp_player_destroy
+ *                      from any callback returns at once and the player is
+ *                      destroyed on a thread of its own (sp-destroy) once
+ *                      the callback has returned. The rest must not be
+ *                      called from a callback.
  *     [creating thread only] only on the thread that called
  *                      sp_player_create (SDL's rule for windows).
  *   Deferred work: a callback-safe call made from a callback does its work
@@ -70,8 +76,9 @@
  *   The library runs its own threads, each named for its role (visible in
  *   top -H, perf and gdb): sp-demux, sp-vdec and sp-adec (decoders),
  *   sp-present (presentation), sp-events (event dispatcher), sp-control
- *   (the control plane) and sp-train (online retraining). With
- *   audio_output=sdl, SDL's own audio thread pulls the decoded audio.
+ *   (the control plane) and sp-train (online retraining), and sp-destroy
+ *   for a player destroyed from its callback. With audio_output=sdl, SDL's
+ *   own audio thread pulls the decoded audio.
  *
  * CALLBACKS AND EVENTS
  *   The host registers plain function pointers with a `void *user` that is
@@ -320,8 +327,13 @@ SP_API int sp_player_create(const sp_config *cfg, sp_player **out);
  * db_busy_timeout_ms (at least 1 s) keeps the events out: they stay in the
  * crash journal and the next open of that database writes them
  * (SP_EVENT_ERROR says so). NULL is a no-op. No callback runs after it
- * returns.
- * [not concurrent: no other call on this handle may run or start; not from a callback]
+ * returns. From inside a callback (of any player) it cannot wait for the
+ * thread running that callback: it returns at once, the handle must not be
+ * used again, and all of the above happens on a library thread (sp-destroy)
+ * once the callback has returned; later callbacks of the player may still
+ * run meanwhile. A host that exits the process right after must then allow
+ * for that (as for any thread it did not join).
+ * [not concurrent: no other call on this handle may run or start]
  */
 SP_API void sp_player_destroy(sp_player *p);
 /**
@@ -371,7 +383,10 @@ typedef struct sp_media_meta {
  * SP_ERR_FORMAT, SP_ERR_NO_VIDEO, SP_ERR_NETWORK, SP_ERR_IO, SP_ERR_DB* (the
  * session could not be logged). A failed open leaves nothing open (media
  * open before was closed first) and the state IDLE.
- * [any thread; not from a callback]
+ * From an event callback it may be called (open the next file on
+ * SP_EVENT_END_OF_FILE); from a video or control callback it would wait for
+ * the thread running it and is refused with SP_ERR_INVALID_STATE.
+ * [any thread; from an event callback, not from a video or control callback]
  */
 SP_API int sp_open(sp_player *p, const char *url, const sp_media_meta *meta);
 

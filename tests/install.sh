@@ -95,6 +95,15 @@ cmake --build "$T/app/build" >/dev/null
 grep -q "$M" "$T/app/build/CMakeCache.txt" || fail "find_package did not find the moved prefix"
 LD_LIBRARY_PATH="$(libdir_of "$M")" "$T/app/build/consumer"
 "$T/app/build/consumer_static"
+# A C-only project (no C++ enabled) links both too.
+mkdir -p "$T/app_c"
+cp "$T/app/main.c" "$T/app_c/"
+sed 's/^project(consumer C CXX)$/project(consumer C)/' "$T/app/CMakeLists.txt" >"$T/app_c/CMakeLists.txt"
+grep -q '^project(consumer C)$' "$T/app_c/CMakeLists.txt" || fail "the C-only consumer is not C-only"
+cmake -S "$T/app_c" -B "$T/app_c/build" -DCMAKE_PREFIX_PATH="$M" "${sanitize[@]}" >/dev/null
+cmake --build "$T/app_c/build" >/dev/null || fail "a C-only project cannot link smartplayer::smartplayer(_static)"
+LD_LIBRARY_PATH="$(libdir_of "$M")" "$T/app_c/build/consumer"
+"$T/app_c/build/consumer_static"
 
 # 3. The installed Python binding, found through its own location (no
 # SMARTPLAYER_LIBRARY, no LD_LIBRARY_PATH).
@@ -114,4 +123,4 @@ p.close()
 print(smartplayer.version(), smartplayer.library_path())
 ')
 case "$out" in "$want_version $M/"*) ;; *) fail "the installed binding loaded the wrong library: $out" ;; esac
-echo "install: pkg-config (plain and moved), find_package (shared, static) and the Python binding all work from a moved prefix: $out"
+echo "install: pkg-config (plain and moved), find_package (shared, static; C++ and C-only projects) and the Python binding all work from a moved prefix: $out"

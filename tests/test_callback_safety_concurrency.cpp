@@ -26,21 +26,31 @@ using namespace std::chrono_literals;
 namespace {
 
 enum class Where { Video, Event, Control };
-enum class Action { Stop, Seek, Pause };
+enum class Action { Stop, Seek, Pause, Open, Destroy };
 
 const char *name_of(Where w) {
   switch (w) {
-  case Where::Video: return "video callback";
-  case Where::Event: return "event callback";
-  case Where::Control: return "control callback";
+  case Where::Video:
+    return "video callback";
+  case Where::Event:
+    return "event callback";
+  case Where::Control:
+    return "control callback";
   }
   return "?";
 }
 const char *name_of(Action a) {
   switch (a) {
-  case Action::Stop: return "sp_stop";
-  case Action::Seek: return "sp_seek";
-  case Action::Pause: return "sp_pause";
+  case Action::Stop:
+    return "sp_stop";
+  case Action::Seek:
+    return "sp_seek";
+  case Action::Pause:
+    return "sp_pause";
+  case Action::Open:
+    return "sp_open";
+  case Action::Destroy:
+    return "sp_player_destroy";
   }
   return "?";
 }
@@ -61,15 +71,16 @@ struct Host {
   Where where;
   Action action;
   sp_player *p = nullptr;
+  std::string media; // what Action::Open opens
 
   std::mutex mu;
   std::condition_variable cv;
   std::atomic<bool> armed{false};
-  bool fired = false;         // the call was made (and returned)
-  int result = -100;          // what it returned
-  int state_after = -1;       // sp_get_state right after it returned, on the same thread
-  int64_t position_after = -1; // sp_get_position_ms likewise
-  std::string thread;         // where the callback ran
+  bool fired = false;             // the call was made (and returned)
+  int result = -100;              // what it returned
+  int state_after = -1;           // sp_get_state right after it returned, on the same thread
+  int64_t position_after = -1;    // sp_get_position_ms likewise
+  std::string thread;             // where the callback ran
   std::atomic<int64_t> frames{0}; // video callbacks begun
   int64_t frames_at_return = -1;  // frames begun when the call returned
   std::vector<int64_t> pts_after; // pictures shown after the call returned
@@ -87,14 +98,29 @@ struct Host {
     if (!armed.compare_exchange_strong(expected, false)) return; // once
     int r = SP_ERR_INTERNAL;
     switch (action) {
-    case Action::Stop: r = sp_stop(p); break;
-    case Action::Seek: r = sp_seek(p, kSeekTarget, 0); break;
-    case Action::Pause: r = sp_pause(p); break;
+    case Action::Stop:
+      r = sp_stop(p);
+      break;
+    case Action::Seek:
+      r = sp_seek(p, kSeekTarget, 0);
+      break;
+    case Action::Pause:
+      r = sp_pause(p);
+      break;
+    case Action::Open:
+      r = sp_open(p, media.c_str(), nullptr);
+      break;
+    case Action::Destroy:
+      sp_player_destroy(p);
+      r = SP_OK;
+      break;
     }
     int st = -1;
     int64_t pos = -1;
-    sp_get_state(p, &st);
-    sp_get_position_ms(p, &pos);
+    if (action != Action::Destroy) { // the handle is the library's now
+      sp_get_state(p, &st);
+      sp_get_position_ms(p, &pos);
+    }
     std::lock_guard lk(mu);
     fired = true;
     result = r;
@@ -133,9 +159,11 @@ struct Host {
       h->cv.notify_all();
     }
     // The plane falls asleep timeout_s after the sp_play that woke it.
-    int st = -1;
-    sp_get_state(h->p, &st);
-    if (h->where == Where::Control && awake == 0 && st == SP_STATE_PLAYING) h->act();
+    if (h->where == Where::Control && awake == 0 && h->armed.load()) {
+      int st = -1;
+      sp_get_state(h->p, &st);
+      if (st == SP_STATE_PLAYING) h->act();
+    }
   }
 
   template <class Pred> bool wait(Pred pred, std::chrono::seconds timeout = 30s) {
@@ -183,6 +211,14 @@ std::string clip() {
   return make_clip(spec);
 }
 
+// Every library thread of this process (sp-destroy included).
+int library_threads() {
+  int n = 0;
+  for (const auto &t : thread_switches())
+    n += t.name.rfind("sp-", 0) == 0;
+  return n;
+}
+
 // Threads of an engine (sp-demux is one per open media).
 int engine_threads() {
   int n = 0;
@@ -199,6 +235,7 @@ int64_t frames_after(Host &h) {
 void run_case(Where where, Action action) {
   INFO(name_of(action) << " from the " << name_of(where));
   Host host(where, action);
+  host.media = clip();
   sp_player *p = make_player(host);
   REQUIRE(sp_open(p, clip().c_str(), nullptr) == SP_OK);
   host.armed.store(true);
@@ -207,11 +244,19 @@ void run_case(Where where, Action action) {
   REQUIRE(play == SP_OK);
   REQUIRE(host.wait([&] { return host.fired; }));
 
-  const char *expected_thread = where == Where::Video ? "sp-present" : where == Where::Event ? "sp-events" : "sp-control";
+  const char *expected_thread = where == Where::Video   ? "sp-present"
+                                : where == Where::Event ? "sp-events"
+                                                        : "sp-control";
   {
     std::lock_guard lk(host.mu);
     CHECK(host.thread == expected_thread);
-    CHECK(host.result == SP_OK);
+    // sp_open waits for the engine's and the control plane's threads: from
+    // their callbacks it is refused, from the event thread's it opens.
+    if (action == Action::Open && where != Where::Event) {
+      CHECK(host.result == SP_ERR_INVALID_STATE);
+    } else {
+      CHECK(host.result == SP_OK);
+    }
   }
   // A call already under way elsewhere when it returned may still hand over
   // one picture; from the video callback itself, none.
@@ -304,11 +349,46 @@ void run_case(Where where, Action action) {
     REQUIRE(host.wait([&] { return host.frames.load() >= before + 5; }));
     break;
   }
+  case Action::Open: {
+    if (where == Where::Event) {
+      // The new media is open, paused at its start, and plays.
+      std::lock_guard lk(host.mu);
+      CHECK(host.state_after == SP_STATE_PAUSED);
+      CHECK(host.position_after == 0);
+    } else {
+      // Refused, and nothing changed: still playing.
+      std::lock_guard lk(host.mu);
+      CHECK(host.state_after == SP_STATE_PLAYING);
+    }
+    const int64_t before = host.frames.load();
+    REQUIRE(sp_play(p) == SP_OK);
+    REQUIRE(host.wait([&] { return host.frames.load() >= before + 5; }));
+    break;
+  }
+  case Action::Destroy: {
+    // It returned at once; the player goes on a thread of its own once the
+    // callback has returned, and with it every library thread.
+    auto until = std::chrono::steady_clock::now() + 30s;
+    while (library_threads() > 0 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(10ms);
+    CHECK(library_threads() == 0);
+    return;
+  }
   }
   sp_player_destroy(p); // joins every thread: a deadlock would hang here
 }
 
 } // namespace
+
+TEST_CASE("sp_open from the event callback opens; from the video and control callbacks it is refused") {
+  for (Where w : {Where::Event, Where::Video, Where::Control})
+    run_case(w, Action::Open);
+}
+
+TEST_CASE("sp_player_destroy from any callback returns at once and destroys the player after it") {
+  for (Where w : {Where::Event, Where::Video, Where::Control})
+    run_case(w, Action::Destroy);
+}
 
 TEST_CASE("sp_stop, sp_seek and sp_pause from the video callback (sp-present)") {
   for (Action a : {Action::Stop, Action::Seek, Action::Pause})
@@ -375,7 +455,8 @@ TEST_CASE("sp_stop from the event callback at the end of the file, then a new op
   sp_player_destroy(p);
 }
 
-TEST_CASE("a control callback that runs inside sp_open may make control calls; they are refused, nothing waits") {
+TEST_CASE(
+    "a control callback that runs inside sp_open may make control calls; they are refused, nothing waits") {
   // The plane sleeps after the first open; the second sp_open begins a new
   // session, which wakes it: the host's wake callback then runs while sp_open
   // waits for the session to be logged.

@@ -6,7 +6,9 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <thread>
 
+#include "core/thread_name.h"
 #include "player/config.h"
 #include "player/player.h"
 #include "smartplayer.h"
@@ -71,8 +73,8 @@ template <class P, class T, class V> int get(P *p, T *out, const char *fn, V &&v
 template <class T> int check_struct_size(const sp_player *p, const T &s, const char *fn, const char *type) {
   if (s.struct_size >= sizeof(size_t)) return SP_OK;
   return p->impl->fail(SP_ERR_INVALID_ARGUMENT, std::string(fn) + ": " + type + ".struct_size is " +
-                                                    std::to_string(s.struct_size) + "; set it to sizeof(" + type +
-                                                    ")");
+                                                    std::to_string(s.struct_size) + "; set it to sizeof(" +
+                                                    type + ")");
 }
 
 // The bytes of a host struct past what this library knows (a newer header)
@@ -97,7 +99,8 @@ template <class T> void copy_out(T *dst, T src) {
 // The media meta fields of a host struct that lie wholly within its struct_size.
 #define SP_META_FIELD(in, out, field)                                                                        \
   do {                                                                                                       \
-    if (offsetof(sp_media_meta, field) + sizeof((in)->field) <= (in)->struct_size) (out).field = (in)->field; \
+    if (offsetof(sp_media_meta, field) + sizeof((in)->field) <= (in)->struct_size)                           \
+      (out).field = (in)->field;                                                                             \
   } while (0)
 
 int read_meta(const sp_player *p, const sp_media_meta *in, sp_media_meta &out) {
@@ -107,7 +110,8 @@ int read_meta(const sp_player *p, const sp_media_meta *in, sp_media_meta &out) {
   if (int r = check_struct_size(p, *in, "sp_open", "sp_media_meta"); r != SP_OK) return r;
   if (!unknown_tail_is_zero(*in))
     return p->impl->fail(SP_ERR_UNSUPPORTED, "sp_open: sp_media_meta has fields that libsmartplayer " +
-                                                 std::string(sp_version_string()) + " does not know (struct_size " +
+                                                 std::string(sp_version_string()) +
+                                                 " does not know (struct_size " +
                                                  std::to_string(in->struct_size) + " > " +
                                                  std::to_string(sizeof(sp_media_meta)) + ")");
   SP_META_FIELD(in, out, video_id);
@@ -129,7 +133,9 @@ SP_API sp_config *sp_config_create(void) {
   }
 }
 
-SP_API void sp_config_destroy(sp_config *cfg) { delete cfg; }
+SP_API void sp_config_destroy(sp_config *cfg) {
+  delete cfg;
+}
 
 SP_API int sp_config_set(sp_config *cfg, const char *key, const char *value) {
   if (!cfg) return SP_ERR_INVALID_ARGUMENT;
@@ -184,9 +190,27 @@ SP_API void sp_player_destroy(sp_player *p) {
   // call the getters on this handle. unique_ptr::reset would null the pointer
   // first, under their feet. Nothing reads it once the destructor returned
   // (every library thread is joined by then).
-  delete p->impl.get();
-  (void)p->impl.release();
-  delete p;
+  auto destroy = [p] {
+    delete p->impl.get();
+    (void)p->impl.release();
+    delete p;
+  };
+  if (!sp::Player::calling_from_callback()) {
+    destroy();
+    return;
+  }
+  // From a callback (the host ends the player at the end of the file): the
+  // destructor joins the thread running that callback, so it runs on a
+  // thread of its own, once the callback has returned.
+  try {
+    std::thread([destroy] {
+      sp::set_thread_name("sp-destroy");
+      destroy();
+    }).detach();
+  } catch (...) {
+    // No thread can be started: the player cannot be freed from here
+    // without waiting for itself; it is left as it is (a leak, not a hang).
+  }
 }
 
 SP_API const char *sp_player_last_error(const sp_player *p) {

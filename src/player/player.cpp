@@ -17,18 +17,38 @@
 namespace sp {
 namespace {
 // How many libsmartplayer callbacks (of any player) the calling thread is
-// inside: calls made from there must not wait for library threads.
+// inside: calls made from there must not wait for library threads. Of them,
+// how many are video or control callbacks, whose threads (sp-present,
+// sp-control) sp_open waits for; the event thread (sp-events) it does not.
 thread_local int t_callback_depth = 0;
+thread_local int t_engine_callback_depth = 0;
+
+enum class CallbackKind { Event, VideoOrControl };
 
 struct InCallback {
-  InCallback() { ++t_callback_depth; }
-  ~InCallback() { --t_callback_depth; }
+  explicit InCallback(CallbackKind k) : engine_(k == CallbackKind::VideoOrControl) {
+    ++t_callback_depth;
+    if (engine_) ++t_engine_callback_depth;
+  }
+  ~InCallback() {
+    --t_callback_depth;
+    if (engine_) --t_engine_callback_depth;
+  }
   InCallback(const InCallback &) = delete;
   InCallback &operator=(const InCallback &) = delete;
+
+private:
+  bool engine_;
 };
 
-bool in_callback() { return t_callback_depth > 0; }
+bool in_callback() {
+  return t_callback_depth > 0;
+}
 } // namespace
+
+bool Player::calling_from_callback() {
+  return in_callback();
+}
 
 Player::Player(const PlayerConfig &cfg) : cfg_(cfg), creator_(std::this_thread::get_id()) {}
 
@@ -39,12 +59,14 @@ int Player::create(const PlayerConfig &cfg, std::unique_ptr<Player> &out, std::s
   if (cfg.audio_output == PlayerConfig::Output::Sdl) {
     // The device is released on the dispatcher thread when a pause lasts.
     Dispatcher *d = p->dispatcher_.get();
-    SdlAudio::Timers timers{
-        [d](double delay_s, std::function<void()> task) { return d->post_at(now_s() + delay_s, std::move(task)); },
-        [d](uint64_t id) { d->cancel(id); }};
+    SdlAudio::Timers timers{[d](double delay_s, std::function<void()> task) {
+                              return d->post_at(now_s() + delay_s, std::move(task));
+                            },
+                            [d](uint64_t id) { d->cancel(id); }};
     p->sdl_audio_ = std::make_unique<SdlAudio>();
     Player *self = p.get();
-    p->sdl_audio_->set_error_handler([self](const std::string &msg) { self->on_error(SP_ERR_AUDIO_DEVICE, msg); });
+    p->sdl_audio_->set_error_handler(
+        [self](const std::string &msg) { self->on_error(SP_ERR_AUDIO_DEVICE, msg); });
     int r = p->sdl_audio_->open(p->sink_.get(), cfg.audio_rate, cfg.audio_release_ms, std::move(timers), err);
     if (r != SP_OK) return r;
   }
@@ -130,7 +152,7 @@ void Player::emit(Event ev) {
     }
     if (!fn) return;
     const sp_event out = to_sp_event(ev);
-    InCallback in_cb;
+    InCallback in_cb(CallbackKind::Event);
     fn(&out, user);
   });
 }
@@ -153,7 +175,8 @@ const char *Player::last_error() const {
 // the predictor or a sleeping control thread.
 int Player::gate_check(Kind kind) {
   if (!media_open())
-    return fail(SP_ERR_INVALID_STATE, std::string(kind_name(kind)) + ": no media is open (call sp_open first)");
+    return fail(SP_ERR_INVALID_STATE,
+                std::string(kind_name(kind)) + ": no media is open (call sp_open first)");
   if (!control_->admit())
     return fail(SP_ERR_INVALID_STATE,
                 std::string(kind_name(kind)) + ": ignored, the control plane is asleep (strict mode)");
@@ -212,6 +235,14 @@ void Player::end_session(const std::string &reason) {
 }
 
 int Player::open(const char *url, const sp_media_meta *meta) {
+  // Opening joins the engine's threads (sp-present) and starts the session
+  // with the control thread (sp-control): from their callbacks it would wait
+  // for itself. From the event callback (sp-events) it may: the playlist's
+  // "open the next file at the end of this one".
+  if (t_engine_callback_depth > 0)
+    return fail(SP_ERR_INVALID_STATE,
+                "sp_open: not allowed from a video or control callback (it would wait for "
+                "the thread running it); call it from the event callback or another thread");
   if (!url || !*url) return fail(SP_ERR_INVALID_ARGUMENT, "sp_open: url is NULL or empty");
   // Ids and names are checked before anything else: a refused open leaves
   // the media that is open (and its session) as it was.
@@ -241,9 +272,15 @@ int Player::open(const char *url, const sp_media_meta *meta) {
 
   EngineOptions eo;
   switch (cfg_.video_output) {
-  case PlayerConfig::Output::Sdl: eo.video = EngineOptions::Video::Sdl; break;
-  case PlayerConfig::Output::Callback: eo.video = EngineOptions::Video::Callback; break;
-  case PlayerConfig::Output::None: eo.video = EngineOptions::Video::None; break;
+  case PlayerConfig::Output::Sdl:
+    eo.video = EngineOptions::Video::Sdl;
+    break;
+  case PlayerConfig::Output::Callback:
+    eo.video = EngineOptions::Video::Callback;
+    break;
+  case PlayerConfig::Output::None:
+    eo.video = EngineOptions::Video::None;
+    break;
   }
   {
     std::lock_guard lk(cb_mu_);
@@ -367,7 +404,9 @@ int Player::pause() {
   });
 }
 
-int Player::toggle_pause() { return get_state() == SP_STATE_PLAYING ? pause() : play(); }
+int Player::toggle_pause() {
+  return get_state() == SP_STATE_PLAYING ? pause() : play();
+}
 
 int Player::seek(int64_t target_ms, int flags) {
   constexpr int kKnown = SP_SEEK_ABSOLUTE | SP_SEEK_RELATIVE | SP_SEEK_ACCURATE | SP_SEEK_KEYFRAME;
@@ -375,9 +414,11 @@ int Player::seek(int64_t target_ms, int flags) {
     return fail(SP_ERR_INVALID_ARGUMENT, "sp_seek: unknown flag bits in " + std::to_string(flags) +
                                              " (use SP_SEEK_ABSOLUTE/RELATIVE, SP_SEEK_ACCURATE/KEYFRAME)");
   if ((flags & SP_SEEK_ABSOLUTE) && (flags & SP_SEEK_RELATIVE))
-    return fail(SP_ERR_INVALID_ARGUMENT, "sp_seek: SP_SEEK_ABSOLUTE and SP_SEEK_RELATIVE contradict each other");
+    return fail(SP_ERR_INVALID_ARGUMENT,
+                "sp_seek: SP_SEEK_ABSOLUTE and SP_SEEK_RELATIVE contradict each other");
   if ((flags & SP_SEEK_ACCURATE) && (flags & SP_SEEK_KEYFRAME))
-    return fail(SP_ERR_INVALID_ARGUMENT, "sp_seek: SP_SEEK_ACCURATE and SP_SEEK_KEYFRAME contradict each other");
+    return fail(SP_ERR_INVALID_ARGUMENT,
+                "sp_seek: SP_SEEK_ACCURATE and SP_SEEK_KEYFRAME contradict each other");
   return control_call(Kind::Seek, [&](Interaction &ix) -> int {
     auto e = engine();
     if (!e) return fail(SP_ERR_INVALID_STATE, "seek: no media is open");
@@ -418,7 +459,8 @@ int Player::set_rate(double rate) {
 }
 
 int Player::set_volume(int volume) {
-  if (volume < 0 || volume > 100) return fail(SP_ERR_INVALID_ARGUMENT, "sp_set_volume: volume must be within [0, 100]");
+  if (volume < 0 || volume > 100)
+    return fail(SP_ERR_INVALID_ARGUMENT, "sp_set_volume: volume must be within [0, 100]");
   return control_call(Kind::Volume, [&](Interaction &ix) -> int {
     ix.old_value = volume_.load();
     ix.value = volume;
@@ -439,7 +481,8 @@ int Player::set_mute(int mute) {
 }
 
 int Player::skip(int direction) {
-  if (direction != 1 && direction != -1) return fail(SP_ERR_INVALID_ARGUMENT, "sp_skip: direction must be +1 or -1");
+  if (direction != 1 && direction != -1)
+    return fail(SP_ERR_INVALID_ARGUMENT, "sp_skip: direction must be +1 or -1");
   return control_call(Kind::Skip, [&](Interaction &ix) -> int {
     ix.value = direction;
     return SP_OK;
@@ -500,9 +543,11 @@ int Player::set_event_callback(sp_event_fn fn, void *user) {
 
 int Player::set_video_callback(sp_video_fn fn, int format, void *user) {
   if (format != SP_PIXEL_RGBA32 && format != SP_PIXEL_YUV420P)
-    return fail(SP_ERR_INVALID_ARGUMENT, "sp_set_video_callback: format must be SP_PIXEL_RGBA32 or SP_PIXEL_YUV420P");
+    return fail(SP_ERR_INVALID_ARGUMENT,
+                "sp_set_video_callback: format must be SP_PIXEL_RGBA32 or SP_PIXEL_YUV420P");
   if (cfg_.video_output != PlayerConfig::Output::Callback)
-    return fail(SP_ERR_INVALID_STATE, "sp_set_video_callback: needs video_output=callback in the configuration");
+    return fail(SP_ERR_INVALID_STATE,
+                "sp_set_video_callback: needs video_output=callback in the configuration");
   std::lock_guard lk(cb_mu_);
   video_fn_ = fn;
   video_user_ = user;
@@ -519,7 +564,8 @@ int Player::audio_read(int16_t *buf, int frames) {
 }
 
 int Player::sdl_pump() {
-  if (!sdl_video_) return fail(SP_ERR_INVALID_STATE, "sp_sdl_pump: needs video_output=sdl in the configuration");
+  if (!sdl_video_)
+    return fail(SP_ERR_INVALID_STATE, "sp_sdl_pump: needs video_output=sdl in the configuration");
   if (std::this_thread::get_id() != creator_)
     return fail(SP_ERR_INVALID_STATE, "sp_sdl_pump: must be called on the thread that created the player");
   bool open = sdl_video_->pump();
@@ -530,15 +576,18 @@ int Player::sdl_pump() {
 }
 
 int Player::sdl_wait(int timeout_ms) {
-  if (!sdl_video_) return fail(SP_ERR_INVALID_STATE, "sp_sdl_wait: needs video_output=sdl in the configuration");
+  if (!sdl_video_)
+    return fail(SP_ERR_INVALID_STATE, "sp_sdl_wait: needs video_output=sdl in the configuration");
   if (std::this_thread::get_id() != creator_)
     return fail(SP_ERR_INVALID_STATE, "sp_sdl_wait: must be called on the thread that created the player");
-  if (timeout_ms < -1) return fail(SP_ERR_INVALID_ARGUMENT, "sp_sdl_wait: timeout_ms must be -1 (none) or >= 0");
+  if (timeout_ms < -1)
+    return fail(SP_ERR_INVALID_ARGUMENT, "sp_sdl_wait: timeout_ms must be -1 (none) or >= 0");
   return sdl_video_->waiter().wait(sdl_due_, timeout_ms);
 }
 
 int Player::sdl_wakeup() {
-  if (!sdl_video_) return fail(SP_ERR_INVALID_STATE, "sp_sdl_wakeup: needs video_output=sdl in the configuration");
+  if (!sdl_video_)
+    return fail(SP_ERR_INVALID_STATE, "sp_sdl_wakeup: needs video_output=sdl in the configuration");
   sdl_video_->waiter().wakeup();
   return SP_OK;
 }
@@ -552,7 +601,7 @@ void Player::on_frame(const sp_video_frame &frame) {
     user = video_user_;
   }
   if (!fn) return;
-  InCallback in_cb;
+  InCallback in_cb(CallbackKind::VideoOrControl);
   fn(&frame, user);
 }
 
@@ -587,7 +636,7 @@ int Player::set_control_callback(sp_control_fn fn, void *user) {
   ControlSignal signal;
   if (fn)
     signal = [fn, user](bool awake, WakeReason reason) {
-      InCallback in_cb;
+      InCallback in_cb(CallbackKind::VideoOrControl);
       fn(awake ? 1 : 0, to_sp_wake_reason(reason), user);
     };
   control_->set_control_signal(std::move(signal));

@@ -47,6 +47,10 @@ public:
   // a message; `out` stays empty.
   static int create(const PlayerConfig &cfg, std::unique_ptr<Player> &out, std::string &err);
   ~Player() override;
+  // Whether the calling thread is inside a libsmartplayer callback (of any
+  // player): a destroy from there cannot join the threads (sp_player_destroy
+  // hands it to a thread of its own).
+  static bool calling_from_callback();
   Player(const Player &) = delete;
   Player &operator=(const Player &) = delete;
 
