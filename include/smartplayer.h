@@ -130,10 +130,13 @@
  *     writes only whole fields that lie within struct_size, so a program
  *     built against an older, smaller struct keeps working. Filled structs
  *     get struct_size set to the number of bytes the library wrote. A larger
- *     struct_size than the library knows (a newer header, an older library)
- *     is accepted when the unknown tail is zero-filled (as `= {0}` leaves
- *     it) and refused with SP_ERR_UNSUPPORTED when a field this library
- *     cannot honour is set.
+ *     struct_size than the library knows (a newer header, an older library):
+ *     in a struct the library reads (sp_media_meta) it is accepted when the
+ *     unknown tail is zero-filled (as `= {0}` leaves it) and refused with
+ *     SP_ERR_UNSUPPORTED when a field this library cannot honour is set; in
+ *     a struct it fills (sp_media_info, sp_stats) the tail is only room for
+ *     output: whatever it holds, the library writes the fields it knows,
+ *     leaves the rest as it was, and says so through struct_size.
  *   - Structs the library hands to a callback (sp_event, sp_video_frame)
  *     carry the size the library allocated; read a field added after the
  *     version you require only when SP_HAS_FIELD(ptr, type, field) is true.
@@ -375,8 +378,11 @@ typedef struct sp_media_meta {
 
 /**
  * Open a local file or URL and begin a viewing session: the state goes
- * OPENING, then PAUSED at position 0 with the first frame shown (call
- * sp_play). Blocks until the media is probed and the session is in the log.
+ * OPENING, then PAUSED at position 0 (call sp_play). Blocks until the media
+ * is probed and the session is in the log, not for the first picture: that
+ * is decoded meanwhile and shown while paused as soon as it is ready (handed
+ * to the video callback, or drawn by sp_sdl_pump), usually just after
+ * sp_open returns.
  * Closes any media already open first (its session ends with reason
  * "replaced", or "finished" if it had ended). meta may be NULL.
  * Errors: SP_ERR_INVALID_ARGUMENT (url NULL or empty, bad meta), SP_ERR_NOT_FOUND,

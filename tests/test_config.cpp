@@ -31,6 +31,26 @@ TEST_CASE("cost: the one h,w,m parser, spaces allowed; the control plane reads t
   }
 }
 
+TEST_CASE("numbers: decimal, an optional '+', spaces on either side; no hex, inf or nan") {
+  PlayerConfig cfg;
+  std::string err;
+  for (const char *ok : {"5", " 5", "5 ", "\t5\n", "+5"}) {
+    INFO("'" << ok << "'");
+    CHECK(cfg.set("log_batch_ms", ok, err) == kOk);
+    CHECK(cfg.log_batch_ms == 5);
+  }
+  CHECK(cfg.set("timeout_s", " 2.5e1 ", err) == kOk);
+  for (const char *bad : {"", " ", "0x10", "5x", "5 5", "+-5", "--5", "1e3"}) {
+    INFO("'" << bad << "'");
+    CHECK(cfg.set("log_batch_ms", bad, err) == kErrInvalidArgument);
+    CHECK(err.find("log_batch_ms") != std::string::npos);
+  }
+  for (const char *bad : {"0x10", "0x1p4", "inf", "nan", "-inf", "1e999", "", "2 s"}) {
+    INFO("'" << bad << "'");
+    CHECK(cfg.set("timeout_s", bad, err) == kErrInvalidArgument);
+  }
+}
+
 TEST_CASE("policy: auto and the policies that run live, named from the one list") {
   PlayerConfig cfg;
   std::string err;

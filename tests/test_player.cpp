@@ -29,7 +29,7 @@ namespace {
 struct FrameSeen {
   int64_t pts_ms;
   int64_t frame_number;
-  int64_t burned;  // index read back from the picture
+  int64_t burned;   // index read back from the picture
   int64_t audio_ms; // host audio consumed when the frame was shown (sync test)
 };
 
@@ -38,7 +38,7 @@ struct Host {
   std::mutex mu;
   std::condition_variable cv;
   std::vector<FrameSeen> frames;
-  std::vector<sp_event> events;  // message pointers are not kept
+  std::vector<sp_event> events; // message pointers are not kept
   std::vector<std::string> messages;
   std::atomic<int64_t> *audio_pulled = nullptr;
 
@@ -86,7 +86,8 @@ struct PlayerFixture {
     REQUIRE(cfg);
     REQUIRE(sp_config_set(cfg, "video_output", "callback") == SP_OK);
     REQUIRE(sp_config_set(cfg, "audio_output", "none") == SP_OK);
-    for (auto &[k, v] : opts) REQUIRE(sp_config_set(cfg, k.c_str(), v.c_str()) == SP_OK);
+    for (auto &[k, v] : opts)
+      REQUIRE(sp_config_set(cfg, k.c_str(), v.c_str()) == SP_OK);
     REQUIRE(sp_player_create(cfg, &p) == SP_OK);
     sp_config_destroy(cfg);
     REQUIRE(sp_set_video_callback(p, &Host::on_frame, SP_PIXEL_RGBA32, &host) == SP_OK);
@@ -117,7 +118,6 @@ void write_bytes(const std::string &path, const std::string &bytes) {
   std::ofstream f(path, std::ios::binary);
   f << bytes;
 }
-
 
 } // namespace
 
@@ -154,7 +154,9 @@ TEST_CASE("playing to the end delivers every frame in order, then END_OF_FILE") 
   const int64_t n_frames = spec.seconds * spec.fps;
   int status = -1;
   std::string counted = run_capture("ffprobe -v error -select_streams v:0 -count_frames -show_entries "
-                                    "stream=nb_read_frames -of csv=p=0 '" + clip + "'", &status);
+                                    "stream=nb_read_frames -of csv=p=0 '" +
+                                        clip + "'",
+                                    &status);
   REQUIRE(status == 0);
   REQUIRE(std::stoll(counted) == n_frames);
   // framedrop=0: no frame is skipped for being late (a loaded machine or a
@@ -199,9 +201,11 @@ TEST_CASE("accurate seek lands on the frame at or before the target") {
   for (int64_t target : {2000, 1234, 3960, 40, 2999}) {
     INFO("target " << target);
     REQUIRE(sp_seek(f.p, target, SP_SEEK_ABSOLUTE | SP_SEEK_ACCURATE) == SP_OK);
-    int64_t expect = target / 40;  // frame at or before
-    REQUIRE(f.host.wait([&] { return f.host.has_event(SP_EVENT_SEEK_DONE) && !f.host.frames.empty() &&
-                                     f.host.frames.back().burned == expect; }));
+    int64_t expect = target / 40; // frame at or before
+    REQUIRE(f.host.wait([&] {
+      return f.host.has_event(SP_EVENT_SEEK_DONE) && !f.host.frames.empty() &&
+             f.host.frames.back().burned == expect;
+    }));
     CHECK(f.host.last_frame().pts_ms == expect * 40);
     CHECK(f.position() == expect * 40);
     std::lock_guard lk(f.host.mu);
@@ -231,7 +235,7 @@ TEST_CASE("relative seeks, clamping, and seeking after the end") {
   REQUIRE(f.wait_frame_at(1000));
   REQUIRE(sp_seek(f.p, 520, SP_SEEK_RELATIVE) == SP_OK);
   REQUIRE(f.wait_frame_at(1520));
-  REQUIRE(sp_seek(f.p, -10000, SP_SEEK_RELATIVE) == SP_OK);  // clamped to 0
+  REQUIRE(sp_seek(f.p, -10000, SP_SEEK_RELATIVE) == SP_OK); // clamped to 0
   REQUIRE(f.wait_frame_at(0));
   REQUIRE(sp_seek(f.p, 2800, SP_SEEK_ABSOLUTE) == SP_OK);
   REQUIRE(f.wait_frame_at(2800));
@@ -326,7 +330,7 @@ TEST_CASE("pause holds the picture; step advances exactly one frame") {
   REQUIRE(f.host.wait([&] { return !f.host.frames.empty() && f.host.frames.back().burned >= 5; }));
   REQUIRE(sp_pause(f.p) == SP_OK);
   CHECK(f.state() == SP_STATE_PAUSED);
-  std::this_thread::sleep_for(100ms);  // let a frame already due be shown
+  std::this_thread::sleep_for(100ms); // let a frame already due be shown
   int64_t held = f.host.last_frame().burned;
   int64_t pos = f.position();
   std::this_thread::sleep_for(300ms);
@@ -389,15 +393,16 @@ TEST_CASE("host-pulled audio: sine at the right level, volume and mute applied")
     for (int i = 0; i < blocks; ++i) {
       int n = sp_audio_read(f.p, buf.data(), 480);
       REQUIRE(n == 480);
-      for (int16_t s : buf) peak = std::max(peak, std::abs(static_cast<int>(s)));
+      for (int16_t s : buf)
+        peak = std::max(peak, std::abs(static_cast<int>(s)));
       std::this_thread::sleep_for(10ms);
     }
     return peak;
   };
   int loud = pull_peak(40);
-  CHECK(loud > 1000);  // ffmpeg's sine source is at 1/8 full scale
+  CHECK(loud > 1000); // ffmpeg's sine source is at 1/8 full scale
   REQUIRE(sp_set_volume(f.p, 25) == SP_OK);
-  pull_peak(5);  // let the block already copied go
+  pull_peak(5); // let the block already copied go
   int quiet = pull_peak(20);
   CHECK(quiet > 0);
   CHECK(quiet < loud / 2);
@@ -439,7 +444,7 @@ TEST_CASE("A/V sync: video follows the host-pulled audio clock") {
   // the silence pulled before the first samples); what must not happen is
   // drift: its spread over the clip stays within a bound.
   std::lock_guard lk(f.host.mu);
-  CHECK(f.host.frames.size() >= 90);  // most of the 100 frames shown at 1x
+  CHECK(f.host.frames.size() >= 90); // most of the 100 frames shown at 1x
   std::vector<int64_t> offs;
   for (auto &fr : f.host.frames)
     if (fr.pts_ms >= 500) offs.push_back(fr.audio_ms - fr.pts_ms);
@@ -447,7 +452,7 @@ TEST_CASE("A/V sync: video follows the host-pulled audio clock") {
   std::sort(offs.begin(), offs.end());
   int64_t spread = offs[offs.size() * 98 / 100] - offs[offs.size() * 2 / 100];
   INFO("offset range " << offs.front() << " .. " << offs.back() << " ms");
-  CHECK(spread <= 100);  // ~2 frames + one 10 ms pull
+  CHECK(spread <= 100); // ~2 frames + one 10 ms pull
 }
 
 TEST_CASE("bad input: each gets a code and a message, and the player survives") {
@@ -475,7 +480,8 @@ TEST_CASE("bad input: each gets a code and a message, and the player survives") 
     write_bytes(dir.file("truncated.mp4"), head);
     expect_open(dir.file("truncated.mp4"), SP_ERR_FORMAT, "truncated.mp4");
   }
-  REQUIRE(run("ffmpeg -hide_banner -loglevel error -y -f lavfi -i sine=duration=1 " + dir.file("audio.m4a")) == 0);
+  REQUIRE(run("ffmpeg -hide_banner -loglevel error -y -f lavfi -i sine=duration=1 " +
+              dir.file("audio.m4a")) == 0);
   expect_open(dir.file("audio.m4a"), SP_ERR_NO_VIDEO, "no video");
   expect_open("http://127.0.0.1:" + std::to_string(closed_port()) + "/x.mp4", SP_ERR_NETWORK, "127.0.0.1");
 
@@ -490,7 +496,7 @@ TEST_CASE("bad input: each gets a code and a message, and the player survives") 
   CHECK(sp_get_position_ms(f.p, nullptr) == SP_ERR_INVALID_ARGUMENT);
   CHECK(sp_set_video_callback(f.p, &Host::on_frame, 99, nullptr) == SP_ERR_INVALID_ARGUMENT);
   sp_stats st{};
-  CHECK(sp_get_stats(f.p, &st) == SP_ERR_INVALID_ARGUMENT);  // struct_size not set
+  CHECK(sp_get_stats(f.p, &st) == SP_ERR_INVALID_ARGUMENT); // struct_size not set
   CHECK(std::string(sp_player_last_error(nullptr)).size() > 0);
   CHECK(std::string(sp_strerror(SP_ERR_DB_LOCKED)).find("locked") != std::string::npos);
   sp_config *cfg = sp_config_create();
@@ -507,6 +513,17 @@ TEST_CASE("bad input: each gets a code and a message, and the player survives") 
   REQUIRE(sp_open(f.p, make_clip(spec).c_str(), nullptr) == SP_OK);
   REQUIRE(sp_play(f.p) == SP_OK);
   REQUIRE(f.host.wait([&] { return !f.host.frames.empty() && f.host.frames.back().burned >= 3; }));
+
+  // A failed open closes what was open: nothing is left of it, its
+  // position included.
+  REQUIRE(sp_seek(f.p, 1200, 0) == SP_OK);
+  CHECK(sp_open(f.p, dir.file("missing.mp4").c_str(), nullptr) == SP_ERR_NOT_FOUND);
+  CHECK(f.state() == SP_STATE_IDLE);
+  int64_t pos = -1, dur = -1;
+  REQUIRE(sp_get_position_ms(f.p, &pos) == SP_OK);
+  REQUIRE(sp_get_duration_ms(f.p, &dur) == SP_OK);
+  CHECK(pos == 0);
+  CHECK(dur == 0);
 }
 
 TEST_CASE("opening another file replaces the first; destroy while playing is clean") {

@@ -1,9 +1,10 @@
 #include "player/config.h"
 
 #include <algorithm>
-#include <cerrno>
+#include <cctype>
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
+#include <string_view>
 
 #include "core/saturating.h"
 #include "policy/factory.h"
@@ -12,38 +13,55 @@
 namespace sp {
 namespace {
 
+// Numbers are decimal (no hex, no inf or nan), with an optional '+' and
+// spaces around them allowed: " 5", "5 " and "+5" alike.
+std::string_view number_text(const std::string &s) {
+  std::string_view v = s;
+  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.front())))
+    v.remove_prefix(1);
+  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back())))
+    v.remove_suffix(1);
+  if (v.size() > 1 && v.front() == '+' && v[1] != '-') v.remove_prefix(1);
+  return v;
+}
+
 bool parse_int(const std::string &s, long lo, long hi, int &out) {
-  if (s.empty()) return false;
-  errno = 0;
-  char *end = nullptr;
-  long v = std::strtol(s.c_str(), &end, 10);
-  if (errno != 0 || !end || *end != '\0' || v < lo || v > hi) return false;
+  const std::string_view t = number_text(s);
+  long v = 0;
+  auto r = std::from_chars(t.data(), t.data() + t.size(), v, 10);
+  if (t.empty() || r.ec != std::errc() || r.ptr != t.data() + t.size() || v < lo || v > hi) return false;
   out = static_cast<int>(v);
   return true;
 }
 
 bool parse_double(const std::string &s, double &out) {
-  if (s.empty()) return false;
-  errno = 0;
-  char *end = nullptr;
-  double v = std::strtod(s.c_str(), &end);
-  if (errno != 0 || !end || *end != '\0' || !std::isfinite(v)) return false;
+  const std::string_view t = number_text(s);
+  double v = 0;
+  auto r = std::from_chars(t.data(), t.data() + t.size(), v, std::chars_format::general);
+  if (t.empty() || r.ec != std::errc() || r.ptr != t.data() + t.size() || !std::isfinite(v)) return false;
   out = v;
   return true;
 }
 
 bool parse_output(const std::string &s, PlayerConfig::Output &o) {
-  if (s == "sdl") o = PlayerConfig::Output::Sdl;
-  else if (s == "callback") o = PlayerConfig::Output::Callback;
-  else if (s == "none") o = PlayerConfig::Output::None;
-  else return false;
+  if (s == "sdl")
+    o = PlayerConfig::Output::Sdl;
+  else if (s == "callback")
+    o = PlayerConfig::Output::Callback;
+  else if (s == "none")
+    o = PlayerConfig::Output::None;
+  else
+    return false;
   return true;
 }
 
 bool parse_bool01(const std::string &s, bool &b) {
-  if (s == "1") b = true;
-  else if (s == "0") b = false;
-  else return false;
+  if (s == "1")
+    b = true;
+  else if (s == "0")
+    b = false;
+  else
+    return false;
   return true;
 }
 
@@ -67,9 +85,12 @@ int PlayerConfig::set(const std::string &key, const std::string &value, std::str
   } else if (key == "audio_rate") {
     if (!parse_int(value, 8000, 192000, audio_rate)) return bad("a sample rate in [8000, 192000]");
   } else if (key == "rate_mode") {
-    if (value == "tempo") rate_mode = RateMode::Tempo;
-    else if (value == "resample") rate_mode = RateMode::Resample;
-    else return bad("tempo or resample");
+    if (value == "tempo")
+      rate_mode = RateMode::Tempo;
+    else if (value == "resample")
+      rate_mode = RateMode::Resample;
+    else
+      return bad("tempo or resample");
   } else if (key == "db") {
     db = value;
   } else if (key == "db_busy_timeout_ms") {

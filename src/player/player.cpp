@@ -267,6 +267,9 @@ int Player::open(const char *url, const sp_media_meta *meta) {
   {
     std::lock_guard lk(control_mu_);
     end_session(state_.load() == SP_STATE_ENDED ? "finished" : "replaced");
+    // Nothing is open now: a failed open leaves position 0, not where the
+    // media closed above was.
+    last_position_ms_.store(0);
   }
   set_state(SP_STATE_OPENING);
 
