@@ -59,7 +59,8 @@ Interaction ev(int64_t seq, Kind k = Kind::Play, int64_t pos = 0) {
 std::vector<Interaction> events(int64_t first, int64_t last) {
   std::vector<Interaction> v;
   static const Kind kinds[] = {Kind::Play, Kind::Pause, Kind::Seek, Kind::Volume};
-  for (int64_t s = first; s <= last; ++s) v.push_back(ev(s, kinds[s % 4], s * 100));
+  for (int64_t s = first; s <= last; ++s)
+    v.push_back(ev(s, kinds[s % 4], s * 100));
   return v;
 }
 
@@ -122,7 +123,8 @@ void write_file(const std::string &path, const std::string &bytes) {
 std::string random_bytes(size_t n, unsigned seed) {
   std::mt19937 rng(seed);
   std::string s(n, '\0');
-  for (auto &c : s) c = static_cast<char>(rng() & 0xff);
+  for (auto &c : s)
+    c = static_cast<char>(rng() & 0xff);
   return s;
 }
 
@@ -194,7 +196,7 @@ TEST_CASE("catalogue: upsert, find by id and path, list", "[log]") {
   VideoRow a;
   a.id = "b-video";
   a.path = "/m/b.mp4";
-  a.genre = "";  // stored as unknown
+  a.genre = ""; // stored as unknown
   a.added_wall_ms = 5;
   REQUIRE(log->upsert_video(a, err) == SP_OK);
   VideoRow b = a;
@@ -203,7 +205,7 @@ TEST_CASE("catalogue: upsert, find by id and path, list", "[log]") {
   b.genre = "sport";
   REQUIRE(log->upsert_video(b, err) == SP_OK);
   a.title = "renamed";
-  a.added_wall_ms = 999;  // added time is kept from the first insert
+  a.added_wall_ms = 999; // added time is kept from the first insert
   REQUIRE(log->upsert_video(a, err) == SP_OK);
 
   std::vector<VideoRow> all;
@@ -262,7 +264,8 @@ TEST_CASE("migration from a hand-made v1 database", "[log]") {
   CHECK(got[1].kind == Kind::Seek);
   CHECK(got[1].to_ms == 500);
   // v2 tables work.
-  REQUIRE(log->append_decisions({DecisionRow{7, 20, 0, "sleep", "policy", "timeout", 3000, 2}}, err) == SP_OK);
+  REQUIRE(log->append_decisions({DecisionRow{7, 20, 0, "sleep", "policy", "timeout", 3000, 2}}, err) ==
+          SP_OK);
   std::vector<DecisionRow> d;
   REQUIRE(log->read_decisions(7, d, err) == SP_OK);
   REQUIRE(d.size() == 1);
@@ -310,7 +313,7 @@ TEST_CASE("events appended in batches read back in order; re-append is a no-op",
   changed[0].position_ms = 999999;
   REQUIRE(log->append_events(s1, changed, err, &dups) == SP_OK);
   CHECK(dups == std::vector<int64_t>{29, 30});
-  CHECK(read_back(*log, s1) == events(1, 32));  // the rows already there are kept as they were
+  CHECK(read_back(*log, s1) == events(1, 32)); // the rows already there are kept as they were
   REQUIRE(log->append_events(s1, events(33, 34), err, &dups) == SP_OK);
   CHECK(dups.empty());
 }
@@ -335,7 +338,7 @@ TEST_CASE("a crash after a committed append loses nothing", "[log]") {
       if (BehaviourLog::open(db, LogOptions{}, log, err) != SP_OK) _exit(3);
       if (log->append_events(sid, events(first, first + 49), err) != SP_OK) _exit(4);
       if (log->append_events(sid, events(first + 50, first + 99), err) != SP_OK) _exit(5);
-      (void)log.release();  // never closed
+      (void)log.release(); // never closed
       if (how == 0) _exit(0);
       raise(SIGKILL);
       _exit(6);
@@ -361,7 +364,8 @@ TEST_CASE("a crash after a committed append loses nothing", "[log]") {
   CHECK(read_back(*log, sid) == all);
 }
 
-TEST_CASE("a write blocked by another connection's lock returns SP_ERR_DB_LOCKED and succeeds later", "[log]") {
+TEST_CASE("a write blocked by another connection's lock returns SP_ERR_DB_LOCKED and succeeds later",
+          "[log]") {
   sp_test::TempDir dir;
   std::string db = dir.file("locked.db");
   LogOptions opt;
@@ -373,7 +377,8 @@ TEST_CASE("a write blocked by another connection's lock returns SP_ERR_DB_LOCKED
   sqlite3 *other = nullptr;
   REQUIRE(sqlite3_open(db.c_str(), &other) == SQLITE_OK);
   REQUIRE(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(other, "INSERT INTO viewers(id) VALUES('holder')", nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(other, "INSERT INTO viewers(id) VALUES('holder')", nullptr, nullptr, nullptr) ==
+          SQLITE_OK);
 
   auto batch = events(1, 20);
   CHECK(log->append_events(sid, batch, err) == SP_ERR_DB_LOCKED);
@@ -523,6 +528,18 @@ TEST_CASE("read-only: reads work, writes give SP_ERR_DB_READONLY; an unwritable 
     code = BehaviourLog::open(sub + "/new.db", LogOptions{}, l, e);
     if (code != SP_ERR_DB_READONLY) return "folder 0555: got " + std::to_string(code) + " (" + e + ")";
     if (std::filesystem::exists(sub + "/new.db")) return "folder 0555: a file was created";
+    // A writable database in a folder that cannot be written (its -shm
+    // cannot be made): refused, and the message names the folder.
+    const std::string sub2 = sub + "-2";
+    if (mkdir(sub2.c_str(), 0755) != 0) return "mkdir 2 failed";
+    if (BehaviourLog::open(sub2 + "/old.db", LogOptions{}, l, e) != SP_OK) return "old.db: " + e;
+    l.reset();
+    if (chmod(sub2.c_str(), 0555) != 0) return "chmod 0555 failed";
+    code = BehaviourLog::open(sub2 + "/old.db", LogOptions{}, l, e);
+    if (code != SP_ERR_DB_READONLY)
+      return "old.db in folder 0555: got " + std::to_string(code) + " (" + e + ")";
+    if (e.find("the folder") == std::string::npos || e.find("is not writable") == std::string::npos)
+      return "old.db in folder 0555: the message does not name the folder: " + e;
     return "";
   });
   CHECK(child == "");

@@ -105,7 +105,9 @@ int open_fail(sqlite3 *db, int rc, const std::string &path, const std::string &w
   return code;
 }
 
-int exec(sqlite3 *db, const char *sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr); }
+int exec(sqlite3 *db, const char *sql) {
+  return sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+}
 
 int query_int(sqlite3 *db, const char *sql, int64_t &out) {
   sqlite3_stmt *raw = nullptr;
@@ -182,8 +184,8 @@ int BehaviourLog::open(const std::string &path, const LogOptions &opt, std::uniq
   }
 
   int flags = opt.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  flags |= SQLITE_OPEN_NOMUTEX;  // one thread at a time per object (see header)
-  auto sides = std::make_unique<sqlite_log::SideFiles>(path);  // declared first: acts after db closes
+  flags |= SQLITE_OPEN_NOMUTEX;                               // one thread at a time per object (see header)
+  auto sides = std::make_unique<sqlite_log::SideFiles>(path); // declared first: acts after db closes
   sqlite3 *raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   DbPtr db(raw);
@@ -204,7 +206,19 @@ int BehaviourLog::open(const std::string &path, const LogOptions &opt, std::uniq
   int64_t n_objects = 0, user_version = 0;
   rc = query_int(raw, "SELECT count(*) FROM sqlite_master", n_objects);
   if (rc == SQLITE_OK) rc = query_int(raw, "PRAGMA user_version", user_version);
-  if (rc != SQLITE_OK) return open_fail(raw, rc, path, "cannot read the database", err);
+  if (rc != SQLITE_OK) {
+    const int code = open_fail(raw, rc, path, "cannot read the database", err);
+    // Reading a database in WAL mode writes its -shm file beside it: in a
+    // folder this process cannot write, reading fails with "attempt to write
+    // a readonly database", which names neither the folder nor the cause.
+    std::error_code ec;
+    std::filesystem::path dir = std::filesystem::absolute(path, ec).parent_path();
+    if (ec || dir.empty()) dir = ".";
+    if (code == kErrDbReadonly && ::access(dir.c_str(), W_OK) != 0)
+      err += " (the folder " + dir.string() +
+             " is not writable: SQLite creates the database's -wal and -shm files there)";
+    return code;
+  }
 
   if (user_version > kSchemaVersion) {
     err = "behaviour log " + path + ": schema version " + std::to_string(user_version) +
@@ -247,8 +261,8 @@ int BehaviourLog::open(const std::string &path, const LogOptions &opt, std::uniq
       for (int64_t v = user_version; rc == SQLITE_OK && v < kSchemaVersion; ++v) {
         rc = exec(raw, kMigrations[v]);
         if (rc != SQLITE_OK) {
-          int code = open_fail(raw, rc, path, "schema migration to version " + std::to_string(v + 1) + " failed",
-                               err);
+          int code = open_fail(raw, rc, path,
+                               "schema migration to version " + std::to_string(v + 1) + " failed", err);
           exec(raw, "ROLLBACK");
           return code;
         }
@@ -267,7 +281,8 @@ int BehaviourLog::open(const std::string &path, const LogOptions &opt, std::uniq
     }
   }
 
-  out = sqlite_log::make(path, std::move(sides), std::move(db), opt.read_only, static_cast<int>(user_version));
+  out =
+      sqlite_log::make(path, std::move(sides), std::move(db), opt.read_only, static_cast<int>(user_version));
   return kOk;
 }
 
