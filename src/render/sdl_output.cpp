@@ -1,14 +1,28 @@
 #include "render/sdl_output.h"
 
 #include <algorithm>
+#include <mutex>
 
 #include "core/result.h"
 
 namespace sp {
 
+namespace {
+// SDL's audio subsystem count and device list are process-wide and not
+// thread-safe: players created, paused and destroyed on different threads
+// (a player destroyed from its callback goes on sp-destroy, an idle device
+// is released on sp-events) take turns here. Taken after an SdlAudio's own
+// mu_, never before it; SDL's audio thread (our callback) never takes it.
+std::mutex &sdl_audio_mutex() {
+  static std::mutex mu;
+  return mu;
+}
+} // namespace
+
 // ---------------------------------------------------------------- audio
 SdlAudio::~SdlAudio() {
   close();
+  std::lock_guard g(sdl_audio_mutex());
   if (dev_) SDL_CloseAudioDevice(dev_);
   if (inited_) SDL_QuitSubSystem(SDL_INIT_AUDIO);
 }
@@ -27,9 +41,12 @@ void SdlAudio::callback(void *user, Uint8 *stream, int len) {
 }
 
 int SdlAudio::open(AudioSink *sink, int rate, int release_ms, Timers timers, std::string &err) {
-  if (SDL_InitSubSystem(SDL_INIT_AUDIO) != 0) {
-    err = std::string("SDL audio init failed: ") + SDL_GetError();
-    return kErrAudioDevice;
+  {
+    std::lock_guard g(sdl_audio_mutex());
+    if (SDL_InitSubSystem(SDL_INIT_AUDIO) != 0) {
+      err = std::string("SDL audio init failed: ") + SDL_GetError();
+      return kErrAudioDevice;
+    }
   }
   inited_ = true;
   sink_ = sink;
@@ -57,10 +74,13 @@ int SdlAudio::open_device(bool fixed_rate, std::string &err) {
   // Reopened: the ring holds samples at the rate granted first, so keep it
   // (SDL converts if the device differs).
   int flags = SDL_AUDIO_ALLOW_SAMPLES_CHANGE | (fixed_rate ? 0 : SDL_AUDIO_ALLOW_FREQUENCY_CHANGE);
-  dev_ = SDL_OpenAudioDevice(nullptr, 0, &want, &have, flags);
-  if (!dev_) {
-    err = std::string("cannot open an SDL audio device: ") + SDL_GetError();
-    return kErrAudioDevice;
+  {
+    std::lock_guard g(sdl_audio_mutex());
+    dev_ = SDL_OpenAudioDevice(nullptr, 0, &want, &have, flags);
+    if (!dev_) {
+      err = std::string("cannot open an SDL audio device: ") + SDL_GetError();
+      return kErrAudioDevice;
+    }
   }
   if (!fixed_rate) sink_->set_out_rate(have.freq);
   sink_->set_latency_frames(have.samples);
@@ -102,6 +122,7 @@ void SdlAudio::release() {
   std::lock_guard lk(mu_);
   release_timer_ = 0;
   if (playing_ || !dev_) return;
+  std::lock_guard g(sdl_audio_mutex());
   SDL_CloseAudioDevice(dev_);
   dev_ = 0;
 }
@@ -129,8 +150,9 @@ int SdlVideo::create(const std::string &title, int width, int height, std::strin
   waiter_ = std::make_unique<SdlWaiter>();
   fixed_w_ = width;
   fixed_h_ = height;
-  win_ = SDL_CreateWindow(title.c_str(), SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED, width > 0 ? width : 640,
-                          height > 0 ? height : 360, SDL_WINDOW_HIDDEN | SDL_WINDOW_RESIZABLE);
+  win_ = SDL_CreateWindow(title.c_str(), SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
+                          width > 0 ? width : 640, height > 0 ? height : 360,
+                          SDL_WINDOW_HIDDEN | SDL_WINDOW_RESIZABLE);
   if (!win_) {
     err = std::string("cannot create a window: ") + SDL_GetError();
     return kErrVideoDevice;
@@ -210,7 +232,8 @@ bool SdlVideo::pump() {
     if (ev.type == SDL_QUIT) open_ = false;
     if (ev.type == SDL_WINDOWEVENT && win_ && ev.window.windowID == SDL_GetWindowID(win_)) {
       if (ev.window.event == SDL_WINDOWEVENT_CLOSE) open_ = false;
-      if (ev.window.event == SDL_WINDOWEVENT_EXPOSED || ev.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) redraw = true;
+      if (ev.window.event == SDL_WINDOWEVENT_EXPOSED || ev.window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
+        redraw = true;
     }
   }
   if (redraw && open_) present();
