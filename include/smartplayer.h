@@ -505,7 +505,8 @@ typedef enum sp_event_type {
     SP_EVENT_STATE_CHANGED = 1, /* value = the new sp_state; message = its name */
     SP_EVENT_END_OF_FILE = 2,   /* position_ms = where playback ended */
     SP_EVENT_ERROR = 3,         /* code + message; value = events affected (log errors) or 0;
-                                   playback goes on where it can */
+                                   playback goes on where it can (a file cut short:
+                                   SP_ERR_FORMAT at its end, then SP_EVENT_END_OF_FILE) */
     SP_EVENT_SEEK_DONE = 4,     /* position_ms = where playback resumed */
     SP_EVENT_LOGGED = 5,        /* an interaction was committed to the log: seq = its number,
                                    value = its sp_kind, message = the kind's name */

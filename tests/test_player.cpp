@@ -169,6 +169,7 @@ TEST_CASE("playing to the end delivers every frame in order, then END_OF_FILE") 
   REQUIRE(f.host.wait([&] { return f.host.has_event(SP_EVENT_END_OF_FILE); }, 20s));
   CHECK(f.state() == SP_STATE_ENDED);
   std::lock_guard lk(f.host.mu);
+  CHECK_FALSE(f.host.has_event(SP_EVENT_ERROR)); // a whole file ends without one
   // Frame i (burned-in number, stream index, timestamp) is the i-th frame the
   // host got: all of them, in order, none twice.
   REQUIRE(static_cast<int64_t>(f.host.frames.size()) == n_frames);
@@ -524,6 +525,42 @@ TEST_CASE("bad input: each gets a code and a message, and the player survives") 
   REQUIRE(sp_get_duration_ms(f.p, &dur) == SP_OK);
   CHECK(pos == 0);
   CHECK(dur == 0);
+}
+
+TEST_CASE("a file cut short plays to where it ends, and says it was cut short") {
+  // An mp4 with its index first (as a download or a copy in progress leaves
+  // it): it opens with its whole duration, but its data stops half-way.
+  TempDir dir;
+  const std::string whole = dir.file("whole.mp4");
+  REQUIRE(run("ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc=size=160x120:rate=25 -t 4 "
+              "-pix_fmt yuv420p -c:v libx264 -movflags +faststart '" +
+              whole + "'") == 0);
+  std::ifstream in(whole, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  REQUIRE(bytes.size() > 4000);
+  write_bytes(dir.file("cut.mp4"), bytes.substr(0, bytes.size() / 2));
+
+  PlayerFixture f;
+  REQUIRE(sp_open(f.p, dir.file("cut.mp4").c_str(), nullptr) == SP_OK);
+  int64_t dur = 0;
+  REQUIRE(sp_get_duration_ms(f.p, &dur) == SP_OK);
+  CHECK(dur == 4000);
+  REQUIRE(sp_play(f.p) == SP_OK);
+  REQUIRE(f.host.wait([&] { return f.host.has_event(SP_EVENT_END_OF_FILE); }, 20s));
+  CHECK(f.state() == SP_STATE_ENDED);
+  std::lock_guard lk(f.host.mu);
+  bool said = false;
+  for (size_t i = 0; i < f.host.events.size(); ++i)
+    if (f.host.events[i].type == SP_EVENT_ERROR) {
+      CHECK(f.host.events[i].code == SP_ERR_FORMAT);
+      CHECK(f.host.messages[i].find("truncated") != std::string::npos);
+      CHECK(f.host.messages[i].find("of its 4.0 s") != std::string::npos);
+      said = true;
+    }
+  CHECK(said);
+  REQUIRE_FALSE(f.host.frames.empty());
+  CHECK(f.host.frames.back().pts_ms < 3000); // it played what there is, and no further
+  CHECK(f.host.frames.size() >= 10);
 }
 
 TEST_CASE("opening another file replaces the first; destroy while playing is clean") {

@@ -2,6 +2,9 @@
 // sleeps while they are full; seeks and end of file.
 #include "player/engine.h"
 
+#include <algorithm>
+#include <cstdio>
+
 #include "player/engine_tuning.h"
 #include "render/audio_sink.h"
 
@@ -82,6 +85,14 @@ bool Engine::check_eof() {
 void Engine::demux_loop() {
   AVFormatContext *ic = input_.fmt();
   auto pkt = ff::make_packet();
+  // The furthest any packet of any stream reaches, over the whole open: a
+  // local file whose data ends well before its own duration was cut short
+  // (copied while it was written, a download that stopped). FFmpeg only logs
+  // "partial file" and reports the end of the file.
+  double furthest = 0.0;
+  bool short_reported = false;
+  const bool duration_reliable =
+      !input_.is_network() && duration_ > 0 && ic->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE;
   while (!abort_.load(std::memory_order_acquire)) {
     bool seek_now;
     {
@@ -110,6 +121,16 @@ void Engine::demux_loop() {
       if (!real_eof && r != AVERROR(EAGAIN) && listener_)
         listener_->on_error(input_.is_network() ? SP_ERR_NETWORK : SP_ERR_IO,
                             "read error: " + ff::av_error_string(r) + " (treated as end of file)");
+      if (r != AVERROR(EAGAIN) && duration_reliable && !short_reported &&
+          furthest < duration_ - (kShortFileSlackS + kShortFileSlackFraction * duration_) && listener_) {
+        short_reported = true;
+        char msg[160];
+        std::snprintf(
+            msg, sizeof msg,
+            "the file ends at %.1f s of its %.1f s: it is truncated or damaged; playback ends there",
+            furthest, duration_);
+        listener_->on_error(SP_ERR_FORMAT, msg);
+      }
       if (r != AVERROR(EAGAIN)) {
         videoq_.put_eof(vidx_);
         if (audio_on_) audioq_.put_eof(aidx_);
@@ -119,6 +140,12 @@ void Engine::demux_loop() {
         demux_cv_.wait_for(lk, kEagainRetry, [&] { return seek_req_ || abort_.load(); });
       }
       continue;
+    }
+    if (pkt->stream_index >= 0 && static_cast<unsigned>(pkt->stream_index) < ic->nb_streams) {
+      const AVRational tb = ic->streams[pkt->stream_index]->time_base;
+      const int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+      const double end = ts_to_s(ts, tb) - start_time_ + ts_to_s(pkt->duration, tb);
+      if (!std::isnan(end)) furthest = std::max(furthest, end);
     }
     if (pkt->stream_index == vidx_) {
       double end = ts_to_s(pkt->pts, vtb_) - start_time_ + ts_to_s(pkt->duration, vtb_);

@@ -30,6 +30,11 @@ constexpr double kDueSlack = 0.001;
 // only timed retry in the engine, never taken for local files.
 constexpr auto kEagainRetry = std::chrono::milliseconds(10);
 
+// A local file whose packets end more than this short of its own duration
+// (1 s plus 1 % of it) is reported as truncated when its end is reached.
+constexpr double kShortFileSlackS = 1.0;
+constexpr double kShortFileSlackFraction = 0.01;
+
 inline double ts_to_s(int64_t ts, AVRational tb) {
   return ts == AV_NOPTS_VALUE ? NAN : static_cast<double>(ts) * av_q2d(tb);
 }
