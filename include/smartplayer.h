@@ -407,6 +407,13 @@ typedef struct sp_media_info {
     char video_codec[32]; /* FFmpeg codec names, e.g. "h264", "aac" ("" if none) */
     char audio_codec[32];
     char container[32];   /* FFmpeg demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2" (may be truncated) */
+    /* Degrees the picture is to be turned clockwise for display
+       (its display matrix, as phones record portrait video): 0, 90, 180 or
+       270. width and height are as stored, before turning. video_output=sdl
+       shows it turned; video callback frames come as stored, for the host to
+       turn. A library older than this field leaves it out (struct_size says
+       so: SP_HAS_FIELD(&info, sp_media_info, rotation)). */
+    int rotation;
 } sp_media_info;
 /**
  * Fill *info (set info->struct_size first) for the media open.

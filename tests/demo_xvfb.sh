@@ -79,4 +79,37 @@ PY
 
 cp "$T/shot.png" "$B/demo-screenshot.png"
 echo "screenshot: $B/demo-screenshot.png"
+
+# A picture recorded turned (a display matrix, as phones write portrait
+# video): stored 320x180, left half red, right half blue. Shown as ffplay
+# shows it: turned by the negative of the matrix's (counter-clockwise)
+# angle; for this file a quarter turn counter-clockwise, so blue on top, red
+# below, in a portrait picture letterboxed in the window.
+ffmpeg -hide_banner -loglevel error -y -f lavfi \
+  -i "color=red:size=160x180:rate=25:duration=4[l];color=blue:size=160x180:rate=25:duration=4[r];[l][r]hstack" \
+  -c:v libx264 -pix_fmt yuv420p "$T/lr.mp4"
+ffmpeg -hide_banner -loglevel error -y -i "$T/lr.mp4" -c copy -metadata:s:v:0 rotate=90 "$T/turned.mp4"
+[ "$(ffprobe -v error -select_streams v:0 -show_entries stream_side_data=rotation -of csv=p=0 "$T/turned.mp4" | head -1)" = 90 ]
+printf 'at 1.0 screenshot %s\nat 1.5 quit\n' "$T/turned.png" >"$T/t.script"
+env -u SDL_VIDEODRIVER SDL_AUDIODRIVER=dummy ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" xvfb-run -a -s "-screen 0 1280x720x24" \
+  "$DEMO" --db "$T/t.db" --policy fixed-timeout --script "$T/t.script" "$T/turned.mp4" | tee "$T/out2"
+size=$(sed -n 's/^\[demo\] screenshot .*turned.png (\([0-9]*x[0-9]*\))$/\1/p' "$T/out2")
+[ -n "$size" ]
+convert "$T/turned.png" -depth 8 rgb:"$T/turned.rgb"
+python3 - "$T/turned.rgb" "${size%x*}" "${size#*x}" <<'PY'
+import sys
+data = open(sys.argv[1], 'rb').read()
+w, h = int(sys.argv[2]), int(sys.argv[3])
+assert len(data) == w * h * 3
+def px(x, y):
+    i = (y * w + x) * 3
+    return tuple(data[i:i + 3])
+def is_red(c): return c[0] > 150 and c[1] < 80 and c[2] < 80
+def is_blue(c): return c[2] > 150 and c[0] < 80 and c[1] < 80
+top, bottom = px(w // 2, h // 5), px(w // 2, h * 3 // 5)
+print("turned picture: top", top, "lower", bottom)
+assert is_blue(top) and is_red(bottom), "the picture is not turned as the file asks"
+# Portrait: dark bars left and right of the picture.
+assert max(px(4, h // 3)) < 40 and max(px(w - 5, h // 3)) < 40, "the turned picture is not letterboxed as portrait"
+PY
 echo "demo_xvfb OK"

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sqlite3.h>
 #include <string>
 #include <thread>
@@ -263,6 +264,54 @@ TEST_CASE("sp_media_info: an older, smaller struct gets only its fields") {
   REQUIRE(sp_get_media_info(pl.p, &info) == SP_OK);
   CHECK(info.duration_ms == 3000);
   CHECK(std::string(info.video_codec) == "h264");
+  CHECK(SP_HAS_FIELD(&info, sp_media_info, rotation));
+  CHECK(info.rotation == 0);
+
+  // A struct from before `rotation`: the field is neither written nor claimed.
+  struct InfoBeforeRotation {
+    sp_media_info info;
+  };
+  auto before = std::make_unique<InfoBeforeRotation>();
+  before->info.struct_size = offsetof(sp_media_info, rotation);
+  before->info.rotation = 12345;
+  REQUIRE(sp_get_media_info(pl.p, &before->info) == SP_OK);
+  CHECK(before->info.struct_size == offsetof(sp_media_info, rotation));
+  CHECK_FALSE(SP_HAS_FIELD(&before->info, sp_media_info, rotation));
+  CHECK(before->info.rotation == 12345);
+  CHECK(std::string(before->info.container).find("mp4") != std::string::npos);
+}
+
+TEST_CASE("sp_media_info: a picture recorded turned (a phone's portrait video) says how to turn it") {
+  TempDir dir;
+  std::set<int> seen;
+  for (int tag : {90, 180, 270}) {
+    INFO("rotate=" << tag);
+    const std::string turned = dir.file("turned" + std::to_string(tag) + ".mp4");
+    // A display matrix in the file (FFmpeg 5.1's muxer writes one from "rotate").
+    REQUIRE(run("ffmpeg -hide_banner -loglevel error -y -i '" + clip() +
+                "' -c copy -metadata:s:v:0 rotate=" + std::to_string(tag) + " '" + turned + "'") == 0);
+    // The matrix's angle as FFmpeg reads it (counter-clockwise); turning it
+    // back for display is what ffplay does: clockwise by its negative.
+    int status = -1;
+    const std::string probed = run_capture("ffprobe -v error -select_streams v:0 -show_entries "
+                                           "stream_side_data=rotation -of csv=p=0 '" +
+                                               turned + "'",
+                                           &status);
+    REQUIRE(status == 0);
+    const int ccw = std::stoi(probed);
+    const int expected = ((-ccw % 360) + 360) % 360;
+    INFO("ffprobe: rotation " << ccw);
+    Player pl;
+    REQUIRE(sp_open(pl.p, turned.c_str(), nullptr) == SP_OK);
+    sp_media_info info{};
+    info.struct_size = sizeof info;
+    REQUIRE(sp_get_media_info(pl.p, &info) == SP_OK);
+    CHECK(info.rotation == expected);
+    seen.insert(info.rotation);
+    CHECK(info.width == 320); // as stored, before turning
+    CHECK(info.height == 240);
+  }
+  CHECK(seen == std::set<int>{90, 180, 270});
 }
 
 TEST_CASE("sp_media_meta: fields past struct_size are not read; unknown set fields are refused") {

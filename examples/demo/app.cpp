@@ -19,7 +19,8 @@ namespace {
 constexpr std::array<double, 7> kRates{0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0};
 } // namespace
 
-App::App(Options opt, std::vector<std::string> playlist) : opt_(std::move(opt)), items_(std::move(playlist)) {}
+App::App(Options opt, std::vector<std::string> playlist)
+    : opt_(std::move(opt)), items_(std::move(playlist)) {}
 
 App::~App() {
   // Stop the library's threads before anything they call back into goes away.
@@ -50,7 +51,8 @@ int App::init() {
   font_.reset(TTF_OpenFont(font.c_str(), 15));
   font_small_.reset(TTF_OpenFont(font.c_str(), 12));
   if (!font_ || !font_small_) {
-    std::fprintf(stderr, "smartplayer-demo: cannot open font %s: %s (install fonts-dejavu-core or pass --font)\n",
+    std::fprintf(stderr,
+                 "smartplayer-demo: cannot open font %s: %s (install fonts-dejavu-core or pass --font)\n",
                  font.c_str(), TTF_GetError());
     return 1;
   }
@@ -69,7 +71,8 @@ int App::init() {
   };
   bool ok = set("video_output", "callback") && set("audio_output", opt_.no_audio ? "none" : "sdl") &&
             set("db", opt_.db) && (opt_.policy.empty() || set("policy", opt_.policy));
-  for (const auto &[k, v] : opt_.config) ok = ok && set(k.c_str(), v);
+  for (const auto &[k, v] : opt_.config)
+    ok = ok && set(k.c_str(), v);
   if (!ok) return 2;
   waiter_ = std::make_unique<EventWaiter>();
   sp_player *p = nullptr;
@@ -105,7 +108,8 @@ void App::on_frame(const sp_video_frame *f, void *user) {
   const size_t row = static_cast<size_t>(f->width) * 4;
   fr.back.resize(row * static_cast<size_t>(f->height));
   for (int y = 0; y < f->height; ++y)
-    std::memcpy(fr.back.data() + row * static_cast<size_t>(y), f->data[0] + static_cast<ptrdiff_t>(y) * f->linesize[0], row);
+    std::memcpy(fr.back.data() + row * static_cast<size_t>(y),
+                f->data[0] + static_cast<ptrdiff_t>(y) * f->linesize[0], row);
   fr.w = f->width;
   fr.h = f->height;
   fr.fresh = true;
@@ -123,7 +127,8 @@ void App::on_event(const sp_event *ev, void *user) {
   pe.position_ms = ev->position_ms;
   if (ev->type == SP_EVENT_ERROR || ev->type == SP_EVENT_END_OF_FILE || ev->type == SP_EVENT_MODEL_UPDATED)
     pe.message = ev->message ? ev->message : "";
-  else if (ev->type != SP_EVENT_STATE_CHANGED && ev->type != SP_EVENT_CONTROL_SLEEP && ev->type != SP_EVENT_CONTROL_WAKE)
+  else if (ev->type != SP_EVENT_STATE_CHANGED && ev->type != SP_EVENT_CONTROL_SLEEP &&
+           ev->type != SP_EVENT_CONTROL_WAKE)
     return; // progress, logged, seek-done: the main loop polls what it shows
   {
     std::lock_guard lk(self->ev_mu_);
@@ -139,7 +144,8 @@ void App::toast(const std::string &msg, bool error) {
   toast_text_ = msg;
   toast_error_ = error;
   toast_until_ms_ = SDL_GetTicks64() + (error ? 5000 : 2500);
-  if (error || headless_) std::fprintf(error ? stderr : stdout, "[demo] %s%s\n", error ? "error: " : "", msg.c_str());
+  if (error || headless_)
+    std::fprintf(error ? stderr : stdout, "[demo] %s%s\n", error ? "error: " : "", msg.c_str());
   std::fflush(stdout);
 }
 
@@ -166,7 +172,8 @@ bool App::open_item(size_t index) {
   if (sessions_opened_ > 0) print_summary();
   int rc = sp_open(player_.get(), path.c_str(), &meta);
   if (rc != SP_OK) {
-    toast("cannot open " + path + ": " + sp_player_last_error(player_.get()) + " (" + sp_strerror(rc) + ")", true);
+    toast("cannot open " + path + ": " + sp_player_last_error(player_.get()) + " (" + sp_strerror(rc) + ")",
+          true);
     return false;
   }
   ++sessions_opened_;
@@ -175,11 +182,13 @@ bool App::open_item(size_t index) {
   sp_media_info info{};
   info.struct_size = sizeof info;
   sp_get_media_info(player_.get(), &info);
+  rotation_ = SP_HAS_FIELD(&info, sp_media_info, rotation) ? info.rotation : 0;
   std::string wt = "smartplayer demo \u2014 " + title;
   SDL_SetWindowTitle(window_.get(), wt.c_str());
   std::printf("[demo] opened %s (%dx%d, %s, %.1f s, %s) as video '%s', genre %s, viewer %s\n", path.c_str(),
               info.width, info.height, info.video_codec, static_cast<double>(info.duration_ms) / 1000.0,
-              info.has_audio ? info.audio_codec : "no audio", id.c_str(), opt_.genre.c_str(), opt_.viewer.c_str());
+              info.has_audio ? info.audio_codec : "no audio", id.c_str(), opt_.genre.c_str(),
+              opt_.viewer.c_str());
   std::fflush(stdout);
   check(sp_play(player_.get()), "play");
   last_input_ms_ = SDL_GetTicks64();
@@ -209,8 +218,12 @@ void App::next_item(int direction) {
   go_to(direction > 0 ? current_ + 1 : current_ - 1);
 }
 
-void App::seek_abs(int64_t ms) { check(sp_seek(player_.get(), std::max<int64_t>(0, ms), SP_SEEK_ABSOLUTE), "seek"); }
-void App::seek_rel(int64_t ms) { check(sp_seek(player_.get(), ms, SP_SEEK_RELATIVE), "seek"); }
+void App::seek_abs(int64_t ms) {
+  check(sp_seek(player_.get(), std::max<int64_t>(0, ms), SP_SEEK_ABSOLUTE), "seek");
+}
+void App::seek_rel(int64_t ms) {
+  check(sp_seek(player_.get(), ms, SP_SEEK_RELATIVE), "seek");
+}
 
 void App::change_rate(int steps) {
   double r = 1.0;
@@ -266,10 +279,12 @@ void App::print_progress() {
     ctl = "waking";
   }
   const sp_stats &s = snap_.stats;
-  std::printf("[demo] %.1f/%.1f s %s %s | rate %g vol %d%s | wakes %lld proactive %lld on demand, misses %lld | policy %s\n",
-              static_cast<double>(snap_.pos) / 1000.0, static_cast<double>(snap_.dur) / 1000.0, sp_state_name(snap_.state),
-              ctl, snap_.rate, snap_.volume, snap_.mute ? " muted" : "", static_cast<long long>(s.wakes_proactive),
-              static_cast<long long>(s.wakes_on_demand), static_cast<long long>(s.misses), s.policy[0] ? s.policy : "-");
+  std::printf("[demo] %.1f/%.1f s %s %s | rate %g vol %d%s | wakes %lld proactive %lld on demand, misses "
+              "%lld | policy %s\n",
+              static_cast<double>(snap_.pos) / 1000.0, static_cast<double>(snap_.dur) / 1000.0,
+              sp_state_name(snap_.state), ctl, snap_.rate, snap_.volume, snap_.mute ? " muted" : "",
+              static_cast<long long>(s.wakes_proactive), static_cast<long long>(s.wakes_on_demand),
+              static_cast<long long>(s.misses), s.policy[0] ? s.policy : "-");
   std::fflush(stdout);
 }
 
@@ -281,9 +296,10 @@ void App::print_summary() {
               items_.empty() ? "-" : file_name_of(items_[current_]).c_str());
   std::printf("[demo]   control plane awake %.1f s, asleep %.1f s (awake %.0f %%)\n", s.awake_s, s.asleep_s,
               total > 0 ? 100.0 * s.awake_s / total : 100.0);
-  std::printf("[demo]   wakes %lld proactive, %lld on demand; misses %lld; wake latency p50 %.2f ms, p99 %.2f ms\n",
-              static_cast<long long>(s.wakes_proactive), static_cast<long long>(s.wakes_on_demand),
-              static_cast<long long>(s.misses), s.wake_latency_p50_ms, s.wake_latency_p99_ms);
+  std::printf(
+      "[demo]   wakes %lld proactive, %lld on demand; misses %lld; wake latency p50 %.2f ms, p99 %.2f ms\n",
+      static_cast<long long>(s.wakes_proactive), static_cast<long long>(s.wakes_on_demand),
+      static_cast<long long>(s.misses), s.wake_latency_p50_ms, s.wake_latency_p99_ms);
   // The same in plain words: did the plane sleep through most of the session,
   // and how often did it wake on its own, ahead of a window it predicted.
   const double asleep_pct = total > 0 ? 100.0 * s.asleep_s / total : 0.0;
@@ -292,16 +308,19 @@ void App::print_summary() {
                                     : "it woke " + std::to_string(pro) + (pro == 1 ? " time" : " times") +
                                           " proactively, ahead of a predicted window";
   const long long dem = s.wakes_on_demand;
-  const std::string on_demand =
-      dem == 0 ? std::string() : "; it woke on demand " + std::to_string(dem) + (dem == 1 ? " time" : " times") +
-                                     ", when you acted or the file ended";
+  const std::string on_demand = dem == 0 ? std::string()
+                                         : "; it woke on demand " + std::to_string(dem) +
+                                               (dem == 1 ? " time" : " times") +
+                                               ", when you acted or the file ended";
   std::printf("[demo]   => the control plane %s (asleep %.0f %%); %s%s\n",
-              asleep_pct > 50.0 ? "slept through most of the session" : "was awake at least half of the session",
+              asleep_pct > 50.0 ? "slept through most of the session"
+                                : "was awake at least half of the session",
               asleep_pct, woke.c_str(), on_demand.c_str());
   std::printf("[demo]   events submitted %lld, logged %lld, dropped %lld; control wakeups %lld\n",
               static_cast<long long>(s.events_submitted), static_cast<long long>(s.events_logged),
               static_cast<long long>(s.events_dropped), static_cast<long long>(s.control_wakeups));
-  std::printf("[demo]   policy %s, model %s\n", s.policy[0] ? s.policy : "-", s.model_version[0] ? s.model_version : "none");
+  std::printf("[demo]   policy %s, model %s\n", s.policy[0] ? s.policy : "-",
+              s.model_version[0] ? s.model_version : "none");
   int64_t received = 0;
   {
     std::lock_guard lk(frame_.mu);
@@ -317,7 +336,8 @@ void App::print_summary() {
 
 int App::run() {
   size_t first = 0;
-  while (first < items_.size() && !open_item(first)) ++first;
+  while (first < items_.size() && !open_item(first))
+    ++first;
   if (first >= items_.size()) {
     std::fprintf(stderr, "smartplayer-demo: none of the %zu item(s) could be opened\n", items_.size());
     return 1;
@@ -326,16 +346,24 @@ int App::run() {
   sp_media_info info{};
   info.struct_size = sizeof info;
   if (sp_get_media_info(player_.get(), &info) == SP_OK && info.width > 0 && info.height > 0) {
-    double s = std::min(1280.0 / info.width, 720.0 / info.height);
+    // As shown: a picture turned a quarter swaps its width and height.
+    const bool quarter = SP_HAS_FIELD(&info, sp_media_info, rotation) && info.rotation % 180 == 90;
+    const double vw = quarter ? info.height : info.width, vh = quarter ? info.width : info.height;
+    double s = std::min(1280.0 / vw, 720.0 / vh);
     s = std::min(s, 1.0);
-    s = std::max({s, 640.0 / info.width, 360.0 / info.height});
-    SDL_SetWindowSize(window_.get(), static_cast<int>(info.width * s), static_cast<int>(info.height * s));
+    s = std::max({s, 640.0 / vw, 360.0 / vh});
+    // A portrait picture: at most 720 high, letterboxed in a window wide
+    // enough for the controls.
+    SDL_SetWindowSize(window_.get(), std::min(1280, static_cast<int>(vw * s)),
+                      std::min(720, static_cast<int>(vh * s)));
     SDL_SetWindowPosition(window_.get(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED);
   }
   SDL_ShowWindow(window_.get());
   // Several items: start with the list open to choose from (the first one plays meanwhile).
   playlist_open_ = items_.size() > 1;
-  if (headless_) std::printf("[demo] headless: progress every second (SDL video driver %s)\n", SDL_GetCurrentVideoDriver());
+  if (headless_)
+    std::printf("[demo] headless: progress every second (SDL video driver %s)\n",
+                SDL_GetCurrentVideoDriver());
 
   play_start_ms_ = SDL_GetTicks64();
   last_input_ms_ = play_start_ms_;
@@ -348,7 +376,9 @@ int App::run() {
   // screen that no event announces (a toast ending, the controls hiding).
   // Paused or idle with nothing scheduled, it does not wake at all.
   const uint64_t frame_interval = headless_ ? 200 : 15;
-  auto at_s = [&](double s) { return play_start_ms_ + static_cast<uint64_t>(std::llround(std::max(0.0, s) * 1000.0)); };
+  auto at_s = [&](double s) {
+    return play_start_ms_ + static_cast<uint64_t>(std::llround(std::max(0.0, s) * 1000.0));
+  };
   bool dirty = true; // something may have changed since the last draw
   while (!quit_) {
     uint64_t due = next_change_ms();
@@ -387,7 +417,9 @@ int App::run() {
   if (!opt_.screenshot_at_exit.empty() && !save_screenshot(opt_.screenshot_at_exit)) ++script_failures_;
   print_summary();
   if (script_failures_ > 0) {
-    std::fprintf(stderr, "smartplayer-demo: %d scripted command(s) or the exit screenshot failed (see above)\n", script_failures_);
+    std::fprintf(stderr,
+                 "smartplayer-demo: %d scripted command(s) or the exit screenshot failed (see above)\n",
+                 script_failures_);
     return 3;
   }
   return 0;

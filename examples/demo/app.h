@@ -51,8 +51,8 @@ private:
 
   // --- playback ---
   bool open_item(size_t index);
-  void go_to(size_t index);           // viewer-chosen item: sp_skip then open
-  void next_item(int direction);      // n / b and the buttons
+  void go_to(size_t index);      // viewer-chosen item: sp_skip then open
+  void next_item(int direction); // n / b and the buttons
   void check(int rc, const char *what);
   void seek_abs(int64_t ms);
   void seek_rel(int64_t ms);
@@ -99,6 +99,7 @@ private:
   std::unique_ptr<TextCache> text_;
   TexturePtr video_tex_;
   int tex_w_ = 0, tex_h_ = 0;
+  int rotation_ = 0; // the open item's, degrees clockwise (sp_media_info.rotation)
 
   // Frames handed over by the video thread (double buffer).
   struct SharedFrame {

@@ -156,10 +156,17 @@ void App::upload_frame() {
 
 void App::draw_video(int w, int h) {
   if (!video_tex_ || tex_w_ <= 0 || tex_h_ <= 0) return;
-  double s = std::min(static_cast<double>(w) / tex_w_, static_cast<double>(h) / tex_h_);
+  // Turned as the file asks (a phone's portrait video): letterboxed as
+  // shown, then SDL turns the picture about its centre.
+  const bool quarter = rotation_ % 180 == 90;
+  const double shown_w = quarter ? tex_h_ : tex_w_, shown_h = quarter ? tex_w_ : tex_h_;
+  double s = std::min(w / shown_w, h / shown_h);
   int dw = static_cast<int>(tex_w_ * s), dh = static_cast<int>(tex_h_ * s);
   SDL_Rect dst{(w - dw) / 2, (h - dh) / 2, dw, dh};
-  SDL_RenderCopy(renderer_.get(), video_tex_.get(), nullptr, &dst);
+  if (rotation_ == 0)
+    SDL_RenderCopy(renderer_.get(), video_tex_.get(), nullptr, &dst);
+  else
+    SDL_RenderCopyEx(renderer_.get(), video_tex_.get(), nullptr, &dst, rotation_, nullptr, SDL_FLIP_NONE);
 }
 
 void App::draw_controls(const Layout &l) {

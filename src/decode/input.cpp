@@ -1,9 +1,10 @@
 #include "decode/input.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstring>
-#include <system_error>
 #include <sys/stat.h>
+#include <system_error>
 #include <unistd.h>
 
 #include "core/result.h"
@@ -11,6 +12,7 @@
 
 extern "C" {
 #include <libavutil/dict.h>
+#include <libavutil/display.h>
 }
 
 namespace sp {
@@ -64,14 +66,18 @@ std::string strip_file_scheme(const std::string &url) {
   return url;
 }
 
-bool is_http_not_found(int e) { return e == AVERROR_HTTP_NOT_FOUND; }
+bool is_http_not_found(int e) {
+  return e == AVERROR_HTTP_NOT_FOUND;
+}
 
-int map_error(int e, bool network, bool timed_out, int timeout_ms, const std::string &what, std::string &err) {
+int map_error(int e, bool network, bool timed_out, int timeout_ms, const std::string &what,
+              std::string &err) {
   auto fail = [&](int code, const std::string &why) {
     err = what + ": " + why;
     return code;
   };
-  if (timed_out) return fail(kErrNetwork, "no answer within " + std::to_string(timeout_ms) + " ms (timed out)");
+  if (timed_out)
+    return fail(kErrNetwork, "no answer within " + std::to_string(timeout_ms) + " ms (timed out)");
   const std::string msg = " (" + ff::av_error_string(e) + ")";
   if (e == AVERROR(ENOMEM)) return fail(kErrNoMemory, "out of memory");
   if (e == AVERROR_PROTOCOL_NOT_FOUND) return fail(kErrUnsupported, "unsupported URL scheme" + msg);
@@ -87,7 +93,9 @@ int map_error(int e, bool network, bool timed_out, int timeout_ms, const std::st
   return fail(kErrFormat, "not a media file or truncated/corrupt" + msg);
 }
 
-bool is_attached_pic(const AVStream *st) { return (st->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0; }
+bool is_attached_pic(const AVStream *st) {
+  return (st->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0;
+}
 
 } // namespace
 
@@ -96,8 +104,8 @@ bool is_network_url(const std::string &url) {
   if (pos == std::string::npos || pos == 0) return false;
   for (size_t i = 0; i < pos; ++i) {
     char c = url[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
-              c == '.';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+              c == '-' || c == '.';
     if (!ok) return false;
   }
   std::string scheme = url.substr(0, pos);
@@ -186,9 +194,12 @@ int64_t MediaInput::mem_seek(void *opaque, int64_t offset, int whence) {
   whence &= ~AVSEEK_FORCE;
   if (whence == AVSEEK_SIZE) return size;
   int64_t base = 0;
-  if (whence == SEEK_CUR) base = static_cast<int64_t>(m->pos);
-  else if (whence == SEEK_END) base = size;
-  else if (whence != SEEK_SET) return AVERROR(EINVAL);
+  if (whence == SEEK_CUR)
+    base = static_cast<int64_t>(m->pos);
+  else if (whence == SEEK_END)
+    base = size;
+  else if (whence != SEEK_SET)
+    return AVERROR(EINVAL);
   int64_t np = base + offset;
   if (np < 0 || np > size) return AVERROR(EINVAL);
   m->pos = static_cast<size_t>(np);
@@ -210,7 +221,8 @@ int MediaInput::open_memory(const uint8_t *data, size_t size, const std::string 
     err = "out of memory";
     return kErrNoMemory;
   }
-  AVIOContext *io = avio_alloc_context(buf, kBuf, 0, mem_.get(), &MediaInput::mem_read, nullptr, &MediaInput::mem_seek);
+  AVIOContext *io =
+      avio_alloc_context(buf, kBuf, 0, mem_.get(), &MediaInput::mem_read, nullptr, &MediaInput::mem_seek);
   if (!io) {
     av_free(buf);
     err = "out of memory";
@@ -273,6 +285,16 @@ void MediaInput::describe(MediaFacts &out) const {
     AVRational fr = av_guess_frame_rate(f, st, nullptr);
     out.fps = fr.num > 0 && fr.den > 0 ? av_q2d(fr) : 0.0;
     out.video_codec = avcodec_get_name(st->codecpar->codec_id);
+    // As ffplay's get_rotation: the display matrix's angle is
+    // counter-clockwise; a quarter turn is what can be shown.
+    if (const auto *m = reinterpret_cast<const int32_t *>(
+            av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, nullptr))) {
+      const double theta = -av_display_rotation_get(m);
+      if (std::isfinite(theta)) {
+        const long q = std::lround(theta / 90.0);
+        out.rotation = static_cast<int>(((q % 4) + 4) % 4) * 90;
+      }
+    }
     if (out.duration_ms <= 0 && st->duration != AV_NOPTS_VALUE && st->duration > 0)
       out.duration_ms = av_rescale_q(st->duration, st->time_base, AVRational{1, 1000});
   }
@@ -342,8 +364,10 @@ int decode_some(MediaInput &in, int max_frames) {
     if (r < 0) break;
     ++packets;
     AVCodecContext *c = nullptr;
-    if (vdec && pkt->stream_index == in.video_stream()) c = vdec.get();
-    else if (adec && pkt->stream_index == in.audio_stream()) c = adec.get();
+    if (vdec && pkt->stream_index == in.video_stream())
+      c = vdec.get();
+    else if (adec && pkt->stream_index == in.audio_stream())
+      c = adec.get();
     if (c && avcodec_send_packet(c, pkt.get()) >= 0) drain(c);
     av_packet_unref(pkt.get());
   }

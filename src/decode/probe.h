@@ -15,6 +15,9 @@ struct MediaFacts {
   bool has_video = false, has_audio = false;
   int audio_sample_rate = 0, audio_channels = 0;
   std::string video_codec, audio_codec, container;
+  // Degrees the picture is turned clockwise for display (its display
+  // matrix, as a phone records portrait video): 0, 90, 180 or 270.
+  int rotation = 0;
 };
 
 // Returns kOk or an error code (core/result.h: kErrNotFound, kErrFormat,

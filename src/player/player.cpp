@@ -338,7 +338,7 @@ int Player::open(const char *url, const sp_media_meta *meta) {
   }
   if (sdl_video_) {
     sdl_video_->set_title(info.title);
-    sdl_video_->show_for(facts_.width, facts_.height);
+    sdl_video_->show_for(facts_.width, facts_.height, facts_.rotation);
   }
   {
     std::lock_guard lk(engine_mu_);
@@ -523,6 +523,7 @@ int Player::get_media_info(sp_media_info &info) const {
   copy_str(info.video_codec, sizeof info.video_codec, facts_.video_codec);
   copy_str(info.audio_codec, sizeof info.audio_codec, facts_.audio_codec);
   copy_str(info.container, sizeof info.container, facts_.container);
+  info.rotation = facts_.rotation;
   return SP_OK;
 }
 

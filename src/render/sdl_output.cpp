@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <utility>
 
 #include "core/result.h"
 
@@ -166,8 +167,10 @@ int SdlVideo::create(const std::string &title, int width, int height, std::strin
   return kOk;
 }
 
-void SdlVideo::show_for(int video_w, int video_h) {
+void SdlVideo::show_for(int video_w, int video_h, int rotation) {
   if (!win_) return;
+  rotation_ = rotation;
+  if (rotation_ == 90 || rotation_ == 270) std::swap(video_w, video_h);
   if (fixed_w_ <= 0 || fixed_h_ <= 0) {
     int w = fixed_w_ > 0 ? fixed_w_ : video_w;
     int h = fixed_h_ > 0 ? fixed_h_ : video_h;
@@ -212,13 +215,20 @@ void SdlVideo::present() {
     SDL_GetRendererOutputSize(ren_, &ww, &wh);
     SDL_Rect dst{0, 0, ww, wh};
     if (tex_w_ > 0 && tex_h_ > 0 && ww > 0 && wh > 0) {
-      double s = std::min(static_cast<double>(ww) / tex_w_, static_cast<double>(wh) / tex_h_);
+      // Letterboxed as shown (turned a quarter: width and height swap);
+      // dst is the picture before SDL turns it about its centre.
+      const bool quarter = rotation_ == 90 || rotation_ == 270;
+      const double shown_w = quarter ? tex_h_ : tex_w_, shown_h = quarter ? tex_w_ : tex_h_;
+      double s = std::min(ww / shown_w, wh / shown_h);
       dst.w = std::max(1, static_cast<int>(tex_w_ * s));
       dst.h = std::max(1, static_cast<int>(tex_h_ * s));
       dst.x = (ww - dst.w) / 2;
       dst.y = (wh - dst.h) / 2;
     }
-    SDL_RenderCopy(ren_, tex_, nullptr, &dst);
+    if (rotation_ == 0)
+      SDL_RenderCopy(ren_, tex_, nullptr, &dst);
+    else
+      SDL_RenderCopyEx(ren_, tex_, nullptr, &dst, rotation_, nullptr, SDL_FLIP_NONE);
   }
   SDL_RenderPresent(ren_);
 }

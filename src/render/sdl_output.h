@@ -55,7 +55,7 @@ public:
 private:
   static void callback(void *user, Uint8 *stream, int len);
   int open_device(bool fixed_rate, std::string &err); // mu_ held
-  void release();                                      // a timer task
+  void release();                                     // a timer task
 
   mutable std::mutex mu_;
   SDL_AudioDeviceID dev_ = 0; // guarded by mu_
@@ -73,8 +73,9 @@ public:
   ~SdlVideo();
   // Creates a hidden window and a renderer. kErrVideoDevice on failure.
   int create(const std::string &title, int width, int height, std::string &err);
-  // Show the window sized for a video (unless the host fixed a size).
-  void show_for(int video_w, int video_h);
+  // Show the window sized for a video turned `rotation` degrees clockwise
+  // (0, 90, 180, 270) for display (unless the host fixed a size).
+  void show_for(int video_w, int video_h, int rotation = 0);
   void set_title(const std::string &title);
   // Upload a YUV420P or RGBA picture to the texture.
   bool upload(const AVFrame *pic);
@@ -94,6 +95,7 @@ private:
   SDL_Texture *tex_ = nullptr;
   int tex_w_ = 0, tex_h_ = 0;
   Uint32 tex_fmt_ = 0;
+  int rotation_ = 0; // degrees clockwise, for display
   int fixed_w_ = 0, fixed_h_ = 0;
   bool inited_ = false;
   bool open_ = true;
