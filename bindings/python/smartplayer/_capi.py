@@ -35,6 +35,7 @@ class MediaInfo(C.Structure):
         ("video_codec", C.c_char * 32),
         ("audio_codec", C.c_char * 32),
         ("container", C.c_char * 32),
+        ("rotation", C.c_int),
     ]
 
 

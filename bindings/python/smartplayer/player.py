@@ -186,6 +186,7 @@ class MediaInfo:
     video_codec: str
     audio_codec: str
     container: str
+    rotation: int = 0  # degrees clockwise to turn the picture for display (0, 90, 180, 270)
 
 
 @dataclass(frozen=True)
@@ -372,6 +373,8 @@ class Player:
             _text(info.video_codec),
             _text(info.audio_codec),
             _text(info.container),
+            # An older library leaves the field out (struct_size says so).
+            info.rotation if info.struct_size >= _capi.MediaInfo.rotation.offset + C.sizeof(C.c_int) else 0,
         )
 
     # ------------------------------------------------------------ controls
