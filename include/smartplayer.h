@@ -629,7 +629,10 @@ SP_API int sp_set_video_callback(sp_player *p, sp_video_fn fn, int format, void 
  * audio_rate and return `frames`; silence is written while paused, starved or
  * with nothing open. NULL buf or frames < 0 is SP_ERR_INVALID_ARGUMENT. Never
  * blocks: call it from the host's audio callback. The audio clock follows
- * what the host pulls. [any thread][callback-safe]
+ * what the host pulls: each call sets it to the samples it hands out, and
+ * between calls it is extrapolated (as ffplay's is), so a host that stops
+ * pulling does not stop the picture, which goes on without sound; pause the
+ * player to stop it. [any thread][callback-safe]
  */
 SP_API int sp_audio_read(sp_player *p, int16_t *buf, int frames);
 
