@@ -15,7 +15,9 @@
 using namespace sp_test;
 
 namespace {
-std::string sample_path() { return source_dir() + "/tests/data/edx_sample.log"; }
+std::string sample_path() {
+  return source_dir() + "/tests/data/edx_sample.log";
+}
 
 const std::string kVidA = "i4x-MITx-6_002x-video-S1V1_Intro";
 const std::string kVidC = "block-v1:MITx+6.002x+2013_Spring+type@video+block@c3a1";
@@ -43,13 +45,13 @@ TEST_CASE("edX times parse to epoch milliseconds") {
   CHECK(ms == 1380897510000);
   REQUIRE(sp::parse_edx_time("1970-01-01T00:00:00Z", ms));
   CHECK(ms == 0);
-  REQUIRE(sp::parse_edx_time("2024-02-29 12:00:00", ms));  // leap year
+  REQUIRE(sp::parse_edx_time("2024-02-29 12:00:00", ms)); // leap year
   CHECK(ms == 1709208000000);
   REQUIRE(sp::parse_edx_time("2000-02-29T00:00:00Z", ms));
   CHECK(ms == 951782400000);
   for (const char *bad : {"", "yesterday", "2013-10-04", "2013-13-04T00:00:00", "2013-10-04T25:00:00",
-                          "2013-10-04T14:38:30.", "2023-02-29T00:00:00", "1900-02-29T00:00:00", "2024-02-30T00:00:00",
-                          "2013-10-04T14:38:30+0", "2013-10-04T14:38:30 junk"}) {
+                          "2013-10-04T14:38:30.", "2023-02-29T00:00:00", "1900-02-29T00:00:00",
+                          "2024-02-30T00:00:00", "2013-10-04T14:38:30+0", "2013-10-04T14:38:30 junk"}) {
     INFO(bad);
     CHECK_FALSE(sp::parse_edx_time(bad, ms));
   }
@@ -70,9 +72,9 @@ TEST_CASE("the sample log imports to exact sessions (skip mode)") {
   CHECK(r.errors[1].message.find("yesterday") != std::string::npos);
   CHECK(st.lines == 21);
   CHECK(st.video_events == 17);
-  CHECK(st.ignored == 2);  // hide_transcript and a server page event
+  CHECK(st.ignored == 2); // hide_transcript and a server page event
   CHECK(st.malformed == 2);
-  CHECK(st.empty_sessions_dropped == 1);  // bob's load_video of a second video, nothing else
+  CHECK(st.empty_sessions_dropped == 1); // bob's load_video of a second video, nothing else
 
   REQUIRE(r.sessions.size() == 4);
   for (size_t i = 0; i < r.sessions.size(); ++i) {
@@ -84,7 +86,7 @@ TEST_CASE("the sample log imports to exact sessions (skip mode)") {
   const auto &a = r.sessions[0];
   CHECK(a.viewer == "alice");
   CHECK(a.video == kVidA);
-  CHECK(a.duration_ms == 600000);  // furthest position seen for this video
+  CHECK(a.duration_ms == 600000); // furthest position seen for this video
   CHECK(a.start_wall_ms == 1380897510000);
   CHECK(a.end_wall_ms == 1380898188000);
   CHECK(a.end_reason == "stopped");
@@ -163,23 +165,36 @@ TEST_CASE("each kind of malformed video line gets a clear message") {
   const Case cases[] = {
       {"[1,2,3]", "not a JSON object"},
       {R"({"username":"u"})", "no string \"event_type\""},
-      {R"({"event_type":"play_video","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\"}"})", "no string \"username\""},
+      {R"({"event_type":"play_video","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\"}"})",
+       "no string \"username\""},
       {R"({"event_type":"play_video","username":"u","event":"{\"id\":\"v\"}"})", "no string \"time\""},
       {R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:38:30Z"})", "no \"event\""},
-      {R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{oops"})", "\"event\" string is not a JSON object"},
-      {R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"currentTime\":1}"})", "no video \"id\""},
-      {R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"currentTime\":\"abc\"}"})", "\"currentTime\" is not a number"},
-      {R"({"event_type":"pause_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"currentTime\":-4}"})", "\"currentTime\" is negative"},
-      {R"({"event_type":"seek_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"old_time\":4}"})", "needs \"old_time\" and \"new_time\""},
-      {R"({"event_type":"speed_change_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"old_speed\":\"1.0\"}"})", "needs \"new_speed\""},
-      {R"({"event_type":"speed_change_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"new_speed\":0}"})", "speed out of range"},
-      {R"({"event_type":"speed_change_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"new_speed\":\"40\"}"})", "speed out of range"},
-      {R"({"event_type":"play_video","username":"","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\"}"})", "empty \"username\""},
-      {R"({"event_type":"play_video","username":"u","time":"1969-12-31T23:59:59Z","event":"{\"id\":\"v\"}"})", "before 1970"},
-      {R"({"event_type":"play_video","username":"u","time":"4026-10-04T15:03:05Z","event":"{\"id\":\"v\"}"})", "after 2096"},
-      {R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"currentTime\":1e12}"})", "\"currentTime\" is out of range"},
-      {R"({"event_type":"pause_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"currentTime\":\"0x10\"}"})", "\"currentTime\" is not a number"},
-      {R"({"event_type":"pause_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"currentTime\":\"inf\"}"})", "\"currentTime\" is not finite"},
+      {R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{oops"})",
+       "\"event\" string is not a JSON object"},
+      {R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"currentTime\":1}"})",
+       "no video \"id\""},
+      {R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"currentTime\":\"abc\"}"})",
+       "\"currentTime\" is not a number"},
+      {R"({"event_type":"pause_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"currentTime\":-4}"})",
+       "\"currentTime\" is negative"},
+      {R"({"event_type":"seek_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"old_time\":4}"})",
+       "needs \"old_time\" and \"new_time\""},
+      {R"({"event_type":"speed_change_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"old_speed\":\"1.0\"}"})",
+       "needs \"new_speed\""},
+      {R"({"event_type":"speed_change_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"new_speed\":0}"})",
+       "speed out of range"},
+      {R"({"event_type":"speed_change_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"new_speed\":\"40\"}"})",
+       "speed out of range"},
+      {R"({"event_type":"play_video","username":"u","time":"1969-12-31T23:59:59Z","event":"{\"id\":\"v\"}"})",
+       "before 1970"},
+      {R"({"event_type":"play_video","username":"u","time":"4026-10-04T15:03:05Z","event":"{\"id\":\"v\"}"})",
+       "after 2096"},
+      {R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"currentTime\":1e12}"})",
+       "\"currentTime\" is out of range"},
+      {R"({"event_type":"pause_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"currentTime\":\"0x10\"}"})",
+       "\"currentTime\" is not a number"},
+      {R"({"event_type":"pause_video","username":"u","time":"2013-10-04T14:38:30Z","event":"{\"id\":\"v\",\"currentTime\":\"inf\"}"})",
+       "\"currentTime\" is not finite"},
   };
   for (const auto &c : cases) {
     INFO(c.line);
@@ -190,7 +205,7 @@ TEST_CASE("each kind of malformed video line gets a clear message") {
     REQUIRE(r.errors.size() == 1);
     CHECK(r.errors[0].line == 2);
     CHECK(r.errors[0].message.find(c.expect) != std::string::npos);
-    REQUIRE(r.sessions.size() == 1);  // the good first line still counts
+    REQUIRE(r.sessions.size() == 1); // the good first line still counts
     CHECK(r.sessions[0].events.size() == 1);
   }
 }
@@ -214,8 +229,27 @@ TEST_CASE("missing currentTime keeps the last position; blank lines and other ev
   const auto &s = r.sessions[0];
   REQUIRE(s.events.size() == 3);
   CHECK(s.events[2].kind == sp::Kind::Pause);
-  CHECK(s.events[2].position_ms == 40000);  // where the seek left it
+  CHECK(s.events[2].position_ms == 40000); // where the seek left it
   CHECK(s.duration_ms == 40000);
+}
+
+TEST_CASE("a viewer who was not logged in (empty username) is counted, not an error, also with Refuse") {
+  std::istringstream in(
+      R"({"event_type":"play_video","username":"","time":"2013-10-04T14:00:00Z","event":{"id":"v","currentTime":1}})"
+      "\n"
+      R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:00:01Z","event":{"id":"v","currentTime":1}})"
+      "\n"
+      R"({"event_type":"pause_video","username":"","time":"2013-10-04T14:00:09Z","event":{"id":"v","currentTime":9}})"
+      "\n");
+  sp::EdxImportStats st;
+  auto r = sp::import_edx(in, {}, sp::OnMalformed::Refuse, &st);
+  CHECK(r.ok);
+  CHECK(r.errors.empty());
+  CHECK(st.anonymous == 2);
+  CHECK(st.malformed == 0);
+  CHECK(st.video_events == 1);
+  REQUIRE(r.sessions.size() == 1);
+  CHECK(r.sessions[0].viewer == "u");
 }
 
 TEST_CASE("numeric strings are decimal, spaces around them allowed") {
@@ -286,11 +320,16 @@ TEST_CASE("a line read twice (a log shipped twice, a file given twice) counts on
 
 TEST_CASE("a load_video starts a new session; empty sessions can be kept") {
   std::string log =
-      R"({"event_type":"load_video","username":"u","time":"2013-10-04T14:00:00Z","event":"{\"id\":\"v\"}"})" "\n"
-      R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:00:01Z","event":"{\"id\":\"v\",\"currentTime\":0}"})" "\n"
-      R"({"event_type":"load_video","username":"u","time":"2013-10-04T14:00:30Z","event":"{\"id\":\"v\"}"})" "\n"
-      R"({"event_type":"load_video","username":"u","time":"2013-10-04T14:00:31Z","event":"{\"id\":\"v\"}"})" "\n"
-      R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:00:35Z","event":"{\"id\":\"v\",\"currentTime\":3}"})" "\n";
+      R"({"event_type":"load_video","username":"u","time":"2013-10-04T14:00:00Z","event":"{\"id\":\"v\"}"})"
+      "\n"
+      R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:00:01Z","event":"{\"id\":\"v\",\"currentTime\":0}"})"
+      "\n"
+      R"({"event_type":"load_video","username":"u","time":"2013-10-04T14:00:30Z","event":"{\"id\":\"v\"}"})"
+      "\n"
+      R"({"event_type":"load_video","username":"u","time":"2013-10-04T14:00:31Z","event":"{\"id\":\"v\"}"})"
+      "\n"
+      R"({"event_type":"play_video","username":"u","time":"2013-10-04T14:00:35Z","event":"{\"id\":\"v\",\"currentTime\":3}"})"
+      "\n";
   {
     std::istringstream in(log);
     auto r = sp::import_edx(in);
@@ -340,8 +379,8 @@ TEST_CASE("smartplayer-import-edx converts the sample log and reports skipped li
   REQUIRE(fs::exists(tool));
   TempDir d;
   int st = -1;
-  std::string out = run_capture(tool + " " + sample_path() + " --out " + d.file("t.jsonl") + " --genre lecture 2>" +
-                                    d.file("err.txt"),
+  std::string out = run_capture(tool + " " + sample_path() + " --out " + d.file("t.jsonl") +
+                                    " --genre lecture 2>" + d.file("err.txt"),
                                 &st);
   CHECK(st == 0);
   CHECK(out.find("sessions 4") != std::string::npos);
@@ -358,7 +397,8 @@ TEST_CASE("smartplayer-import-edx converts the sample log and reports skipped li
 
   // --refuse: exit 1 at line 7, nothing written.
   st = -1;
-  run_capture(tool + " " + sample_path() + " --refuse --out " + d.file("r.jsonl") + " 2>" + d.file("err2.txt"), &st);
+  run_capture(
+      tool + " " + sample_path() + " --refuse --out " + d.file("r.jsonl") + " 2>" + d.file("err2.txt"), &st);
   CHECK(st == 1);
   std::ifstream ef2(d.file("err2.txt"));
   std::string err2((std::istreambuf_iterator<char>(ef2)), {});
@@ -374,12 +414,14 @@ namespace {
 std::vector<std::string> sample_lines() {
   std::ifstream f(sample_path());
   std::vector<std::string> lines;
-  for (std::string l; std::getline(f, l);) lines.push_back(l);
+  for (std::string l; std::getline(f, l);)
+    lines.push_back(l);
   return lines;
 }
 std::string join(const std::vector<std::string> &lines, size_t from, size_t to) {
   std::string s;
-  for (size_t i = from; i < to; ++i) s += lines[i] + "\n";
+  for (size_t i = from; i < to; ++i)
+    s += lines[i] + "\n";
   return s;
 }
 } // namespace
@@ -476,8 +518,8 @@ TEST_CASE("smartplayer-import-edx reads rotated and gzip-compressed logs as one"
   write(d.file("tracking.log-1"), join(lines, 0, 4));
   REQUIRE(run("gzip " + d.file("tracking.log-1")) == 0);
   int st = -1;
-  std::string out = run_capture(tool + " " + d.file("tracking.log") + " " + d.file("tracking.log-1.gz") + " --out " +
-                                    d.file("pair.jsonl") + " 2>" + d.file("err.txt"),
+  std::string out = run_capture(tool + " " + d.file("tracking.log") + " " + d.file("tracking.log-1.gz") +
+                                    " --out " + d.file("pair.jsonl") + " 2>" + d.file("err.txt"),
                                 &st);
   CHECK(st == 0);
   CHECK(out.find("files 2, lines 21") != std::string::npos);
@@ -489,8 +531,8 @@ TEST_CASE("smartplayer-import-edx reads rotated and gzip-compressed logs as one"
 
   // From standard input too, compressed.
   st = -1;
-  run_capture("cat " + d.file("tracking.log-1.gz") + " | " + tool + " - " + d.file("tracking.log") + " --out " +
-                  d.file("stdin.jsonl") + " 2>/dev/null",
+  run_capture("cat " + d.file("tracking.log-1.gz") + " | " + tool + " - " + d.file("tracking.log") +
+                  " --out " + d.file("stdin.jsonl") + " 2>/dev/null",
               &st);
   CHECK(st == 0);
   CHECK(slurp(d.file("stdin.jsonl")) == slurp(d.file("whole.jsonl")));
@@ -503,7 +545,8 @@ TEST_CASE("smartplayer-import-edx reads rotated and gzip-compressed logs as one"
   REQUIRE(gz.size() > 400);
   write(d.file("cut.gz"), gz.substr(0, gz.size() / 2));
   st = -1;
-  out = run_capture(tool + " " + d.file("cut.gz") + " --out " + d.file("cut.jsonl") + " 2>" + d.file("err2.txt"), &st);
+  out = run_capture(
+      tool + " " + d.file("cut.gz") + " --out " + d.file("cut.jsonl") + " 2>" + d.file("err2.txt"), &st);
   CHECK(st == 0);
   CHECK(slurp(d.file("err2.txt")).find("cut.gz:") != std::string::npos);
   CHECK(slurp(d.file("err2.txt")).find("unexpected end of file") != std::string::npos);
@@ -514,21 +557,24 @@ TEST_CASE("smartplayer-import-edx reads rotated and gzip-compressed logs as one"
   CHECK_FALSE(fs::exists(d.file("cut2.jsonl")));
 
   // A log that cannot be opened stops the import before anything is written.
-  CHECK(run(tool + " " + d.file("tracking.log") + " " + d.file("missing.log.gz") + " --out " + d.file("m.jsonl") +
-            " 2>/dev/null") == 1);
+  CHECK(run(tool + " " + d.file("tracking.log") + " " + d.file("missing.log.gz") + " --out " +
+            d.file("m.jsonl") + " 2>/dev/null") == 1);
   CHECK_FALSE(fs::exists(d.file("m.jsonl")));
-  CHECK(run(tool + " " + d.file("tracking.log") + " " + d.path().string() + " --out " + d.file("m.jsonl") + " 2>/dev/null") == 1);
+  CHECK(run(tool + " " + d.file("tracking.log") + " " + d.path().string() + " --out " + d.file("m.jsonl") +
+            " 2>/dev/null") == 1);
   CHECK_FALSE(fs::exists(d.file("m.jsonl")));
 
   // Bytes after the compressed data that are not gzip (gzip itself only
   // warns: "trailing garbage ignored") are reported, never dropped silently.
   write(d.file("tail.gz"), gz + "{\"event_type\":\"play_video\"}\n");
   st = -1;
-  run_capture(tool + " " + d.file("tail.gz") + " --out " + d.file("tail.jsonl") + " 2>" + d.file("err3.txt"), &st);
+  run_capture(tool + " " + d.file("tail.gz") + " --out " + d.file("tail.jsonl") + " 2>" + d.file("err3.txt"),
+              &st);
   CHECK(st == 0);
   CHECK(slurp(d.file("tail.jsonl")) == slurp(d.file("whole.jsonl")));
-  CHECK(slurp(d.file("err3.txt")).find("tail.gz:22: skipped: stopped reading: data after the end of the compressed "
-                                       "data is not gzip") != std::string::npos);
+  CHECK(slurp(d.file("err3.txt"))
+            .find("tail.gz:22: skipped: stopped reading: data after the end of the compressed "
+                  "data is not gzip") != std::string::npos);
   // Several gzip members one after another are one log.
   write(d.file("members.gz"), slurp(d.file("tracking.log-1.gz")));
   REQUIRE(run("gzip -c " + d.file("tracking.log") + " >> " + d.file("members.gz")) == 0);
@@ -541,11 +587,14 @@ TEST_CASE("smartplayer-import-edx reads rotated and gzip-compressed logs as one"
   CHECK(slurp(d.file("tracking.log")) == before);
 
   // Nothing to import (the wrong file, a log with no video event): exit 1, nothing written.
-  write(d.file("other.log"), R"({"event_type":"problem_check","username":"u","time":"2013-10-04T14:00:01Z","event":{}})"
-                             "\n");
+  write(d.file("other.log"),
+        R"({"event_type":"problem_check","username":"u","time":"2013-10-04T14:00:01Z","event":{}})"
+        "\n");
   st = -1;
-  run_capture(tool + " " + d.file("other.log") + " --out " + d.file("o.jsonl") + " 2>" + d.file("err4.txt"), &st);
+  run_capture(tool + " " + d.file("other.log") + " --out " + d.file("o.jsonl") + " 2>" + d.file("err4.txt"),
+              &st);
   CHECK(st == 1);
-  CHECK(slurp(d.file("err4.txt")).find("nothing to import (no video event in the logs)") != std::string::npos);
+  CHECK(slurp(d.file("err4.txt")).find("nothing to import (no video event in the logs)") !=
+        std::string::npos);
   CHECK_FALSE(fs::exists(d.file("o.jsonl")));
 }

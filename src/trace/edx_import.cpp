@@ -102,7 +102,8 @@ std::optional<int64_t> get_position(const json &obj, const char *key, std::strin
   return static_cast<int64_t>(std::llround(*v * 1000.0));
 }
 
-// Parse one line. Returns: 1 = video record filled, 0 = ignored, -1 = malformed (err set).
+// Parse one line. Returns: 1 = video record filled, 0 = ignored, 2 = a video
+// event of a viewer who was not logged in, -1 = malformed (err set).
 int parse_line(const std::string &line, size_t lineno, Record &rec, std::string &err) {
   bool blank = std::all_of(line.begin(), line.end(), [](unsigned char c) { return std::isspace(c) != 0; });
   if (blank) return 0;
@@ -133,10 +134,10 @@ int parse_line(const std::string &line, size_t lineno, Record &rec, std::string 
     return -1;
   }
   rec.user = un->get<std::string>();
-  if (rec.user.empty()) {
-    err = type + ": empty \"username\"";
-    return -1;
-  }
+  // A viewer who was not logged in (a public course's video): edX logs the
+  // event with an empty username. Nothing ties it to a viewer; it is
+  // counted, not reported line by line (a real log holds thousands).
+  if (rec.user.empty()) return 2;
   auto tm = j.find("time");
   if (tm == j.end() || !tm->is_string()) {
     err = type + ": no string \"time\"";
@@ -364,11 +365,13 @@ bool EdxImporter::add(std::istream &in, const std::string &source) {
     Record rec;
     std::string err;
     int r = parse_line(line, lineno, rec, err);
-    if (r > 0 && !seen_.insert(std::hash<std::string_view>{}(line)).second) {
+    if (r == 1 && !seen_.insert(std::hash<std::string_view>{}(line)).second) {
       // The same event twice (a log shipped twice, a file given twice, an
       // overlapping copy of a rotated log): edX's "time" has microseconds,
       // so two real events never make the same line.
       ++st_.duplicates;
+    } else if (r == 2) {
+      ++st_.anonymous;
     } else if (r > 0) {
       ++st_.video_events;
       recs_.push_back(std::move(rec));

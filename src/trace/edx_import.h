@@ -29,6 +29,7 @@ struct EdxImportStats {
   size_t malformed = 0; // lines reported in errors
   size_t empty_sessions_dropped = 0;
   size_t duplicates = 0; // video event lines skipped as exact copies of an earlier line
+  size_t anonymous = 0;  // video events with an empty username (not logged in): skipped, not errors
 };
 
 // Read a tracking log. Malformed lines (not a JSON object, no string
@@ -36,7 +37,9 @@ struct EdxImportStats {
 // "event" payload, or with a bad number) are reported with their 1-based line
 // number: with OnMalformed::Skip they are skipped and reading goes on; with
 // Refuse reading stops there, ok=false, and sessions holds what the lines
-// before it gave. Sessions come out ordered by start time, then viewer, video.
+// before it gave. A video event with an empty username (a viewer who was not
+// logged in) is not an error: it is counted (EdxImportStats::anonymous) and
+// skipped. Sessions come out ordered by start time, then viewer, video.
 TraceReadResult import_edx(std::istream &in, const EdxOptions &opt = {}, OnMalformed mode = OnMalformed::Skip,
                            EdxImportStats *stats = nullptr);
 // Same for a file; a file that cannot be opened gives ok=false and one error with line 0.
