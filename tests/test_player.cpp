@@ -467,6 +467,9 @@ TEST_CASE("bad input: each gets a code and a message, and the player survives") 
     CHECK(f.state() == SP_STATE_IDLE);
   };
   expect_open(dir.file("missing.mp4"), SP_ERR_NOT_FOUND, "missing.mp4");
+  // A control character in the name is shown escaped: a message is one line.
+  expect_open(dir.file("new\nline.mp4"), SP_ERR_NOT_FOUND, "new%0Aline.mp4");
+  CHECK(std::string(sp_player_last_error(f.p)).find('\n') == std::string::npos);
   write_bytes(dir.file("empty.mp4"), "");
   expect_open(dir.file("empty.mp4"), SP_ERR_FORMAT, "empty.mp4");
   write_bytes(dir.file("notes.txt"), "this is not a video, just some text\n");

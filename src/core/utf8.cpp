@@ -56,6 +56,10 @@ bool has_control_char(std::string_view s, size_t *at) {
   return false;
 }
 
+std::string clean_text(std::string_view s) {
+  return valid_utf8(s) && !has_control_char(s) ? std::string(s) : percent_escape(s);
+}
+
 std::string percent_escape(std::string_view s) {
   static const char *hex = "0123456789ABCDEF";
   std::string out;

@@ -25,4 +25,9 @@ bool has_control_char(std::string_view s, size_t *at = nullptr);
 // '%' either; callers apply it only to strings that fail the checks above.
 std::string percent_escape(std::string_view s);
 
+// s as it is when it is well-formed UTF-8 without control characters, else
+// percent_escape(s): a host's path or URL made safe to put in a message (a
+// newline in a file name must not split a log line).
+std::string clean_text(std::string_view s);
+
 } // namespace sp

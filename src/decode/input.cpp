@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/result.h"
+#include "core/utf8.h"
 #include "decode/ffmpeg_log.h"
 
 extern "C" {
@@ -131,22 +132,23 @@ int MediaInput::open(const std::string &url, int timeout_ms, std::string &err) {
     if (::stat(path.c_str(), &st) != 0) {
       int e = errno;
       if (e == ENOENT || e == ENOTDIR) {
-        err = "'" + path + "': no such file";
+        err = "'" + clean_text(path) + "': no such file";
         return kErrNotFound;
       }
-      err = "'" + path + "': " + std::generic_category().message(e); // strerror is not thread-safe
+      err =
+          "'" + clean_text(path) + "': " + std::generic_category().message(e); // strerror is not thread-safe
       return kErrIo;
     }
     if (S_ISDIR(st.st_mode)) {
-      err = "'" + path + "' is a directory, not a media file";
+      err = "'" + clean_text(path) + "' is a directory, not a media file";
       return kErrIo;
     }
     if (::access(path.c_str(), R_OK) != 0) {
-      err = "'" + path + "': permission denied";
+      err = "'" + clean_text(path) + "': permission denied";
       return kErrIo;
     }
     if (S_ISREG(st.st_mode) && st.st_size == 0) {
-      err = "'" + path + "' is empty (0 bytes), not a media file";
+      err = "'" + clean_text(path) + "' is empty (0 bytes), not a media file";
       return kErrFormat;
     }
   }
@@ -173,7 +175,7 @@ int MediaInput::open(const std::string &url, int timeout_ms, std::string &err) {
     // avformat_open_input frees the context on failure.
     bool to = intr_->timed_out() || (network_ && r == AVERROR(ETIMEDOUT));
     intr_->disarm();
-    return map_error(r, network_, to, timeout_ms, "'" + url + "'", err);
+    return map_error(r, network_, to, timeout_ms, "'" + clean_text(url) + "'", err);
   }
   fmt_.reset(raw);
   return finish_open(timeout_ms, err);
@@ -246,7 +248,7 @@ int MediaInput::open_memory(const uint8_t *data, size_t size, const std::string 
 
 int MediaInput::finish_open(int timeout_ms, std::string &err) {
   AVFormatContext *f = fmt_.get();
-  const std::string what = "'" + url_ + "'";
+  const std::string what = "'" + clean_text(url_) + "'";
   if (f->iformat && f->iformat->name && std::strcmp(f->iformat->name, "tty") == 0) {
     err = what + ": a text file, not a media file";
     return kErrFormat;

@@ -4,6 +4,7 @@
 #include "decode/probe.h"
 
 #include "core/result.h"
+#include "core/utf8.h"
 #include "decode/input.h"
 
 namespace sp {
@@ -17,7 +18,7 @@ int check_first_video_frame(MediaInput &in, std::string &err, int timeout_ms) {
   std::string derr;
   int r = open_decoder(f, in.video_stream(), dec, derr, 1);
   if (r != kOk) {
-    err = "'" + in.url() + "': " + derr;
+    err = "'" + clean_text(in.url()) + "': " + derr;
     return r;
   }
   auto pkt = ff::make_packet();
@@ -54,12 +55,14 @@ int check_first_video_frame(MediaInput &in, std::string &err, int timeout_ms) {
   bool timed_out = in.interrupter().timed_out();
   in.interrupter().disarm();
   if (in.is_network() && (timed_out || (read_err != 0 && read_err != AVERROR_INVALIDDATA))) {
-    err = "'" + in.url() + "': " +
-          (timed_out ? "timed out after " + std::to_string(timeout_ms) + " ms" : "read failed (" + ff::av_error_string(read_err) + ")") +
+    err = "'" + clean_text(in.url()) + "': " +
+          (timed_out ? "timed out after " + std::to_string(timeout_ms) + " ms"
+                     : "read failed (" + ff::av_error_string(read_err) + ")") +
           " before the first video frame";
     return kErrNetwork;
   }
-  err = "'" + in.url() + "': the first video frame could not be decoded (truncated or corrupt file)";
+  err = "'" + clean_text(in.url()) +
+        "': the first video frame could not be decoded (truncated or corrupt file)";
   return kErrFormat;
 }
 
@@ -67,14 +70,14 @@ int probe_opened(MediaInput &in, MediaFacts &out, std::string &err, int timeout_
   in.describe(out);
   if (in.video_stream() < 0) {
     if (in.audio_stream() >= 0) {
-      err = "'" + in.url() + "' has no video stream (audio only)";
+      err = "'" + clean_text(in.url()) + "' has no video stream (audio only)";
       return kErrNoVideo;
     }
-    err = "'" + in.url() + "' has no audio or video stream";
+    err = "'" + clean_text(in.url()) + "' has no audio or video stream";
     return kErrFormat;
   }
   if (out.width <= 0 || out.height <= 0) {
-    err = "'" + in.url() + "': video stream has no picture size (corrupt header)";
+    err = "'" + clean_text(in.url()) + "': video stream has no picture size (corrupt header)";
     return kErrFormat;
   }
   return check_first_video_frame(in, err, timeout_ms);

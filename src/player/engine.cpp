@@ -6,6 +6,7 @@
 #include <future>
 
 #include "core/thread_name.h"
+#include "core/utf8.h"
 #include "decode/ffmpeg_log.h"
 #include "render/audio_sink.h"
 
@@ -42,7 +43,7 @@ int Engine::open(const std::string &url, std::string &err) {
   AVFormatContext *ic = input_.fmt();
   vidx_ = input_.video_stream();
   if (vidx_ < 0) {
-    err = "'" + url + "' has no video stream";
+    err = "'" + clean_text(url) + "' has no video stream";
     return input_.audio_stream() >= 0 ? SP_ERR_NO_VIDEO : SP_ERR_FORMAT;
   }
   vtb_ = ic->streams[vidx_]->time_base;

@@ -33,7 +33,7 @@ int check(const char *field, const char *value, size_t cap, std::string &out, st
 
 // A default derived from the url, made into clean UTF-8 when it is not.
 std::string clean(const std::string &s) {
-  return valid_utf8(s) && !has_control_char(s) ? s : percent_escape(s);
+  return clean_text(s);
 }
 
 } // namespace
