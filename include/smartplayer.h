@@ -389,6 +389,7 @@ typedef struct sp_media_meta {
  * SP_ERR_FORMAT, SP_ERR_NO_VIDEO, SP_ERR_NETWORK, SP_ERR_IO, SP_ERR_DB* (the
  * session could not be logged). A failed open leaves nothing open (media
  * open before was closed first) and the state IDLE.
+ * A named pipe (FIFO) blocks it until a writer opens the pipe, as in ffplay.
  * From an event callback it may be called (open the next file on
  * SP_EVENT_END_OF_FILE); from a video or control callback it would wait for
  * the thread running it and is refused with SP_ERR_INVALID_STATE.
