@@ -22,7 +22,8 @@ void check(const sp::TraceReadResult &r, const sp::NetflixImportStats &st, size_
   for (const auto &e : r.errors)
     if (e.line == 0 || e.line > lines + 1 || e.message.empty()) std::abort();
   if (!r.ok && !refuse && (r.errors.size() != 1 || !r.sessions.empty())) std::abort();
-  if (st.rows != st.rows_imported + st.malformed + st.supplemental + st.zero_duration) std::abort();
+  if (st.rows != st.rows_imported + st.malformed + st.supplemental + st.zero_duration + st.rows_within)
+    std::abort();
   if (st.sessions != r.sessions.size()) std::abort();
   size_t events = 0;
   for (const auto &s : r.sessions) {

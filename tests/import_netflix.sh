@@ -76,7 +76,7 @@ import json, re, sys
 exp = json.load(open(sys.argv[1]))
 out, err = open(sys.argv[2]).read(), open(sys.argv[3], encoding="utf-8").read()
 m = re.match(r"rows (\d+), imported (\d+), sessions (\d+), events (\d+), seeks (\d+); skipped: malformed (\d+), "
-             r"supplemental (\d+) \(HOOK (\d+), TRAILER (\d+)\), zero duration 0\n", out)
+             r"supplemental (\d+) \(HOOK (\d+), TRAILER (\d+)\), zero duration 0, within another row 0\n", out)
 assert m, out
 rows, imported, sessions, events, seeks, malformed, supp, hook, trailer = map(int, m.groups())
 assert rows == exp["rows"], (rows, exp)

@@ -102,7 +102,8 @@ void check_sample(const sp::TraceReadResult &r, const sp::NetflixImportStats &st
   CHECK(st.lines == 12);
   CHECK(st.rows == 11);
   CHECK(st.rows_imported == 6);
-  CHECK(st.rows == st.rows_imported + st.malformed + st.supplemental + st.zero_duration); // each row once
+  CHECK(st.rows == st.rows_imported + st.malformed + st.supplemental + st.zero_duration +
+                       st.rows_within); // each row once
   CHECK(st.malformed == 2);
   CHECK(st.supplemental == 2);
   CHECK(st.supplemental_by_type == std::map<std::string, size_t>{{"HOOK", 1}, {"TRAILER", 1}});
@@ -506,6 +507,7 @@ TEST_CASE("a row played wholly within the session's earlier rows, or the same ro
   CHECK(r.errors.empty());
   CHECK(st.rows_within == 2);
   CHECK(st.rows_imported == 2);
+  CHECK(st.rows == st.rows_imported + st.rows_within); // each row counted once
   CHECK(st.overlaps == 0);
   CHECK(st.seeks == 0);
   REQUIRE(r.sessions.size() == 2);

@@ -141,13 +141,14 @@ int main(int argc, char **argv) {
     }
     skipped += ")";
   }
-  skipped += ", zero duration " + std::to_string(st.zero_duration);
+  skipped += ", zero duration " + std::to_string(st.zero_duration) + ", within another row " +
+             std::to_string(st.rows_within);
   std::printf("rows %zu, imported %zu, sessions %zu, events %zu, seeks %zu; skipped: %s\n", st.rows,
               st.rows_imported, st.sessions, st.events, st.seeks, skipped.c_str());
   std::printf(
       "autoplayed rows %zu, sessions ended by the next title's autoplay %zu, starts clamped to 0 %zu, "
-      "overlapping rows moved %zu, rows within another skipped %zu\n",
-      st.autoplayed, st.finished_by_autoplay, st.starts_clamped, st.overlaps, st.rows_within);
+      "overlapping rows moved %zu\n",
+      st.autoplayed, st.finished_by_autoplay, st.starts_clamped, st.overlaps);
   if (r.sessions.empty()) {
     std::cerr << kName << ": nothing to import (no programme rows with time watched); nothing written\n";
     return 1;
