@@ -131,4 +131,15 @@ grep -qi "corrupt or not a database" "$T/err"
 expect_fail 1 "$CLI" --db "$T/corrupt.db" add "$T/good.mp4" --genre x
 cmp -s "$T/corrupt.db" "$T/corrupt.orig" || fail "corrupt database was modified"
 
+# Exporting over the behaviour log itself is refused, and the log is intact.
+cp "$T/second.db" "$T/victim.db"
+expect_fail 2 "$CLI" --db "$T/victim.db" export-traces --out "$T/victim.db"
+grep -q "is the same file as --db" "$T/err"
+"$CLI" --db "$T/victim.db" list >/dev/null || fail "the behaviour log was destroyed by export-traces --out"
+# A failed export leaves an existing file as it was (written whole or not at all).
+echo "old content" >"$T/keep.jsonl"
+"$CLI" --db "$T/second.db" export-traces --out "$T/keep.jsonl"
+[ "$(wc -l <"$T/keep.jsonl")" = 2 ] || fail "export did not replace the old file"
+ls -a "$T" | grep -q "partial" && fail "export left a temporary file behind"
+
 echo "cli.sh: all checks passed"

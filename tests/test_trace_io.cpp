@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <optional>
@@ -539,4 +540,57 @@ TEST_CASE("transitions side file: read, sorted, errors by line, round trip") {
   CHECK(err.find("listed twice") != std::string::npos);
   CHECK_FALSE(sp::read_transitions_file("/nonexistent/t.jsonl", t, err));
   CHECK(err.find("cannot open") != std::string::npos);
+}
+
+TEST_CASE(
+    "FileReplace: a file is replaced whole or not at all; check_tool_files refuses an output over an input") {
+  sp_test::TempDir dir;
+  const std::string path = dir.file("out.jsonl");
+  { std::ofstream(path) << "old\n"; }
+  auto slurp = [&] {
+    std::ifstream f(path);
+    return std::string((std::istreambuf_iterator<char>(f)), {});
+  };
+  {
+    sp::FileReplace f;
+    std::string err;
+    REQUIRE(f.open(path, err));
+    f.stream() << "half of the new";
+    CHECK(slurp() == "old\n"); // not committed: the old file stands, and the temporary goes
+  }
+  CHECK(slurp() == "old\n");
+  for (const auto &e : std::filesystem::directory_iterator(dir.path()))
+    CHECK(e.path().filename().string().find("partial") == std::string::npos);
+  {
+    sp::FileReplace f;
+    std::string err;
+    REQUIRE(f.open(path, err));
+    f.stream() << "new\n";
+    REQUIRE(f.commit(err));
+  }
+  CHECK(slurp() == "new\n");
+  {
+    sp::FileReplace f;
+    std::string err;
+    CHECK_FALSE(f.open(dir.file("no/such/dir/x.jsonl"), err));
+    CHECK(err.find("cannot open for writing") != std::string::npos);
+    CHECK_FALSE(f.open(dir.path().string(), err));
+    CHECK(err.find("folder") != std::string::npos);
+  }
+
+  std::string err;
+  std::filesystem::create_hard_link(path, dir.file("hard.jsonl"));
+  CHECK_FALSE(sp::check_tool_files({{"--db", path, false}, {"--out", dir.file("hard.jsonl"), true}}, err));
+  CHECK(err.find("it would be overwritten") != std::string::npos);
+  // Neither exists yet (and the folder "a" does not): the paths still resolve to one name.
+  CHECK_FALSE(sp::check_tool_files(
+      {{"--out", dir.file("a/../new.json"), true}, {"--truth", dir.file("new.json"), true}}, err));
+  CHECK_FALSE(sp::check_tool_files(
+      {{"--out", dir.file("new.json"), true}, {"--truth", dir.file("./new.json"), true}}, err));
+  CHECK(err.find("both would write it") != std::string::npos);
+  CHECK(sp::check_tool_files({{"--traces", path, false},
+                              {"--out", dir.file("other.json"), true},
+                              {"--json", "-", true},
+                              {"--actions", "", true}},
+                             err));
 }

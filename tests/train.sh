@@ -89,4 +89,23 @@ expect 2 "unknown option" -- "$TRAIN" --db "$work/log.db" --frobnicate
 expect 1 "--transitions: .*line 1" -- "$TRAIN" --db "$work/log.db" --transitions "$work/badtr.jsonl"
 expect 1 "--transitions: cannot open" -- "$TRAIN" --db "$work/log.db" --transitions "$work/missing.jsonl"
 expect 2 "needs a value" -- "$TRAIN" --db "$work/log.db" --transitions
+expect 2 "--l2" -- "$TRAIN" --db "$work/log.db" --l2 0x10
+
+# An output over an input is refused before anything is written: the
+# behaviour log (or the traces) stays as it was.
+cp "$work/log.db" "$work/victim.db"
+expect 2 "--out '.*victim.db' is the same file as --db" -- "$TRAIN" --db "$work/victim.db" --out "$work/victim.db" --save-to-db
+cmp -s "$work/log.db" "$work/victim.db" || { echo "the behaviour log was modified"; exit 1; }
+ln -sf "$work/t.jsonl" "$work/link.jsonl"
+expect 2 "it would be overwritten" -- "$TRAIN" --traces "$work/t.jsonl" --out "$work/link.jsonl"
+# A folder that does not exist is found before the training, and an
+# existing model file is replaced only by a whole new one.
+expect 1 "cannot open for writing" -- "$TRAIN" --traces "$work/t.jsonl" --out "$work/no/such/dir/m.json"
+# The same rule in the simulator and the evaluator.
+expect 2 "both would write it" -- "$BIN/smartplayer-sim" --viewers 3 --sessions 2 --out "$work/s.jsonl" --truth "$work/s.jsonl"
+expect 2 "bad value for --start-wall-ms" -- "$BIN/smartplayer-sim" --viewers 3 --out "$work/s.jsonl" --start-wall-ms 99999999999999999
+cp "$work/t.jsonl" "$work/t.orig"
+expect 2 "--json '.*t.jsonl' is the same file as --traces" -- "$BIN/smartplayer-eval" --traces "$work/t.jsonl" --json "$work/t.jsonl"
+expect 2 "--actions .* is the same file as --traces" -- "$BIN/smartplayer-eval" --traces "$work/t.jsonl" --json "$work/e.json" --actions "$work/t.jsonl"
+cmp -s "$work/t.jsonl" "$work/t.orig" || { echo "the traces were modified"; exit 1; }
 echo "train.sh ok"

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
 #include <functional>
 #include <iosfwd>
 #include <string>
@@ -98,9 +99,46 @@ void order_and_name_sessions(std::vector<TraceSession> &sessions, const char *pr
 std::string open_failure(const std::string &path);
 // The same for writing: call it right after the open for writing failed.
 std::string write_open_failure(const std::string &path);
-// Whether two paths name the same existing file (hard links and symbolic
-// links included): a tool refuses to write its output over one of its inputs.
+// Whether two paths name the same file: the same existing file (hard links
+// and symbolic links included), or the same path once resolved when one or
+// both do not exist yet. A tool refuses to write its output over one of its
+// inputs.
 bool same_file(const std::string &a, const std::string &b);
+
+// The files a command-line tool reads and writes, named by their option.
+struct ToolFile {
+  std::string option; // "--out", "--db", "LOG", ...
+  std::string path;   // "" or "-" (standard input or output) is never checked
+  bool output = false;
+};
+// False with err set when an output is the same file as an input ("it would
+// be overwritten") or as another output: checked before any work starts.
+bool check_tool_files(const std::vector<ToolFile> &files, std::string &err);
+
+// A file written whole or not at all: the text goes to a temporary file
+// beside `path` (".NAME.partial-PID"), which commit() renames over `path`.
+// Until then `path` keeps what it held; an interrupted run (Ctrl-C, an
+// error) leaves it untouched and the destructor removes the temporary file
+// (a killed process may leave it behind). Not thread-safe.
+class FileReplace {
+public:
+  FileReplace() = default;
+  ~FileReplace();
+  FileReplace(const FileReplace &) = delete;
+  FileReplace &operator=(const FileReplace &) = delete;
+  // False with err ("PATH: cannot open for writing: why") when the temporary
+  // file cannot be made (no such folder, no permission).
+  bool open(const std::string &path, std::string &err);
+  std::ostream &stream() { return out_; }
+  // Flushes, checks and renames into place; false with err on any failure
+  // (then `path` is as it was).
+  bool commit(std::string &err);
+
+private:
+  std::string path_, tmp_;
+  std::ofstream out_;
+  bool committed_ = false;
+};
 
 // Runs `read` on the file at `path` (opened as binary): false with err
 // "cannot open <path>", or with read's message prefixed by "<path>: ". For

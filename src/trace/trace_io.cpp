@@ -434,8 +434,82 @@ std::string write_open_failure(const std::string &path) {
 }
 
 bool same_file(const std::string &a, const std::string &b) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  return std::filesystem::equivalent(a, b, ec) && !ec;
+  if (fs::equivalent(a, b, ec) && !ec) return true;
+  std::error_code ea, eb;
+  const fs::path ca = fs::weakly_canonical(a, ea), cb = fs::weakly_canonical(b, eb);
+  return !ea && !eb && ca == cb;
+}
+
+bool check_tool_files(const std::vector<ToolFile> &files, std::string &err) {
+  auto used = [](const ToolFile &f) { return !f.path.empty() && f.path != "-"; };
+  for (size_t i = 0; i < files.size(); ++i) {
+    const ToolFile &o = files[i];
+    if (!o.output || !used(o)) continue;
+    for (size_t j = 0; j < files.size(); ++j) {
+      const ToolFile &f = files[j];
+      if (j == i || !used(f) || (f.output && j < i)) continue;
+      if (!same_file(o.path, f.path)) continue;
+      err = o.option + " '" + o.path + "' is the same file as " + f.option + " '" + f.path + "'" +
+            (f.output ? ": both would write it" : ": it would be overwritten");
+      return false;
+    }
+  }
+  return true;
+}
+
+FileReplace::~FileReplace() {
+  if (!tmp_.empty() && !committed_) {
+    out_.close();
+    std::error_code ec;
+    std::filesystem::remove(tmp_, ec);
+  }
+}
+
+bool FileReplace::open(const std::string &path, std::string &err) {
+  namespace fs = std::filesystem;
+  path_ = path;
+  const fs::path p(path);
+  std::error_code ec;
+  if (fs::is_directory(p, ec)) {
+    err = path + ": cannot open for writing: it is a folder";
+    return false;
+  }
+  tmp_ =
+      (p.parent_path() / ("." + p.filename().string() + ".partial-" + std::to_string(::getpid()))).string();
+  errno = 0;
+  out_.open(tmp_, std::ios::binary | std::ios::trunc);
+  if (!out_) {
+    err = path + ": cannot open for writing: " + write_open_failure(tmp_);
+    tmp_.clear();
+    return false;
+  }
+  return true;
+}
+
+bool FileReplace::commit(std::string &err) {
+  if (tmp_.empty()) {
+    err = path_ + ": not open";
+    return false;
+  }
+  out_.flush();
+  const bool wrote = static_cast<bool>(out_);
+  out_.close();
+  if (!wrote || !out_) {
+    err = path_ + ": write failed";
+    return false;
+  }
+  // Keep the permissions of the file being replaced.
+  std::error_code ec;
+  const auto perms = std::filesystem::status(path_, ec).permissions();
+  if (!ec && perms != std::filesystem::perms::unknown) std::filesystem::permissions(tmp_, perms, ec);
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    err = path_ + ": cannot replace it: " + std::generic_category().message(errno);
+    return false;
+  }
+  committed_ = true;
+  return true;
 }
 
 TraceReadResult read_trace_file(const std::string &path, OnMalformed mode, size_t max_line_bytes) {
@@ -509,19 +583,10 @@ void write_traces(std::ostream &out, const std::vector<TraceSession> &sessions) 
 }
 
 bool write_trace_file(const std::string &path, const std::vector<TraceSession> &sessions, std::string &err) {
-  errno = 0;
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) {
-    err = path + ": cannot open for writing: " + write_open_failure(path);
-    return false;
-  }
-  write_traces(f, sessions);
-  f.flush();
-  if (!f) {
-    err = path + ": write failed";
-    return false;
-  }
-  return true;
+  FileReplace f;
+  if (!f.open(path, err)) return false;
+  write_traces(f.stream(), sessions);
+  return f.commit(err);
 }
 
 } // namespace sp

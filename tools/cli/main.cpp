@@ -57,22 +57,26 @@ void usage(std::ostream &o) {
 }
 
 int usage_error(const std::string &msg) {
-  std::cerr << kProg << ": " << msg << "\n"
-            << "usage: smartplayer-cli [--db PATH] add|list|export-traces|import-traces [ARGS] (see --help)\n";
+  std::cerr
+      << kProg << ": " << msg << "\n"
+      << "usage: smartplayer-cli [--db PATH] add|list|export-traces|import-traces [ARGS] (see --help)\n";
   return 2;
 }
 
 int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-bool is_url(const std::string &s) { return s.find("://") != std::string::npos; }
-
+bool is_url(const std::string &s) {
+  return s.find("://") != std::string::npos;
+}
 
 std::string default_id(const std::string &stem, const std::string &abs_path) {
   std::ostringstream os;
-  os << stem << '-' << std::hex << std::setw(8) << std::setfill('0') << (sp::fnv1a64(abs_path) & 0xffffffffULL);
+  os << stem << '-' << std::hex << std::setw(8) << std::setfill('0')
+     << (sp::fnv1a64(abs_path) & 0xffffffffULL);
   return os.str();
 }
 
@@ -80,8 +84,10 @@ std::string format_ms(int64_t ms) {
   int64_t s = ms / 1000, m = s / 60, h = m / 60;
   std::ostringstream os;
   os << std::setfill('0');
-  if (h > 0) os << h << ':' << std::setw(2) << m % 60;
-  else os << m;
+  if (h > 0)
+    os << h << ':' << std::setw(2) << m % 60;
+  else
+    os << m;
   os << ':' << std::setw(2) << s % 60 << '.' << std::setw(3) << ms % 1000;
   return os.str();
 }
@@ -124,7 +130,8 @@ int cmd_add(const std::string &db, const std::vector<std::string> &args) {
   }
   if (files.empty()) return usage_error("add: no FILE given");
   if (!have_genre || genre.empty()) return usage_error("add: --genre G is required");
-  if ((have_title || have_id) && files.size() != 1) return usage_error("add: --title and --id need exactly one FILE");
+  if ((have_title || have_id) && files.size() != 1)
+    return usage_error("add: --title and --id need exactly one FILE");
   if (have_id && id.empty()) return usage_error("add: --id must not be empty");
 
   // Probe everything first; write only if every file is good.
@@ -137,8 +144,8 @@ int cmd_add(const std::string &db, const std::vector<std::string> &args) {
     int r = sp::probe_media(f, p, err);
     if (r != SP_OK) {
       // probe_media's message usually names the file already.
-      std::cerr << kProg << ": add: " << (err.find(f) != std::string::npos ? "" : "'" + f + "': ") << err << " ("
-                << sp_strerror(r) << ")\n";
+      std::cerr << kProg << ": add: " << (err.find(f) != std::string::npos ? "" : "'" + f + "': ") << err
+                << " (" << sp_strerror(r) << ")\n";
       ++failures;
       continue;
     }
@@ -173,8 +180,8 @@ int cmd_add(const std::string &db, const std::vector<std::string> &args) {
   for (size_t i = 0; i < rows.size(); ++i)
     for (size_t j = 0; j < i; ++j)
       if (rows[i].id == rows[j].id) {
-        std::cerr << kProg << ": add: '" << files[i] << "' and '" << files[j] << "' give the same id '" << rows[i].id
-                  << "'; nothing was written\n";
+        std::cerr << kProg << ": add: '" << files[i] << "' and '" << files[j] << "' give the same id '"
+                  << rows[i].id << "'; nothing was written\n";
         return 1;
       }
 
@@ -199,8 +206,10 @@ int cmd_add(const std::string &db, const std::vector<std::string> &args) {
 int cmd_list(const std::string &db, const std::vector<std::string> &args) {
   bool as_json = false;
   for (const auto &a : args) {
-    if (a == "--json") as_json = true;
-    else return usage_error("list: unexpected argument '" + a + "'");
+    if (a == "--json")
+      as_json = true;
+    else
+      return usage_error("list: unexpected argument '" + a + "'");
   }
   std::unique_ptr<sp::BehaviourLog> log;
   if (int r = open_log(db, true, log)) return r;
@@ -230,14 +239,17 @@ int cmd_list(const std::string &db, const std::vector<std::string> &args) {
     w_id = std::max(w_id, v.id.size());
     w_genre = std::max(w_genre, v.genre.size());
   }
-  std::cout << std::left << std::setw(static_cast<int>(w_id)) << "ID" << "  " << std::setw(static_cast<int>(w_genre))
-            << "GENRE" << "  " << std::setw(12) << "DURATION" << "  " << std::setw(9) << "SIZE" << "  "
-            << std::setw(5) << "AUDIO" << "  TITLE / PATH\n";
+  std::cout << std::left << std::setw(static_cast<int>(w_id)) << "ID"
+            << "  " << std::setw(static_cast<int>(w_genre)) << "GENRE"
+            << "  " << std::setw(12) << "DURATION"
+            << "  " << std::setw(9) << "SIZE"
+            << "  " << std::setw(5) << "AUDIO"
+            << "  TITLE / PATH\n";
   for (const auto &v : vids) {
     std::string size = std::to_string(v.width) + "x" + std::to_string(v.height);
-    std::cout << std::setw(static_cast<int>(w_id)) << v.id << "  " << std::setw(static_cast<int>(w_genre)) << v.genre
-              << "  " << std::setw(12) << format_ms(v.length_ms) << "  " << std::setw(9) << size << "  "
-              << std::setw(5) << (v.has_audio ? "yes" : "no") << "  " << v.title
+    std::cout << std::setw(static_cast<int>(w_id)) << v.id << "  " << std::setw(static_cast<int>(w_genre))
+              << v.genre << "  " << std::setw(12) << format_ms(v.length_ms) << "  " << std::setw(9) << size
+              << "  " << std::setw(5) << (v.has_audio ? "yes" : "no") << "  " << v.title
               << (v.path.empty() ? "" : "  (" + v.path + ")") << "\n";
   }
   std::cout << vids.size() << " video(s)\n";
@@ -254,41 +266,49 @@ int cmd_export(const std::string &db, const std::vector<std::string> &args) {
       return usage_error("export-traces: unexpected argument '" + args[i] + "'");
     }
   }
+  std::string err;
+  if (!sp::check_tool_files({{"--db", db, false}, {"--out", out_path, true}}, err)) {
+    std::cerr << kProg << ": export-traces: " << err << "\n";
+    return 2;
+  }
   std::unique_ptr<sp::BehaviourLog> log;
   if (int r = open_log(db, true, log)) return r;
   std::vector<sp::TraceSession> sessions;
-  std::string err;
   if (log->read_traces(sessions, err) != SP_OK) {
     std::cerr << kProg << ": export-traces: " << err << "\n";
     return 1;
   }
   const bool to_stdout = out_path.empty() || out_path == "-";
-  std::ofstream file;
-  if (!to_stdout) {
-    file.open(out_path, std::ios::binary | std::ios::trunc);
-    if (!file) {
-      std::cerr << kProg << ": export-traces: " << out_path << ": cannot open for writing\n";
-      return 1;
-    }
+  // Written whole or not at all: an interrupted export keeps the old file.
+  sp::FileReplace file;
+  if (!to_stdout && !file.open(out_path, err)) {
+    std::cerr << kProg << ": export-traces: " << err << "\n";
+    return 1;
   }
-  std::ostream &out = to_stdout ? std::cout : file;
+  std::ostream &out = to_stdout ? std::cout : file.stream();
   size_t too_long = 0;
   for (const auto &s : sessions) {
     size_t bytes = sp::write_trace(out, s);
     if (bytes > sp::kMaxTraceLineBytes) {
       ++too_long;
       std::cerr << kProg << ": export-traces: warning: session " << s.session_id << " (" << s.events.size()
-                << " events) takes " << bytes << " bytes, over the reader's limit of " << sp::kMaxTraceLineBytes
-                << " bytes per line: import-traces will skip it\n";
+                << " events) takes " << bytes << " bytes, over the reader's limit of "
+                << sp::kMaxTraceLineBytes << " bytes per line: import-traces will skip it\n";
     }
   }
   out.flush();
   if (!out) {
-    std::cerr << kProg << ": export-traces: write to " << (to_stdout ? "standard output" : out_path) << " failed\n";
+    std::cerr << kProg << ": export-traces: write to " << (to_stdout ? "standard output" : out_path)
+              << " failed\n";
+    return 1;
+  }
+  if (!to_stdout && !file.commit(err)) {
+    std::cerr << kProg << ": export-traces: " << err << "\n";
     return 1;
   }
   std::cerr << kProg << ": exported " << sessions.size() << " session(s)"
-            << (too_long ? " (" + std::to_string(too_long) + " too long to import again)" : std::string()) << "\n";
+            << (too_long ? " (" + std::to_string(too_long) + " too long to import again)" : std::string())
+            << "\n";
   return 0;
 }
 
@@ -315,8 +335,10 @@ int cmd_import(const std::string &db, const std::vector<std::string> &args) {
 int main(int argc, char **argv) {
   try {
     std::string db;
-    if (const char *env = std::getenv("SMARTPLAYER_DB"); env && *env) db = env;
-    else db = "smartplayer.db";
+    if (const char *env = std::getenv("SMARTPLAYER_DB"); env && *env)
+      db = env;
+    else
+      db = "smartplayer.db";
 
     std::string command;
     std::vector<std::string> rest;

@@ -38,7 +38,7 @@ const char *kUsage =
     "  --traces FILE          trace file (JSON Lines, docs/traces.md)\n"
     "  --json OUT             write the figures as JSON\n"
     "  --policies LIST        comma-separated (default always-on,fixed-timeout,seed-genre,learned,oracle)\n"
-    "  --cost h,w,m           cost per awake second, per wake, per miss (default " ;
+    "  --cost h,w,m           cost per awake second, per wake, per miss (default ";
 
 struct Args {
   std::string traces, json_out, plots_dir, split = "both", forecaster = default_forecaster_kind(), truth,
@@ -89,8 +89,14 @@ int parse_args(int argc, char **argv, Args &a) {
   };
   for (int i = 1; i < argc; ++i) {
     std::string o = argv[i], v;
-    if (o == "--help" || o == "-h") { usage(std::cout); return 3; }
-    if (o == "--quiet") { a.quiet = true; continue; }
+    if (o == "--help" || o == "-h") {
+      usage(std::cout);
+      return 3;
+    }
+    if (o == "--quiet") {
+      a.quiet = true;
+      continue;
+    }
     if (o == "--no-online") {
       a.online = false;
       continue;
@@ -103,10 +109,14 @@ int parse_args(int argc, char **argv, Args &a) {
       return 2;
     }
     if (!need(i, o.c_str(), v)) return 2;
-    if (o == "--traces") a.traces = v;
-    else if (o == "--json") a.json_out = v;
-    else if (o == "--plots") a.plots_dir = v;
-    else if (o == "--actions") a.actions_out = v;
+    if (o == "--traces")
+      a.traces = v;
+    else if (o == "--json")
+      a.json_out = v;
+    else if (o == "--plots")
+      a.plots_dir = v;
+    else if (o == "--actions")
+      a.actions_out = v;
     else if (o == "--truth")
       a.truth = v;
     else if (o == "--transitions")
@@ -114,7 +124,8 @@ int parse_args(int argc, char **argv, Args &a) {
     else if (o == "--forecaster") {
       a.forecaster = v;
       if (!is_forecaster_kind(v)) {
-        std::cerr << "smartplayer-eval: --forecaster: expected one of " << forecaster_kinds() << ", got \"" << v << "\"\n";
+        std::cerr << "smartplayer-eval: --forecaster: expected one of " << forecaster_kinds() << ", got \""
+                  << v << "\"\n";
         return 2;
       }
     } else if (o == "--split") {
@@ -143,7 +154,8 @@ int parse_args(int argc, char **argv, Args &a) {
       }
     } else if (o == "--cost") {
       if (!CostModel::parse(v, a.cost)) {
-        std::cerr << "smartplayer-eval: --cost: expected \"h,w,m\" with three non-negative numbers, got \"" << v << "\"\n";
+        std::cerr << "smartplayer-eval: --cost: expected \"h,w,m\" with three non-negative numbers, got \""
+                  << v << "\"\n";
         return 2;
       }
     } else if (o == "--timeout") {
@@ -222,7 +234,8 @@ void print_table(const std::string &split, const Split &sp, const std::vector<st
                  const std::map<std::string, PolicyFigures> &figs, const CostModel &c) {
   std::printf("split %s: train %zu sessions, test %zu sessions; cost %s\n", split.c_str(), sp.train.size(),
               sp.test.size(), c.to_string().c_str());
-  std::printf("  %-14s %8s %11s %9s %14s %8s\n", "policy", "awake%", "misses/100", "wakes/h", "cost", "ratio");
+  std::printf("  %-14s %8s %11s %9s %14s %8s\n", "policy", "awake%", "misses/100", "wakes/h", "cost",
+              "ratio");
   for (const auto &n : names) {
     const PolicyFigures &f = figs.at(n);
     std::printf("  %-14s %8.2f %11.2f %9.2f %14.1f %8.3f\n", n.c_str(), 100.0 * f.totals.awake_fraction(),
@@ -252,6 +265,25 @@ int main(int argc, char **argv) {
   auto progress = [&](const std::string &msg) {
     if (!a.quiet) std::cerr << "[eval] " << msg << std::endl;
   };
+
+  if (std::string err; !check_tool_files({{"--traces", a.traces, false},
+                                          {"--truth", a.truth, false},
+                                          {"--transitions", a.transitions, false},
+                                          {"--json", a.json_out, true},
+                                          {"--actions", a.actions_out, true}},
+                                         err)) {
+    std::cerr << "smartplayer-eval: " << err << "\n";
+    return 2;
+  }
+  // The outputs are written whole or not at all (an interrupted run keeps
+  // what they held), and a folder that does not exist is found now, not
+  // after the replay.
+  FileReplace json_file, actions_file;
+  if (std::string err; !json_file.open(a.json_out, err) ||
+                       (!a.actions_out.empty() && !actions_file.open(a.actions_out, err))) {
+    std::cerr << "smartplayer-eval: " << err << "\n";
+    return 1;
+  }
 
   progress("reading " + a.traces);
   TraceReadResult rr = read_trace_file(a.traces, OnMalformed::Skip);
@@ -312,19 +344,14 @@ int main(int argc, char **argv) {
   out["split"] = a.split;
   out["traces"] = a.traces;
   out["sessions"] = sessions.size();
-  out["fixed_timeout_s"] = static_cast<double>(a.timeout_ms >= 0 ? a.timeout_ms : FixedTimeoutPolicy::default_tau_ms(a.cost)) / 1000.0;
+  out["fixed_timeout_s"] =
+      static_cast<double>(a.timeout_ms >= 0 ? a.timeout_ms : FixedTimeoutPolicy::default_tau_ms(a.cost)) /
+      1000.0;
   out["learned_miss_scale"] = a.miss_scale;
   out["learned_online"] = a.online;
   out["seed_genre_lambda"] = SeedGenreFit::kDefaultLambda;
-  std::ofstream actions;
-  if (!a.actions_out.empty()) {
-    actions.open(a.actions_out);
-    if (!actions) {
-      std::cerr << "smartplayer-eval: cannot write " << a.actions_out << "\n";
-      return 1;
-    }
-    actions << "split,policy,session,viewer,video,action,kind,wall_ms,pos_ms,missed\n";
-  }
+  std::ostream *actions = a.actions_out.empty() ? nullptr : &actions_file.stream();
+  if (actions) *actions << "split,policy,session,viewer,video,action,kind,wall_ms,pos_ms,missed\n";
   json splits = json::object(), sizes = json::object(), models = json::object(), best_fixed = json::object(),
        windows = json::object(), learners = json::object();
 
@@ -347,7 +374,8 @@ int main(int argc, char **argv) {
     if (trained.forecaster) models[sn] = trained.forecaster->describe();
     if (trained.seed_fit) {
       json w = json::object();
-      for (const auto &[genre, g] : trained.seed_fit->genres()) w[genre] = g.awake_set();
+      for (const auto &[genre, g] : trained.seed_fit->genres())
+        w[genre] = g.awake_set();
       windows[sn] = w;
     }
     progress("split " + sn + ": replaying " + std::to_string(sp.test.size()) + " test sessions under " +
@@ -360,11 +388,12 @@ int main(int argc, char **argv) {
         if (std::find(a.policies.begin(), a.policies.end(), policy) == a.policies.end()) return;
         size_t k = 0;
         for (const Interaction &e : full.events) {
-          if (!is_viewer_action(e.kind)) continue;  // the replay counts them in order
+          if (!is_viewer_action(e.kind)) continue; // the replay counts them in order
           if (k >= r.action_wall_ms.size()) break;
-          actions << sn << ',' << policy << ',' << csv_field(full.session_id) << ',' << csv_field(full.viewer) << ','
-                  << csv_field(full.video) << ',' << k << ',' << kind_name(e.kind) << ',' << r.action_wall_ms[k] << ','
-                  << e.position_ms << ',' << (r.action_missed[k] ? 1 : 0) << '\n';
+          *actions << sn << ',' << policy << ',' << csv_field(full.session_id) << ','
+                   << csv_field(full.viewer) << ',' << csv_field(full.video) << ',' << k << ','
+                   << kind_name(e.kind) << ',' << r.action_wall_ms[k] << ',' << e.position_ms << ','
+                   << (r.action_missed[k] ? 1 : 0) << '\n';
           ++k;
         }
       };
@@ -380,17 +409,25 @@ int main(int argc, char **argv) {
       double best_ratio = -1, best_tau = 0;
       double oc = figs.count("oracle") ? figs["oracle"].totals.cost : 0.0;
       if (oc <= 0) {
-        oc = replay_all(sp.test, [&](const TraceSession &full) {
-          PolicyInputs each;
-          each.full_session = &full;
-          std::string e;
-          return make_policy("oracle", params, each, e);
-        }, a.cost).cost;
+        oc = replay_all(
+                 sp.test,
+                 [&](const TraceSession &full) {
+                   PolicyInputs each;
+                   each.full_session = &full;
+                   std::string e;
+                   return make_policy("oracle", params, each, e);
+                 },
+                 a.cost)
+                 .cost;
       }
-      for (double tau : {1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 180.0, 300.0, 600.0, 1200.0}) {
-        ReplayTotals t = replay_all(sp.test, [&](const TraceSession &) -> std::unique_ptr<Policy> {
-          return std::make_unique<FixedTimeoutPolicy>(static_cast<int64_t>(tau * 1000));
-        }, a.cost);
+      for (double tau :
+           {1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 180.0, 300.0, 600.0, 1200.0}) {
+        ReplayTotals t = replay_all(
+            sp.test,
+            [&](const TraceSession &) -> std::unique_ptr<Policy> {
+              return std::make_unique<FixedTimeoutPolicy>(static_cast<int64_t>(tau * 1000));
+            },
+            a.cost);
         double r = oc > 0 ? t.cost / oc : 1.0;
         sweep.push_back({{"tau_s", tau}, {"cost_ratio_to_oracle", r}});
         if (best_ratio < 0 || r < best_ratio) {
@@ -403,7 +440,8 @@ int main(int argc, char **argv) {
       std::fflush(stdout);
     }
     json pj = json::object();
-    for (const auto &n : a.policies) pj[n] = figures_json(figs.at(n));
+    for (const auto &n : a.policies)
+      pj[n] = figures_json(figs.at(n));
     splits[sn] = pj;
     sizes[sn] = {{"train", sp.train.size()}, {"test", sp.test.size()}};
     if (!out.contains("policies")) out["policies"] = pj;
@@ -428,23 +466,16 @@ int main(int argc, char **argv) {
   out["seed_genre_awake_percents"] = windows;
   out["learner"] = learners;
 
-  if (actions.is_open()) {
-    actions.close();
-    if (!actions) {
-      std::cerr << "smartplayer-eval: error writing " << a.actions_out << "\n";
+  if (actions) {
+    if (std::string err; !actions_file.commit(err)) {
+      std::cerr << "smartplayer-eval: " << err << "\n";
       return 1;
     }
     progress("wrote " + a.actions_out);
   }
-  std::ofstream jf(a.json_out);
-  if (!jf) {
-    std::cerr << "smartplayer-eval: cannot write " << a.json_out << "\n";
-    return 1;
-  }
-  jf << out.dump(2) << "\n";
-  jf.close();
-  if (!jf) {
-    std::cerr << "smartplayer-eval: error writing " << a.json_out << "\n";
+  json_file.stream() << out.dump(2) << "\n";
+  if (std::string err; !json_file.commit(err)) {
+    std::cerr << "smartplayer-eval: " << err << "\n";
     return 1;
   }
   progress("wrote " + a.json_out);

@@ -48,7 +48,8 @@ void usage(std::ostream &o) {
        "  --duration-scale X  structured/drifting: video lengths times X (default 1)\n"
        "  --mean-gap-s S      memoryless/bursty/heavy-tailed: mean gap between actions (default 60)\n"
        "  --mean-session-s S  memoryless/bursty/heavy-tailed: mean session length (default 1200)\n"
-       "  --add-videos FILE   add these videos to the catalogue (JSON Lines: id, genre, duration_ms, scene_ms,\n"
+       "  --add-videos FILE   add these videos to the catalogue (JSON Lines: id, genre, duration_ms, "
+       "scene_ms,\n"
        "                      ...; docs/simulator.md): viewers pick them as any video of their genre and\n"
        "                      react to their scene changes (say a real file's, found by a scene detector)\n"
        "  --viewer-ids LIST   comma-separated ids for the first viewers instead of viewerNNNNN\n"
@@ -73,7 +74,7 @@ template <typename T> bool parse_num(std::string_view s, T &out) {
 
 int main(int argc, char **argv) {
   sp::sim::SimOptions opt;
-  std::string out_path, catalogue_path, viewers_path, truth_path, transitions_path;
+  std::string out_path, catalogue_path, viewers_path, truth_path, transitions_path, add_videos_path;
   bool quiet = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
@@ -105,6 +106,7 @@ int main(int argc, char **argv) {
     } else if (a == "--add-videos") {
       std::string err;
       if (!value(v)) return 2;
+      add_videos_path = v;
       if (!sp::sim::read_given_videos_file(std::string(v), opt.given_videos, err)) {
         std::cerr << "smartplayer-sim: --add-videos: " << err << "\n";
         return 2;
@@ -120,7 +122,11 @@ int main(int argc, char **argv) {
       ok = value(v) && !v.empty();
       if (ok) opt.viewer_ids.push_back(clean_id(v));
     } else if (a == "--start-wall-ms") {
-      ok = value(v) && parse_num(v, opt.start_wall_ms) && opt.start_wall_ms >= 0;
+      // Within the trace format's range (trace.h, up to 2096), with ten
+      // years to spare for the sessions after day 0: what is written can be
+      // read back.
+      ok = value(v) && parse_num(v, opt.start_wall_ms) && opt.start_wall_ms >= 0 &&
+           opt.start_wall_ms <= sp::kMaxTraceWallMs - int64_t{10} * 365 * 86'400'000;
     } else if (a == "--out") {
       ok = value(v);
       out_path = v;
@@ -162,18 +168,30 @@ int main(int argc, char **argv) {
     usage(std::cerr);
     return 2;
   }
+  if (std::string err; !sp::check_tool_files({{"--add-videos", add_videos_path, false},
+                                              {"--out", out_path, true},
+                                              {"--catalogue", catalogue_path, true},
+                                              {"--viewers-out", viewers_path, true},
+                                              {"--truth", truth_path, true},
+                                              {"--transitions", transitions_path, true}},
+                                             err)) {
+    std::cerr << "smartplayer-sim: " << err << "\n";
+    return 2;
+  }
 
   try {
     sp::sim::Simulator sim(opt);
-    std::ofstream file;
+    // Every file is written whole or not at all: an interrupted run keeps
+    // what the files held before.
+    sp::FileReplace file;
     std::ostream *out = &std::cout;
     if (out_path != "-") {
-      file.open(out_path, std::ios::binary | std::ios::trunc);
-      if (!file) {
-        std::cerr << "smartplayer-sim: cannot write '" << out_path << "': " << std::strerror(errno) << "\n";
+      std::string err;
+      if (!file.open(out_path, err)) {
+        std::cerr << "smartplayer-sim: " << err << "\n";
         return 1;
       }
-      out = &file;
+      out = &file.stream();
     }
     const int64_t total = sim.total_sessions();
     const bool show = !quiet && total >= 2000;
@@ -199,13 +217,23 @@ int main(int argc, char **argv) {
       std::cerr << "smartplayer-sim: write to '" << out_path << "' failed\n";
       return 1;
     }
+    if (out_path != "-") {
+      std::string err;
+      if (!file.commit(err)) {
+        std::cerr << "smartplayer-sim: " << err << "\n";
+        return 1;
+      }
+    }
     auto side_file = [&](const std::string &path, void (*fn)(std::ostream &, const sp::sim::Simulator &)) {
       if (path.empty()) return true;
-      std::ofstream f(path, std::ios::binary | std::ios::trunc);
-      if (f) fn(f, sim);
-      f.flush();
-      if (!f) std::cerr << "smartplayer-sim: cannot write '" << path << "'\n";
-      return static_cast<bool>(f);
+      sp::FileReplace f;
+      std::string err;
+      if (f.open(path, err)) {
+        fn(f.stream(), sim);
+        if (f.commit(err)) return true;
+      }
+      std::cerr << "smartplayer-sim: " << err << "\n";
+      return false;
     };
     if (!side_file(catalogue_path, sp::sim::write_catalogue) ||
         !side_file(viewers_path, sp::sim::write_viewers) ||

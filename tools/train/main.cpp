@@ -6,6 +6,7 @@
 //                     [--transitions FILE] [--l2 X] [--summary] [--quiet]
 //
 // Exit status: 0 ok, 1 input / training / output error, 2 bad usage.
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -37,7 +38,8 @@ void usage(std::ostream &o) {
        "  --transitions FILE  the videos' visual transitions (JSON Lines, docs/traces.md), kept in the\n"
        "                   model for its transition features (the live plane reads them from the model)\n"
        "  --l2 X           ridge penalty on standardised coefficients (default 300)\n"
-       "  --summary        print one line (sessions, events, held-out log loss vs the base rate) instead of JSON\n"
+       "  --summary        print one line (sessions, events, held-out log loss vs the base rate) instead of "
+       "JSON\n"
        "  --quiet          no progress on stderr\n"
        "Prints the model's held-out metrics as JSON on stdout (one line with --summary).\n";
 }
@@ -79,9 +81,10 @@ int main(int argc, char **argv) {
     } else if (a == "--l2") {
       std::string v;
       if (!value(v)) return 2;
-      char *end = nullptr;
-      double x = std::strtod(v.c_str(), &end);
-      if (v.empty() || !end || *end || !std::isfinite(x) || x < 0) {
+      double x = 0;
+      auto r =
+          std::from_chars(v.data(), v.data() + v.size(), x, std::chars_format::general); // decimal, no hex
+      if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size() || !std::isfinite(x) || x < 0) {
         std::cerr << "smartplayer-train: --l2: expected a number >= 0, got \"" << v << "\"\n";
         return 2;
       }
@@ -105,6 +108,18 @@ int main(int argc, char **argv) {
     std::cerr << "smartplayer-train: --save-to-db needs --db PATH\n";
     return 2;
   }
+  if (std::string err; !check_tool_files({{"--db", db, false},
+                                          {"--traces", traces, false},
+                                          {"--transitions", transitions, false},
+                                          {"--out", out, true}},
+                                         err)) {
+    std::cerr << "smartplayer-train: " << err << "\n";
+    return 2;
+  }
+  // The model file is written whole or not at all, and a folder that does
+  // not exist is found before the training, not after it.
+  FileReplace out_file;
+  if (std::string err; !out.empty() && !out_file.open(out, err)) return fail(err);
 
   if (!transitions.empty()) {
     auto t = std::make_shared<VideoTransitions>();
@@ -120,7 +135,8 @@ int main(int argc, char **argv) {
     LogOptions lo;
     lo.read_only = !save;
     std::string err;
-    if (int r = BehaviourLog::open(db, lo, log, err)) return fail("cannot open " + db + ": " + err + " (" + std::to_string(r) + ")");
+    if (int r = BehaviourLog::open(db, lo, log, err))
+      return fail("cannot open " + db + ": " + err + " (" + std::to_string(r) + ")");
   }
   if (!traces.empty()) {
     TraceReadResult rr = read_trace_file(traces, OnMalformed::Skip);
@@ -129,14 +145,16 @@ int main(int argc, char **argv) {
     sessions = std::move(rr.sessions);
   } else {
     std::string err;
-    if (int r = log->read_traces(sessions, err)) return fail("cannot read sessions from " + db + ": " + err + " (" + std::to_string(r) + ")");
+    if (int r = log->read_traces(sessions, err))
+      return fail("cannot read sessions from " + db + ": " + err + " (" + std::to_string(r) + ")");
   }
   if (sessions.empty()) return fail("no sessions to train on in " + (traces.empty() ? db : traces));
   if (!quiet) std::cerr << "smartplayer-train: " << sessions.size() << " sessions\n";
 
   std::vector<const TraceSession *> ptrs;
   ptrs.reserve(sessions.size());
-  for (const auto &s : sessions) ptrs.push_back(&s);
+  for (const auto &s : sessions)
+    ptrs.push_back(&s);
   int last = -1;
   TrainProgress progress;
   if (!quiet)
@@ -151,10 +169,8 @@ int main(int argc, char **argv) {
   if (!model) return fail("training failed: " + err);
 
   if (!out.empty()) {
-    std::ofstream f(out, std::ios::binary | std::ios::trunc);
-    f << model->to_json();
-    f.close();
-    if (!f) return fail("cannot write " + out);
+    out_file.stream() << model->to_json();
+    if (std::string werr; !out_file.commit(werr)) return fail(werr);
   }
   json result = json::parse(model->metrics_json());
   result["kind"] = HazardModel::kKind;
@@ -170,15 +186,18 @@ int main(int argc, char **argv) {
     row.metrics = model->metrics_json();
     row.sessions_seen = model->metrics().sessions_seen;
     row.events_seen = model->metrics().events_seen;
-    if (int r = log->save_model(row, err)) return fail("cannot store the model in " + db + ": " + err + " (" + std::to_string(r) + ")");
+    if (int r = log->save_model(row, err))
+      return fail("cannot store the model in " + db + ": " + err + " (" + std::to_string(r) + ")");
     result["saved_version"] = row.version;
-    if (!quiet) std::cerr << "smartplayer-train: stored model version " << row.version << " in " << db << "\n";
+    if (!quiet)
+      std::cerr << "smartplayer-train: stored model version " << row.version << " in " << db << "\n";
   }
   if (!out.empty()) result["out"] = out;
   if (summary) {
     const HazardMetrics &m = model->metrics();
     std::printf("%s%s on %lld sessions, %lld events", HazardModel::kKind,
-                save ? (" model v" + std::to_string(result["saved_version"].get<int64_t>())).c_str() : " model",
+                save ? (" model v" + std::to_string(result["saved_version"].get<int64_t>())).c_str()
+                     : " model",
                 static_cast<long long>(m.sessions_seen), static_cast<long long>(m.events_seen));
     if (opt.transitions) std::printf(", transitions of %zu videos", opt.transitions->size());
     if (m.log_loss >= 0 && m.base_log_loss > 0)
