@@ -16,13 +16,17 @@
 // condition variable that the callbacks signal. No polling.
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -83,6 +87,19 @@ int usage(const char *argv0) {
   return 2;
 }
 
+// A decimal number >= lo (no hex, inf or nan); false names the option.
+bool number_option(const char *opt, const char *v, double lo, double &out) {
+  const std::string_view s = v;
+  double x = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), x, std::chars_format::general);
+  if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size() || !std::isfinite(x) || x < lo) {
+    std::fprintf(stderr, "smartplayer-play: bad value for %s: '%s' (a number >= %g)\n", opt, v, lo);
+    return false;
+  }
+  out = x;
+  return true;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -95,11 +112,11 @@ int main(int argc, char **argv) {
     std::string a = argv[i];
     auto next = [&]() -> const char * { return i + 1 < argc ? argv[++i] : nullptr; };
     const char *v = nullptr;
-    if (a == "--seconds" && (v = next()))
-      seconds = std::atof(v);
-    else if (a == "--pause-after" && (v = next()))
-      pause_after = std::atof(v);
-    else if (a == "--first-frame")
+    if (a == "--seconds" && (v = next())) {
+      if (!number_option("--seconds", v, 0, seconds)) return 2;
+    } else if (a == "--pause-after" && (v = next())) {
+      if (!number_option("--pause-after", v, 0, pause_after)) return 2;
+    } else if (a == "--first-frame")
       first_frame_only = true;
     else if (a == "--db" && (v = next()))
       db = v;
@@ -109,9 +126,9 @@ int main(int argc, char **argv) {
       video = v;
     else if (a == "--audio" && (v = next()))
       audio = v;
-    else if (a == "--rate" && (v = next()))
-      rate = std::atof(v);
-    else if (a == "--set" && (v = next())) {
+    else if (a == "--rate" && (v = next())) {
+      if (!number_option("--rate", v, 0, rate)) return 2;
+    } else if (a == "--set" && (v = next())) {
       std::string kv = v;
       size_t eq = kv.find('=');
       if (eq == std::string::npos || eq == 0) return usage(argv[0]);
@@ -127,13 +144,15 @@ int main(int argc, char **argv) {
 
   sp_config *cfg = sp_config_create();
   bool sdl_video = video == "sdl";
-  if (sp_config_set(cfg, "video_output", video.c_str()) != SP_OK ||
-      sp_config_set(cfg, "audio_output", audio.c_str()) != SP_OK ||
-      sp_config_set(cfg, "db", db.c_str()) != SP_OK ||
-      sp_config_set(cfg, "policy", policy.c_str()) != SP_OK) {
-    std::fprintf(stderr, "smartplayer-play: bad option value\n");
-    sp_config_destroy(cfg);
-    return 2;
+  for (const auto &[key, opt, val] :
+       {std::tuple{"video_output", "--video", video.c_str()},
+        std::tuple{"audio_output", "--audio", audio.c_str()}, std::tuple{"db", "--db", db.c_str()},
+        std::tuple{"policy", "--policy", policy.c_str()}}) {
+    if (sp_config_set(cfg, key, val) != SP_OK) {
+      std::fprintf(stderr, "smartplayer-play: %s: %s\n", opt, sp_config_last_error(cfg));
+      sp_config_destroy(cfg);
+      return 2;
+    }
   }
   for (const auto &[k, val] : extra) {
     if (int r = sp_config_set(cfg, k.c_str(), val.c_str()); r != SP_OK) {
@@ -160,7 +179,11 @@ int main(int argc, char **argv) {
     sp_player_destroy(p);
     return 1;
   }
-  if (rate != 1.0) sp_set_rate(p, rate);
+  if (rate != 1.0 && sp_set_rate(p, rate) != SP_OK) {
+    std::fprintf(stderr, "smartplayer-play: --rate %g: %s\n", rate, sp_player_last_error(p));
+    sp_player_destroy(p);
+    return 2;
+  }
   sp_play(p);
   const auto t_play = Clock::now();
   auto at = [&](double s) {
