@@ -170,8 +170,9 @@ printf 'not json\n{"session":1}\n' > "$work/bad.jsonl"
 expect 1 "no sessions" -- "$EVAL" --traces "$work/bad.jsonl" --json "$work/x.json"
 head -n 1 "$work/traces.jsonl" > "$work/one.jsonl"
 expect 1 "split time" -- "$EVAL" --traces "$work/one.jsonl" --json "$work/x.json" --split time
-expect 1 "cannot write" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/no/such/dir/x.json" --policies oracle --quiet
-expect 1 "cannot write .*actions.csv" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --policies oracle \
+# A folder that does not exist is found before the replay, and nothing is written.
+expect 1 "x.json: cannot open for writing: No such file or directory" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/no/such/dir/x.json" --policies oracle --quiet
+expect 1 "actions.csv: cannot open for writing" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --policies oracle \
   --actions "$work/no/such/dir/actions.csv" --quiet
 [ ! -e "$work/x.json" ]
 echo "eval.sh ok"
