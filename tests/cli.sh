@@ -102,6 +102,15 @@ grep -q 'unknown kind "dance"' "$T/err"
 expect_fail 1 "$CLI" --db "$DB" import-traces "$T/no-such-trace.jsonl"
 grep -q "no-such-trace.jsonl" "$T/err"
 expect_fail 2 "$CLI" --db "$DB" import-traces
+# A file with no session (empty, or nothing but malformed lines) imports nothing: exit 1,
+# and no database is created.
+: >"$T/empty.jsonl"
+expect_fail 1 "$CLI" --db "$T/none.db" import-traces "$T/empty.jsonl"
+grep -q "holds no session; nothing was imported" "$T/err" || fail "empty trace file not reported"
+echo '{"session":"x"}' >"$T/bad-only.jsonl"
+expect_fail 1 "$CLI" --db "$T/none.db" import-traces "$T/bad-only.jsonl"
+grep -q "skipped 1 malformed line(s): 1" "$T/err" || fail "malformed line not reported"
+[ ! -e "$T/none.db" ] || fail "an import of nothing created a database"
 
 # export-traces: valid JSON Lines with the imported sessions (stdout and --out).
 "$CLI" --db "$DB" export-traces >"$T/export.jsonl"

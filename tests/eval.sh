@@ -163,6 +163,9 @@ expect 2 "--forecaster: expected" -- "$EVAL" --traces "$work/traces.jsonl" --jso
 expect 2 "--timeout: expected" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --timeout -3
 expect 2 "needs --truth" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --policies bayes,oracle
 expect 1 "cannot open" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --truth "$work/no-such-truth.jsonl"
+# A truth file that is not JSON at all (an image) is named, with the reason in words.
+printf '\211PNG\r\n\032\n' > "$work/image.png"
+expect 1 "image.png: line 1: not valid JSON (at byte 1)" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --truth "$work/image.png"
 expect 2 "unknown option" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --bogus
 expect 2 "needs a value" -- "$EVAL" --traces
 expect 1 "cannot read traces: .*does-not-exist.jsonl" -- "$EVAL" --traces "$work/does-not-exist.jsonl" --json "$work/x.json"

@@ -428,6 +428,17 @@ TEST_CASE("hazard model: JSON round trip and malformed input", "[hazard]") {
   };
   reject("", "empty");
   reject("not json", "not JSON");
+  {
+    // The reason in words, without nlohmann's "[json.exception..." prefix or
+    // the file's (maybe binary) bytes.
+    std::string e;
+    CHECK(!HazardModel::from_json(std::string("\x89PNG\r\n\x1a\n", 8), e));
+    CHECK(e == "hazard model JSON: not valid JSON (at byte 1)");
+    nlohmann::json bad = j;
+    bad["horizons_ms"] = 5;
+    CHECK(!HazardModel::from_json(bad.dump(), e));
+    CHECK(e.find("[json.exception") == std::string::npos);
+  }
   reject("[1,2]", "not an object");
   reject("{}", "no format");
   reject(text.substr(0, text.size() / 2), "truncated");

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/json_error.h"
 #include "core/packed_floats.h"
 #include "predict/hazard.h"
 #include "predict/hazard_impl.h"
@@ -310,7 +311,7 @@ std::shared_ptr<const HazardModel> HazardModel::from_json(const std::string &tex
     err.clear();
     return std::make_shared<const HazardModel>(std::move(impl));
   } catch (const std::exception &e) {
-    err = std::string("hazard model JSON: ") + e.what();
+    err = "hazard model JSON: " + json_error_text(e);
     return nullptr;
   }
 }

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_error.h"
 #include "sim/simulator.h"
 
 namespace sp::sim {
@@ -244,7 +245,7 @@ bool read_truth(std::istream &in, Truth &out, std::string &err) {
         return false;
       }
     } catch (const std::exception &e) {
-      err = "line " + std::to_string(n) + ": " + e.what();
+      err = "line " + std::to_string(n) + ": " + json_error_text(e);
       return false;
     }
   }
@@ -316,7 +317,7 @@ bool read_given_videos(std::istream &in, std::vector<Video> &out, std::string &e
         if (o.id == v.id) throw std::invalid_argument("video \"" + v.id + "\" listed twice");
       out.push_back(std::move(v));
     } catch (const std::exception &e) {
-      err = "line " + std::to_string(n) + ": " + e.what();
+      err = "line " + std::to_string(n) + ": " + json_error_text(e);
       return false;
     }
   }

@@ -319,6 +319,11 @@ int cmd_import(const std::string &db, const std::vector<std::string> &args) {
   auto res = sp::read_trace_file(file, sp::OnMalformed::Skip);
   sp::report_trace_errors(std::cerr, std::string(kProg) + ": import-traces", file, res);
   if (!res.ok) return 1;
+  if (res.sessions.empty()) {
+    // As the importers: a file with no session is not a successful import.
+    std::cerr << kProg << ": import-traces: " << file << " holds no session; nothing was imported\n";
+    return 1;
+  }
   std::unique_ptr<sp::BehaviourLog> log;
   if (int r = open_log(db, false, log)) return r;
   std::string err;
