@@ -336,6 +336,42 @@ TEST_CASE("trimming: committed records are dropped, pending ones always stay on 
   CHECK_FALSE(fs::exists(last));
 }
 
+TEST_CASE("offsets taken before a rotation still name the same records after it", "[journal]") {
+  // The writer commits in batches: when one batch's commit rotates the
+  // journal, the rows still queued behind it carry offsets from before the
+  // rotation. Committing them must not count the records appended since.
+  sp_test::TempDir dir;
+  std::string db = dir.file("a.db");
+  auto j = make_journal(db);
+  std::string err;
+  REQUIRE(j->set_open_session(3, 1, err) == SP_OK);
+  auto evs = sample_events(1, 9000);
+  std::vector<int64_t> ends;
+  for (const auto &e : evs) ends.push_back(append_all(*j, 3, {e}));
+  // Commit in steps of 1000 records (78 kB), each past the trim size: every
+  // commit but the last leaves a tail and rotates; the queued rows behind it
+  // (the next steps) all hold offsets from an earlier file.
+  size_t done = 0;
+  for (size_t step = 1000; done + step < evs.size(); done += step) {
+    j->committed(ends[done + step - 1]);
+    auto c = parse_file(j->path());
+    INFO("committed " << done + step);
+    CHECK(events_of(c, 3) == std::vector<Interaction>(evs.begin() + static_cast<long>(done + step), evs.end()));
+    CHECK(j->pending_bytes() == ends.back() - ends[done + step - 1]);
+  }
+  CHECK(j->rotations() == 8);
+  // Records appended after the rotations stay pending until committed.
+  auto more = sample_events(9001, 3);
+  int64_t e_more = append_all(*j, 3, more);
+  j->committed(ends.back());
+  CHECK(events_of(parse_file(j->path()), 3) == more);
+  const std::string path = j->path();
+  j.reset(); // closed with records pending: the file stays for adoption
+  REQUIRE(fs::exists(path));
+  CHECK(events_of(parse_file(path), 3) == more);
+  (void)e_more;
+}
+
 TEST_CASE("a killed writer's journal is adopted with every record it appended", "[journal]") {
   sp_test::TempDir dir;
   std::string db = dir.file("a.db");

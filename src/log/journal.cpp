@@ -399,7 +399,7 @@ std::string Journal::path() const {
 }
 int64_t Journal::size() const {
   std::lock_guard lk(mu_);
-  return end_;
+  return end_ - base_;
 }
 int64_t Journal::pending_bytes() const {
   std::lock_guard lk(mu_);
@@ -422,7 +422,7 @@ int Journal::append_end(int64_t session_id, int64_t end_wall_ms, std::string_vie
 int Journal::append(const std::string &rec, int64_t *end_offset, std::string &err) {
   std::lock_guard lk(mu_);
   int e = 0;
-  if (!write_all(fd_, rec, end_, e)) {
+  if (!write_all(fd_, rec, end_ - base_, e)) {
     // Whatever part was written lies past end_: the next record overwrites it.
     err = "interaction journal " + path_ + ": append failed: " + errno_text(e);
     return kErrIo;
@@ -454,12 +454,12 @@ int Journal::set_open_session(int64_t session_id, int64_t start_ms, std::string 
 void Journal::committed(int64_t end_offset) {
   std::unique_lock lk(mu_);
   committed_ = std::min(std::max(committed_, end_offset), end_);
-  if (committed_ - static_cast<int64_t>(kJournalHeaderBytes) < kTrimBytes) return;
+  if (committed_ - base_ - static_cast<int64_t>(kJournalHeaderBytes) < kTrimBytes) return;
   if (trim_failed_ && end_ < trim_retry_at_) return;
   if (committed_ == end_) {
     // Nothing pending: cut the file back to its header (one syscall).
     if (::ftruncate(fd_, static_cast<off_t>(kJournalHeaderBytes)) == 0) {
-      end_ = committed_ = kJournalHeaderBytes;
+      base_ = end_ - static_cast<int64_t>(kJournalHeaderBytes); // the next record goes just after the header
       trim_failed_ = false;
     } else {
       trim_failed_ = true;
@@ -486,7 +486,7 @@ void Journal::committed(int64_t end_offset) {
   bool ok = slot_session == slot_session_ && slot_start == slot_start_;
   if (ok) {
     tail.resize(static_cast<size_t>(end_ - committed_));
-    ssize_t n = ::pread(fd_, tail.data(), tail.size(), static_cast<off_t>(committed_));
+    ssize_t n = ::pread(fd_, tail.data(), tail.size(), static_cast<off_t>(committed_ - base_));
     ok = n == static_cast<ssize_t>(tail.size()) && write_all(new_fd, tail, kJournalHeaderBytes, e);
   }
   if (!ok) {
@@ -502,8 +502,9 @@ void Journal::committed(int64_t end_offset) {
   int old_fd = fd_;
   fd_ = new_fd;
   path_ = std::move(new_path);
-  end_ = static_cast<int64_t>(kJournalHeaderBytes + tail.size());
-  committed_ = kJournalHeaderBytes;
+  // The tail now starts just after the new file's header; end_ and
+  // committed_ are positions in the stream, unchanged.
+  base_ = committed_ - static_cast<int64_t>(kJournalHeaderBytes);
   trim_failed_ = false;
   ++rotations_;
   lk.unlock();

@@ -107,8 +107,11 @@ public:
   Journal(const Journal &) = delete;
   Journal &operator=(const Journal &) = delete;
 
-  // Append one record. On success *end_offset is the file offset just past
-  // it: pass it to committed() once the record is in the database. Returns
+  // Append one record. On success *end_offset is the record's end in the
+  // journal's stream: the bytes ever appended, header included, counted
+  // across trims and rotations (so an offset taken before a rotation still
+  // means the same records after it). Pass it to committed() once the record
+  // is in the database. Returns
   // kOk or kErrIo (disk full, I/O error) with a message; a failed append
   // leaves the journal as it was.
   int append_event(int64_t session_id, const Interaction &ix, int64_t *end_offset, std::string &err);
@@ -116,7 +119,7 @@ public:
                  std::string &err);
   // Record the session now open (0: none) in the header's slot, and fsync it.
   int set_open_session(int64_t session_id, int64_t start_ms, std::string &err);
-  // Everything in the file before end_offset is in the database. When the
+  // Every record before end_offset is in the database. When the
   // committed records reach kTrimBytes the journal drops them: it truncates
   // the file when nothing after them is pending, otherwise it moves the
   // pending tail into a fresh journal (written and locked before the old one
@@ -139,8 +142,13 @@ private:
   mutable std::mutex mu_;
   std::string path_;                          // mu_
   int fd_;                                    // mu_
+  // Positions in the stream of records (see append_event); the file holds
+  // the stream from base_ + kJournalHeaderBytes on, at file offset
+  // position - base_. A trim or a rotation moves base_, never end_ or
+  // committed_.
   int64_t end_ = 0;                           // mu_: bytes written (the next record goes here)
   int64_t committed_ = 0;                     // mu_: everything before it is in the database
+  int64_t base_ = 0;                          // mu_
   int64_t slot_session_ = 0, slot_start_ = 0; // mu_
   int64_t rotations_ = 0;                     // mu_
   bool trim_failed_ = false;  // mu_: do not retry a failed rotation until the file has grown again
