@@ -248,6 +248,49 @@ struct LogWatch {
 
 } // namespace
 
+TEST_CASE("a lock and a backlog past the batch size: the writer retries every 100 ms, not after every call") {
+  ClipSpec spec;
+  spec.seconds = 6;
+  std::string clip = make_clip(spec);
+  TempDir dir;
+  std::string db = dir.file("backlog.db");
+  sp_config *cfg = config_for(db, "0"); // every failed write returns at once
+  sp_player *p = nullptr;
+  REQUIRE(sp_player_create(cfg, &p) == SP_OK);
+  sp_config_destroy(cfg);
+  LogWatch watch;
+  REQUIRE(sp_set_event_callback(p, &LogWatch::on_event, &watch) == SP_OK);
+  REQUIRE(sp_open(p, clip.c_str(), nullptr) == SP_OK);
+  REQUIRE(watch.wait(1));
+
+  sqlite3 *other = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &other) == SQLITE_OK);
+  sqlite3_busy_timeout(other, 10000);
+  REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  const auto t0 = std::chrono::steady_clock::now();
+  constexpr int kCalls = 3000; // many times the writer's batch of 256
+  for (int i = 0; i < kCalls; ++i)
+    REQUIRE(sp_set_volume(p, i % 101) == SP_OK);
+  std::this_thread::sleep_for(300ms);
+  int errors_during_lock = 0;
+  {
+    std::lock_guard lk(watch.mu);
+    errors_during_lock = watch.errors;
+  }
+  const auto held_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  REQUIRE(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(other);
+  REQUIRE(watch.wait(1 + kCalls));
+  sp_player_destroy(p);
+  // One failed attempt per 100 ms of lock at most (a count, not a timing:
+  // a slower machine makes fewer attempts); before the fix each call past
+  // the batch size made one, thousands here.
+  INFO("errors " << errors_during_lock << " in " << held_ms << " ms");
+  CHECK(errors_during_lock >= 1);
+  CHECK(errors_during_lock <= held_ms / 100 + 2);
+}
+
 TEST_CASE("a lock held across sp_stop -> sp_open: every event lands in its own session, none dropped") {
   ClipSpec spec;
   spec.seconds = 6;

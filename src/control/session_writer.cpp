@@ -111,6 +111,9 @@ std::optional<SessionWriter::Clock::time_point> SessionWriter::due_at() const {
 }
 
 bool SessionWriter::due(Clock::time_point now) const {
+  // A failed write waits out its retry delay whatever has queued behind it:
+  // each attempt re-sends the whole backlog.
+  if (retrying_) return now >= retry_at_;
   if (queued_events_ >= kMaxBatch) return true;
   auto at = due_at();
   return at && now >= *at;
