@@ -256,7 +256,8 @@ SP_API void sp_config_destroy(sp_config *cfg);
  *   audio_rate         int (48000)                   output sample rate for audio_output=callback, [8000, 192000]
  *   rate_mode          "tempo" | "resample"          tempo: pitch-preserving (libavfilter atempo);
  *                                                    resample: plain (pitch follows speed)
- *   db                 path ("" = no logging)        behaviour log (SQLite, created if missing)
+ *   db                 path ("" = no logging)        behaviour log (SQLite, created if missing); a file
+ *                                                    path: ":memory:" and "file:" URI names are refused
  *   db_busy_timeout_ms int (5000)                    how long to retry a locked database, [0, 3600000]
  *   log_batch_ms       int (200)                     max delay before queued events are committed, [0, 60000]
  *   policy             "auto" | "always-on" | "fixed-timeout" | "seed-genre" | "learned"

@@ -336,6 +336,36 @@ TEST_CASE("trimming: committed records are dropped, pending ones always stay on 
   CHECK_FALSE(fs::exists(last));
 }
 
+TEST_CASE("a journal is found through a symbolic link or another spelling of the database's path",
+          "[journal]") {
+  // SQLite follows a link to the database file itself; so must the journal,
+  // or a player killed while opened through the link leaves records that an
+  // open by the real name never adopts.
+  sp_test::TempDir dir;
+  const std::string real = dir.file("real.db");
+  spit(real, "");
+  fs::create_directory(dir.file("sub"));
+  const std::string link = dir.file("sub/link.db");
+  fs::create_symlink("../real.db", link);
+  auto evs = sample_events(1, 4);
+  std::string path;
+  {
+    auto j = make_journal(link);
+    path = j->path();
+    append_all(*j, 2, evs);
+  } // closed with records pending
+  CHECK(fs::path(path).parent_path() == fs::canonical(dir.file(".")));
+  CHECK(fs::path(path).filename().string().rfind("real.db-spj-", 0) == 0);
+  for (const std::string &name : {real, dir.file("sub/../real.db"), link}) {
+    INFO(name);
+    std::vector<AdoptedJournal> adopted;
+    std::vector<std::string> problems;
+    adopt_journals(name, adopted, problems);
+    REQUIRE(adopted.size() == 1);
+    CHECK(events_of(adopted[0].contents(), 2) == evs);
+  }
+}
+
 TEST_CASE("offsets taken before a rotation still name the same records after it", "[journal]") {
   // The writer commits in batches: when one batch's commit rotates the
   // journal, the rows still queued behind it carry offsets from before the

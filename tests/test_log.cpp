@@ -438,6 +438,26 @@ TEST_CASE("a corrupt file or one that is not a database is refused at open and l
   }
 }
 
+TEST_CASE("in-memory and URI names are refused with a clear message; ./file: is a file", "[log]") {
+  sp_test::TempDir dir;
+  for (const std::string &name : {std::string(":memory:"), "file:" + dir.file("u.db"),
+                                 "file:" + dir.file("u.db") + "?mode=ro"}) {
+    INFO(name);
+    std::string err;
+    CHECK(open_code(name, err) == SP_ERR_INVALID_ARGUMENT);
+    CHECK(err.find("URI names are not supported") != std::string::npos);
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.file("u.db")));
+  // A file whose name begins with "file:" is opened by a path that does not.
+  const std::string cwd = std::filesystem::current_path().string();
+  std::filesystem::current_path(dir.file("."));
+  std::string err;
+  const int r = open_code("./file:odd.db", err);
+  std::filesystem::current_path(cwd);
+  CHECK(r == SP_OK);
+  CHECK(std::filesystem::exists(dir.file("file:odd.db")));
+}
+
 TEST_CASE("an SQLite database that is not a behaviour log is refused, not modified", "[log]") {
   sp_test::TempDir dir;
   std::string path = dir.file("other.db");

@@ -147,6 +147,15 @@ int BehaviourLog::open(const std::string &path, const LogOptions &opt, std::uniq
     err = "behaviour log: empty database path";
     return kErrInvalidArgument;
   }
+  // Debian's SQLite reads "file:" names as URIs and ":memory:" as a database
+  // in memory; the log is a file that must outlive the process, found by its
+  // path (its journals and side files sit beside it).
+  if (path == ":memory:" || path.rfind("file:", 0) == 0) {
+    err = "behaviour log " + path +
+          ": in-memory databases and SQLite URI names are not supported; give the database file's path (./" +
+          path + " for a file of that name)";
+    return kErrInvalidArgument;
+  }
   std::error_code ec;
   bool exists = std::filesystem::exists(path, ec);
   if (opt.read_only && !exists) {

@@ -313,7 +313,14 @@ std::string journal_end_record(int64_t session_id, int64_t end_wall_ms, std::str
 }
 
 std::string journal_prefix(const std::string &db_path) {
-  return db_path + "-spj-";
+  // Named for the database file itself, as SQLite names its -wal: through a
+  // symbolic link, a relative path or another spelling of the folder, every
+  // opener finds the same journals.
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path real = fs::weakly_canonical(fs::absolute(db_path, ec), ec);
+  if (ec || real.empty()) return db_path + "-spj-";
+  return real.string() + "-spj-";
 }
 
 bool parse_journal(std::string_view bytes, JournalContents &out, std::string &err) {
@@ -536,9 +543,8 @@ void adopt_journals(const std::string &db_path, std::vector<AdoptedJournal> &out
                     std::vector<std::string> &problems) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  fs::path db = fs::absolute(db_path, ec);
-  if (ec) return;
-  const std::string prefix = journal_prefix(db.filename().string());
+  const fs::path db(journal_prefix(db_path)); // the real file's path + "-spj-"
+  const std::string prefix = db.filename().string();
   std::vector<std::string> names;
   for (fs::directory_iterator it(db.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
