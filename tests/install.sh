@@ -105,6 +105,11 @@ cmake --build "$T/app_c/build" >/dev/null || fail "a C-only project cannot link 
 LD_LIBRARY_PATH="$(libdir_of "$M")" "$T/app_c/build/consumer"
 "$T/app_c/build/consumer_static"
 
+# The installed demo finds the library through its own location too.
+if [ -x "$M/bin/smartplayer-demo" ]; then
+  "$M/bin/smartplayer-demo" --help >"$T/demo-help" 2>&1 || { cat "$T/demo-help"; fail "the installed smartplayer-demo does not start from the moved prefix"; }
+fi
+
 # 3. The installed Python binding, found through its own location (no
 # SMARTPLAYER_LIBRARY, no LD_LIBRARY_PATH).
 site=$(find "$M" -type d -name smartplayer -path '*-packages/*' | head -1)
