@@ -320,7 +320,8 @@ SP_API const char *sp_state_name(int state);
  * (defaults); it is copied, so it may be destroyed right after. On success
  * *out is the new handle; on failure *out is NULL, the code is returned (e.g.
  * SP_ERR_DB_CORRUPT for a corrupt db, SP_ERR_UNSUPPORTED for policy=learned
- * with no usable model) and sp_player_last_error(NULL) on the same thread
+ * with no db or no usable model in it, or policy=seed-genre with no viewing
+ * history to fit) and sp_player_last_error(NULL) on the same thread
  * says why. [any thread]
  */
 SP_API int sp_player_create(const sp_config *cfg, sp_player **out);

@@ -83,6 +83,24 @@ TEST_CASE("a corrupt database is refused at create with a message, and left unto
   sp_player_destroy(p);
 }
 
+TEST_CASE("policy=learned with no trained model is SP_ERR_UNSUPPORTED at create, as the header says") {
+  TempDir dir;
+  for (bool with_db : {true, false}) {
+    INFO("with a db: " << with_db);
+    sp_config *cfg = config_for(with_db ? dir.file("empty.db") : "");
+    REQUIRE(sp_config_set(cfg, "policy", "learned") == SP_OK);
+    sp_player *p = nullptr;
+    CHECK(sp_player_create(cfg, &p) == SP_ERR_UNSUPPORTED);
+    CHECK(p == nullptr);
+    CHECK(std::string(sp_player_last_error(nullptr)).find("model") != std::string::npos);
+    // A host falling back to another policy on SP_ERR_UNSUPPORTED gets a player.
+    REQUIRE(sp_config_set(cfg, "policy", "fixed-timeout") == SP_OK);
+    CHECK(sp_player_create(cfg, &p) == SP_OK);
+    sp_player_destroy(p);
+    sp_config_destroy(cfg);
+  }
+}
+
 TEST_CASE("a database that cannot be written is refused at create with its code and path, leaves nothing "
           "behind, and works once writable") {
   TempDir dir;

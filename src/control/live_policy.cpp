@@ -87,7 +87,7 @@ int make_live_policy(const std::string &name, const CostModel &cost, double time
       err = log ? "learned policy: the behaviour log holds no trained model (run smartplayer-train "
                   "--save-to-db)"
                 : "learned policy: needs a behaviour log with a trained model";
-      return kErrNotFound;
+      return kErrUnsupported; // the header's promise: no usable model
     }
     inputs.forecaster = model.get();
     out.model_version = version;
@@ -96,14 +96,14 @@ int make_live_policy(const std::string &name, const CostModel &cost, double time
   } else if (want == "seed-genre") {
     if (!log) {
       err = "seed-genre policy: needs a behaviour log with viewing history";
-      return kErrInvalidArgument;
+      return kErrUnsupported;
     }
     std::vector<TraceSession> sessions;
     if (int r = log->read_traces(sessions, err)) return r;
     auto fit = std::make_shared<const SeedGenreFit>(SeedGenreFit::train(sessions));
     if (fit->genres().empty()) {
       err = "seed-genre policy: the behaviour log holds no viewing history to fit genre windows on";
-      return kErrNotFound;
+      return kErrUnsupported;
     }
     inputs.seed_fit = fit;
     out.keepalive = fit;
