@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/result.h"
+#include "render/video_convert.h"
 
 namespace sp {
 
@@ -15,6 +16,11 @@ namespace {
 // is released on sp-events) take turns here. Taken after an SdlAudio's own
 // mu_, never before it; SDL's audio thread (our callback) never takes it.
 std::mutex &sdl_audio_mutex() {
+  static std::mutex mu;
+  return mu;
+}
+// SDL's YUV conversion mode (SDL_SetYUVConversionMode) is process-wide too.
+std::mutex &yuv_mode_mutex() {
   static std::mutex mu;
   return mu;
 }
@@ -196,6 +202,13 @@ bool SdlVideo::upload(const AVFrame *pic) {
     tex_h_ = pic->height;
     tex_fmt_ = fmt;
   }
+  if (fmt == SDL_PIXELFORMAT_IYUV) {
+    // As ffplay: SDL converts YUV with the picture's matrix and range.
+    if (picture_full_range(pic))
+      yuv_mode_ = SDL_YUV_CONVERSION_JPEG;
+    else
+      yuv_mode_ = picture_colorspace(pic) == AVCOL_SPC_BT709 ? SDL_YUV_CONVERSION_BT709 : SDL_YUV_CONVERSION_BT601;
+  }
   int r;
   if (fmt == SDL_PIXELFORMAT_IYUV)
     r = SDL_UpdateYUVTexture(tex_, nullptr, pic->data[0], pic->linesize[0], pic->data[1], pic->linesize[1],
@@ -225,10 +238,22 @@ void SdlVideo::present() {
       dst.x = (ww - dst.w) / 2;
       dst.y = (wh - dst.h) / 2;
     }
+    // SDL's YUV conversion mode is process-wide and read when the queued
+    // copy runs: set, flushed and put back under one lock, so players on
+    // other threads do not see each other's.
+    std::unique_lock<std::mutex> yuv_lock;
+    if (tex_fmt_ == SDL_PIXELFORMAT_IYUV) {
+      yuv_lock = std::unique_lock<std::mutex>(yuv_mode_mutex());
+      SDL_SetYUVConversionMode(static_cast<SDL_YUV_CONVERSION_MODE>(yuv_mode_));
+    }
     if (rotation_ == 0)
       SDL_RenderCopy(ren_, tex_, nullptr, &dst);
     else
       SDL_RenderCopyEx(ren_, tex_, nullptr, &dst, rotation_, nullptr, SDL_FLIP_NONE);
+    if (yuv_lock) {
+      SDL_RenderFlush(ren_);
+      SDL_SetYUVConversionMode(SDL_YUV_CONVERSION_AUTOMATIC);
+    }
   }
   SDL_RenderPresent(ren_);
 }

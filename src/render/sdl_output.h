@@ -95,6 +95,7 @@ private:
   SDL_Texture *tex_ = nullptr;
   int tex_w_ = 0, tex_h_ = 0;
   Uint32 tex_fmt_ = 0;
+  int yuv_mode_ = 0; // SDL_YUV_CONVERSION_MODE for the YUV texture: the picture's matrix and range
   int rotation_ = 0; // degrees clockwise, for display
   int fixed_w_ = 0, fixed_h_ = 0;
   bool inited_ = false;
