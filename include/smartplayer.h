@@ -602,6 +602,15 @@ typedef enum sp_pixel_format {
     SP_PIXEL_YUV420P = 2 /* three planes Y, U, V; U and V at half width and height */
 } sp_pixel_format;
 
+/** How a YUV420P frame's values map to colour (sp_video_frame.color_matrix). */
+typedef enum sp_color_matrix {
+    SP_COLOR_RGB = 0,    /* the frame is RGBA32: nothing to convert */
+    SP_COLOR_BT601 = 1,  /* ITU-R BT.601 (SD video; also BT.470BG, SMPTE 170M) */
+    SP_COLOR_BT709 = 2,  /* ITU-R BT.709 (HD video) */
+    SP_COLOR_BT2020 = 3, /* ITU-R BT.2020 non-constant luminance (UHD) */
+    SP_COLOR_OTHER = 4   /* another matrix (FCC, SMPTE 240M, YCgCo, ...): BT.601 is the nearest guess */
+} sp_color_matrix;
+
 /** A decoded picture, handed to sp_video_fn. Versioned: see STRUCTS THAT GROW. */
 typedef struct sp_video_frame {
     size_t struct_size;     /* bytes valid in this struct (set by the library) */
@@ -610,7 +619,15 @@ typedef struct sp_video_frame {
     const uint8_t *data[3]; /* planes (RGBA32 uses data[0]) */
     int linesize[3];        /* bytes per row of each plane */
     int64_t pts_ms;         /* media position of this frame */
-    int64_t frame_number;   /* index of the frame in the stream (0-based), -1 if unknown */
+    int64_t frame_number;   /* pts_ms x the stream's frame rate, rounded: for constant-rate
+                               video the frame's index (0-based) counted from the start of
+                               the file's timeline; -1 if the rate is unknown */
+    /* How to turn YUV420P into RGB, as the library itself does for RGBA32
+       and its window (an untagged picture is BT.709 when HD, >= 1280 wide
+       or > 576 high, else BT.601). A library older than these fields
+       leaves them out: SP_HAS_FIELD(frame, sp_video_frame, color_matrix). */
+    int color_matrix;       /* sp_color_matrix */
+    int full_range;         /* YUV420P: 1 = values use 0..255 ("JPEG"), 0 = 16..235 (video) */
 } sp_video_frame;
 
 /**

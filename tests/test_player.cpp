@@ -321,6 +321,63 @@ TEST_CASE("host numbers at their limits: huge timeout_s is refused, a huge w/h i
   CHECK(state == SP_CONTROL_AWAKE); // a timeout of ~3000 years has not run out
 }
 
+TEST_CASE("callback frames say their colour matrix and range") {
+  TempDir dir;
+  struct Case {
+    const char *name, *args;
+    int format, matrix, full;
+  };
+  const Case cases[] = {
+      {"bt709.mp4", "-vf format=yuv420p -colorspace bt709 -color_primaries bt709 -color_trc bt709 -c:v libx264",
+       SP_PIXEL_YUV420P, SP_COLOR_BT709, 0},
+      {"bt601.mp4", "-vf format=yuv420p -colorspace smpte170m -c:v libx264", SP_PIXEL_YUV420P, SP_COLOR_BT601, 0},
+      {"untagged-hd.mp4", "-vf scale=1280:720,format=yuv420p -c:v libx264", SP_PIXEL_YUV420P, SP_COLOR_BT709, 0},
+      // yuvj420p is converted to YUV420P, and so to limited range.
+      {"mjpeg.avi", "-vf format=yuvj420p -c:v mjpeg", SP_PIXEL_YUV420P, SP_COLOR_BT601, 0},
+      // Full range tagged on yuv420p passes through as it is.
+      // (VP9's decoder gives yuv420p tagged full; H.264's and HEVC's give yuvj420p.)
+      {"full.webm", "-vf scale=out_range=full,format=yuv420p -color_range pc -colorspace bt709 -c:v libvpx-vp9",
+       SP_PIXEL_YUV420P, SP_COLOR_BT709, 1},
+      {"rgba.mp4", "-vf format=yuv420p -colorspace bt709 -c:v libx264", SP_PIXEL_RGBA32, SP_COLOR_RGB, 1},
+  };
+  for (const Case &c : cases) {
+    INFO(c.name);
+    const std::string clip = dir.file(c.name);
+    REQUIRE(run("ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=320x240:rate=25:duration=0.4 " +
+                std::string(c.args) + " '" + clip + "'") == 0);
+    struct Seen {
+      std::mutex mu;
+      std::condition_variable cv;
+      bool got = false;
+      sp_video_frame f{};
+    } seen;
+    sp_config *cfg = sp_config_create();
+    REQUIRE(sp_config_set(cfg, "video_output", "callback") == SP_OK);
+    REQUIRE(sp_config_set(cfg, "audio_output", "none") == SP_OK);
+    sp_player *p = nullptr;
+    REQUIRE(sp_player_create(cfg, &p) == SP_OK);
+    sp_config_destroy(cfg);
+    auto on_frame = [](const sp_video_frame *f, void *user) {
+      auto *s = static_cast<Seen *>(user);
+      std::lock_guard lk(s->mu);
+      REQUIRE(SP_HAS_FIELD(f, sp_video_frame, full_range));
+      s->f = *f;
+      s->got = true;
+      s->cv.notify_all();
+    };
+    REQUIRE(sp_set_video_callback(p, on_frame, c.format, &seen) == SP_OK);
+    REQUIRE(sp_open(p, clip.c_str(), nullptr) == SP_OK);
+    {
+      std::unique_lock lk(seen.mu);
+      REQUIRE(seen.cv.wait_for(lk, 10s, [&] { return seen.got; }));
+      CHECK(seen.f.format == c.format);
+      CHECK(seen.f.color_matrix == c.matrix);
+      CHECK(seen.f.full_range == c.full);
+    }
+    sp_player_destroy(p);
+  }
+}
+
 TEST_CASE("pause holds the picture; step advances exactly one frame") {
   ClipSpec spec;
   spec.seconds = 3;

@@ -7,6 +7,7 @@
 #include "player/engine_tuning.h"
 #include "render/audio_sink.h"
 #include "render/sdl_output.h"
+#include "render/video_convert.h"
 
 namespace sp {
 using namespace engine_tuning;
@@ -76,6 +77,26 @@ void Engine::deliver(Picture &pic) {
   }
   vf.pts_ms = std::llround(pic.pts * 1000);
   vf.frame_number = pic.frame_number;
+  if (vf.format == SP_PIXEL_RGBA32) {
+    vf.color_matrix = SP_COLOR_RGB;
+    vf.full_range = 1;
+  } else {
+    switch (picture_colorspace(f)) {
+    case AVCOL_SPC_BT709:
+      vf.color_matrix = SP_COLOR_BT709;
+      break;
+    case AVCOL_SPC_BT470BG:
+    case AVCOL_SPC_SMPTE170M:
+      vf.color_matrix = SP_COLOR_BT601;
+      break;
+    case AVCOL_SPC_BT2020_NCL:
+      vf.color_matrix = SP_COLOR_BT2020;
+      break;
+    default:
+      vf.color_matrix = SP_COLOR_OTHER;
+    }
+    vf.full_range = picture_full_range(f) ? 1 : 0;
+  }
   listener_->on_frame(vf);
 }
 

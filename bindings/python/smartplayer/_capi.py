@@ -61,6 +61,8 @@ class VideoFrame(C.Structure):
         ("linesize", C.c_int * 3),
         ("pts_ms", C.c_int64),
         ("frame_number", C.c_int64),
+        ("color_matrix", C.c_int),
+        ("full_range", C.c_int),
     ]
 
 
