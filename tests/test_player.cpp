@@ -399,6 +399,20 @@ TEST_CASE("pause holds the picture; step advances exactly one frame") {
   REQUIRE(sp_step(f.p) == SP_OK);
   REQUIRE(f.host.wait([&] { return f.host.frames.back().burned == held + 2; }));
   CHECK(f.state() == SP_STATE_PAUSED);
+  // Three steps in a row, faster than frames are shown: three frames, each once.
+  const size_t before = f.host.frame_count();
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(sp_step(f.p) == SP_OK);
+  REQUIRE(f.host.wait([&] { return f.host.frames.back().burned == held + 5; }));
+  std::this_thread::sleep_for(300ms); // and no more
+  {
+    std::lock_guard lk(f.host.mu);
+    CHECK(f.host.frames.back().burned == held + 5);
+    REQUIRE(f.host.frames.size() >= before + 3);
+    for (size_t i = 0; i < 3; ++i)
+      CHECK(f.host.frames[before + i].burned == held + 3 + static_cast<int64_t>(i));
+  }
+  held += 3;
   REQUIRE(sp_toggle_pause(f.p) == SP_OK);
   CHECK(f.state() == SP_STATE_PLAYING);
   REQUIRE(f.host.wait([&] { return f.host.frames.back().burned >= held + 5; }));

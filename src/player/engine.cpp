@@ -1,6 +1,7 @@
 // The engine: open and close (its four threads), and the controls the
 // player calls (pause, seek, step, rate) with the state they share.
 #include "player/engine.h"
+#include "player/engine_tuning.h"
 
 #include <algorithm>
 #include <future>
@@ -178,6 +179,7 @@ Engine::SerialFilter Engine::serial_filter() const {
 void Engine::set_paused(bool p) {
   if (!p && ended_.load()) return; // at the end: seek first (the player does)
   bool was = paused_.exchange(p, std::memory_order_acq_rel);
+  if (!p) step_req_.store(0, std::memory_order_release); // playing: steps not yet shown are moot
   if (was && !p && stepped_.exchange(false)) {
     // Frames were stepped while paused: resume audio at the picture.
     sink_->skip_until(position_.load());
@@ -210,9 +212,13 @@ void Engine::seek(double target, bool accurate) {
 
 void Engine::step() {
   if (!paused_.load()) set_paused(true);
-  if (ended_.load()) return;
+  if (ended_.load()) {
+    step_req_.store(0, std::memory_order_release); // nothing after the last frame
+    return;
+  }
   stepped_.store(true);
-  step_req_.store(true, std::memory_order_release);
+  // Counted: three quick steps show three frames (as mpv's queued frame steps).
+  if (step_req_.load(std::memory_order_acquire) < engine_tuning::kMaxPendingSteps) step_req_.fetch_add(1, std::memory_order_acq_rel);
   wake_display();
 }
 

@@ -214,7 +214,7 @@ private:
   // control state
   std::atomic<bool> paused_{true};
   std::atomic<double> rate_{1.0};
-  std::atomic<bool> step_req_{false};
+  std::atomic<int> step_req_{0}; // frames still to step, paused (sp_step calls not yet shown)
   std::atomic<bool> stepped_{false};
   std::atomic<bool> ended_{false};
   std::atomic<bool> eof_{false};

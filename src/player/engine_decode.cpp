@@ -114,7 +114,7 @@ void Engine::video_loop() {
     }
     // Early drop of frames already late (ffplay: decoder-side framedrop).
     if (opt_.framedrop && !first_of_serial && !paused_.load() && !std::isnan(pts) && videoq_.packets() > 0 &&
-        !step_req_.load()) {
+        step_req_.load() == 0) {
       double diff = pts - master_clock(now_s());
       if (!std::isnan(diff) && std::fabs(diff) < kNoSyncThreshold && diff < 0 &&
           vid_clock_.serial() == serial) {

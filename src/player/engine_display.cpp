@@ -136,7 +136,7 @@ double Engine::refresh(const ShowFn &show) {
       continue;
     }
     const bool discontinuity = vp->serial != last_shown_serial_;
-    const bool stepping = paused && step_req_.load(std::memory_order_acquire);
+    const bool stepping = paused && step_req_.load(std::memory_order_acquire) > 0;
     if (paused && !discontinuity && !stepping) break;
     if (discontinuity) {
       frame_timer_ = now;
@@ -169,7 +169,14 @@ double Engine::refresh(const ShowFn &show) {
       if (!audio_clock_valid(now, &a)) set_ext_clock(vp->pts, now);
     }
     last_shown_serial_ = vp->serial;
-    if (stepping) step_req_.store(false, std::memory_order_release);
+    if (stepping && !discontinuity) {
+      // One step shown (a seek's first picture is not a step: a step asked
+      // after a seek shows the frame after the target). Never below 0: a
+      // play may have cleared the count meanwhile.
+      int n = step_req_.load(std::memory_order_acquire);
+      while (n > 0 && !step_req_.compare_exchange_weak(n, n - 1, std::memory_order_acq_rel)) {
+      }
+    }
     pictq_.next();
     force_refresh_ = true;
     frames_displayed_.fetch_add(1);

@@ -14,6 +14,7 @@ constexpr double kSyncThresholdMin = 0.04;
 constexpr double kSyncThresholdMax = 0.1;
 constexpr double kSyncFramedupThreshold = 0.1;
 constexpr double kNoSyncThreshold = 10.0;
+constexpr int kMaxPendingSteps = 1000; // sp_step calls queued while paused, at most
 constexpr double kMaxFrameDuration = 10.0;
 constexpr int64_t kMaxQueueBytes = 15 * 1024 * 1024;
 // The demux thread refills the packet queues in bursts: it reads until every
