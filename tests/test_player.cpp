@@ -226,6 +226,49 @@ TEST_CASE("keyframe seek lands on the keyframe at or before the target") {
   REQUIRE(f.host.wait([&] { return !f.host.frames.empty() && f.host.frames.back().burned == 50; }));
 }
 
+TEST_CASE("seeks in MPEG-TS and MPEG-PS land at or before the target too") {
+  // These formats have no keyframe index: FFmpeg lands on a timestamp before
+  // the target that is not a keyframe, and decoding starts at the keyframe
+  // after it, a GOP late, unless the player seeks again from further back.
+  for (const char *container : {"ts", "mpg"}) {
+    INFO(container);
+    ClipSpec spec;
+    spec.seconds = 8;
+    spec.gop = 50; // a keyframe every 2 s
+    spec.container = container;
+    if (std::string(container) == "mpg") {
+      spec.vcodec = "mpeg2video";
+      spec.audio = false; // (the MPEG-PS muxer takes no AAC)
+    }
+    std::string clip = make_clip(spec);
+    PlayerFixture f;
+    REQUIRE(sp_open(f.p, clip.c_str(), nullptr) == SP_OK);
+    REQUIRE(f.host.wait([&] { return !f.host.frames.empty(); }));
+    const int64_t offset = f.host.last_frame().pts_ms; // frame 0's time: the audio may start first
+    REQUIRE(f.host.last_frame().burned == 0);
+    auto seek_and_wait = [&](int64_t target, int flags) {
+      {
+        std::lock_guard lk(f.host.mu);
+        f.host.events.clear();
+      }
+      REQUIRE(sp_seek(f.p, target, flags) == SP_OK);
+      REQUIRE(f.host.wait([&] { return f.host.has_event(SP_EVENT_SEEK_DONE); }));
+      std::this_thread::sleep_for(100ms); // paused: the seek's picture is the last one
+      return f.host.last_frame();
+    };
+    for (int64_t target : {3330, 1234, 6999, 5000}) {
+      INFO("accurate seek to " << target);
+      FrameSeen got = seek_and_wait(target, SP_SEEK_ABSOLUTE | SP_SEEK_ACCURATE);
+      CHECK(got.burned == (target - offset) / 40);
+      CHECK(got.pts_ms <= target);
+      CHECK(target < got.pts_ms + 40);
+    }
+    INFO("keyframe seek to 5500");
+    FrameSeen got = seek_and_wait(5500, SP_SEEK_KEYFRAME);
+    CHECK(got.burned == 100); // the keyframe at 4 s, not the one at 6 s
+  }
+}
+
 TEST_CASE("relative seeks, clamping, and seeking after the end") {
   ClipSpec spec;
   spec.seconds = 3;

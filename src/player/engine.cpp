@@ -154,7 +154,7 @@ void Engine::close() {
 }
 
 // ------------------------------------------------------------------ control
-void Engine::reset_serials(double target, bool accurate) {
+void Engine::reset_serials(double target, bool accurate, double back) {
   // Called by open() before the threads start and by the demux thread.
   int vs = videoq_.flush();
   int as = audioq_.flush();
@@ -165,6 +165,8 @@ void Engine::reset_serials(double target, bool accurate) {
     serial_filter_.aserial = as;
     serial_filter_.sink_serial = ss;
     serial_filter_.target = accurate ? target : NAN;
+    serial_filter_.landing = target;
+    serial_filter_.back = back;
   }
   // The display drops the pictures of the old serial, which frees the
   // picture queue for the video decoder.
@@ -203,6 +205,7 @@ void Engine::seek(double target, bool accurate) {
     seek_req_ = true;
     seek_target_ = target;
     seek_accurate_ = accurate;
+    seek_back_ = 0;
   }
   pending_seek_.store(target, std::memory_order_release);
   ended_.store(false, std::memory_order_release);

@@ -142,6 +142,8 @@ private:
   struct SerialFilter { // which packets (serials) and frames (before an accurate-seek target) decoders keep
     int vserial = -1, aserial = -1, sink_serial = -1;
     double target = NAN; // accurate-seek target (NAN: none)
+    double landing = NAN; // any seek's target, to check where it landed (NAN: not a seek)
+    double back = 0;      // seconds before the target the demuxer was asked to seek to
   };
 
   // Start `th` named `name`: it opens the decoder of `stream` into `ctx` and,
@@ -157,7 +159,11 @@ private:
   void run_decoder(PacketQueue &q, AVCodecContext *dec, OnSerial &on_serial, OnFrame &on_frame, OnEnd &on_end);
   void present_loop();
   void do_seek();
-  void reset_serials(double target, bool accurate);
+  void reset_serials(double target, bool accurate, double back = 0);
+  // The video decoder's first picture of `serial` came after the seek's
+  // target: seek again further back (see do_seek). False when a newer seek
+  // has come, or no earlier point is left to try.
+  bool seek_further_back(int serial);
   bool queues_full() const;   // the high-water mark: stop reading
   bool refill_needed() const; // the low-water mark: read again
   void on_packet_taken();     // decoder threads, after every packet
@@ -228,6 +234,7 @@ private:
   bool seek_req_ = false;
   double seek_target_ = 0;
   bool seek_accurate_ = true;
+  double seek_back_ = 0; // seconds before seek_target_ to ask the demuxer for (a retry)
   SerialFilter serial_filter_;
   std::condition_variable demux_cv_;
 

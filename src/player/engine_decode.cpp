@@ -86,12 +86,25 @@ void Engine::video_loop() {
   double held_pts = NAN, held_dur = 0;
   int serial = -1;
   double target = NAN;
+  double landing = NAN;     // the seek's target, until its first picture
+  int retried_serial = -1;  // a serial given up for a retry from further back
   bool first_of_serial = true;
   const double default_dur = fps_ > 0 ? 1.0 / fps_ : 0.04;
 
   auto on_frame = [&](AVFrame *f) -> bool {
     double pts = ts_to_s(f->best_effort_timestamp, vtb_) - start_time_;
     double dur = f->pkt_duration > 0 ? ts_to_s(f->pkt_duration, vtb_) : default_dur;
+    if (serial == retried_serial) return true; // flushed by the retry's seek
+    if (!std::isnan(landing) && !std::isnan(pts)) {
+      const double tgt = landing;
+      landing = NAN;
+      // The first picture after a seek is later than its target: decoding
+      // began at a keyframe after it (see do_seek). Try from further back.
+      if (pts > tgt + kSeekLandingSlackS && seek_further_back(serial)) {
+        retried_serial = serial;
+        return true;
+      }
+    }
     if (!std::isnan(target) && !std::isnan(pts)) {
       if (pts + dur <= target + 1e-4) { // wholly before the target: keep as candidate
         av_frame_unref(held.get());
@@ -130,11 +143,21 @@ void Engine::video_loop() {
     serial = s;
     SerialFilter pl = serial_filter();
     target = pl.vserial == serial ? pl.target : NAN;
+    landing = pl.vserial == serial ? pl.landing : NAN;
     av_frame_unref(held.get());
     have_held = false;
     first_of_serial = true;
   };
   auto on_end = [&] {
+    if (serial == retried_serial) return true; // flushed by the retry's seek
+    if (!std::isnan(landing)) {
+      // The seek gave no picture at all: it landed after the last keyframe.
+      landing = NAN;
+      if (seek_further_back(serial)) {
+        retried_serial = serial;
+        return true;
+      }
+    }
     if (have_held) { // the target is at or after the last frame: show the last one
       if (!queue_picture(conv, held.get(), held_pts, held_dur, serial)) return false;
       av_frame_unref(held.get());

@@ -31,23 +31,33 @@ bool Engine::refill_needed() const {
 }
 
 void Engine::do_seek() {
-  double target;
+  double target, back;
   bool accurate;
   {
     std::lock_guard lk(seek_mu_);
     target = seek_target_;
     accurate = seek_accurate_;
+    back = seek_back_;
     seek_req_ = false;
   }
   AVFormatContext *ic = input_.fmt();
-  int64_t ts = static_cast<int64_t>((target + start_time_) * AV_TIME_BASE);
-  // Keyframe at or before the target.
-  int r = avformat_seek_file(ic, -1, INT64_MIN, ts, ts, 0);
+  // Keyframe at or before the target. Formats without a keyframe index
+  // (MPEG-TS, MPEG-PS) land on a timestamp at or before it that need not be
+  // a keyframe, so decoding starts at the next keyframe, which can be after
+  // the target: the video decoder then asks for a retry from further back
+  // (seek_further_back), the same target kept.
+  int64_t ts = static_cast<int64_t>((std::max(0.0, target - back) + start_time_) * AV_TIME_BASE);
+  int r = -1;
+  // A retry that reaches the start: the file's first byte, where seeking by
+  // time to the start time can land past the first keyframe.
+  if (back > 0 && target - back <= 0 && !(ic->iformat->flags & AVFMT_NO_BYTE_SEEK))
+    r = avformat_seek_file(ic, -1, 0, 0, 0, AVSEEK_FLAG_BYTE);
+  if (r < 0) r = avformat_seek_file(ic, -1, INT64_MIN, ts, ts, 0);
   if (r < 0) r = avformat_seek_file(ic, -1, INT64_MIN, ts, INT64_MAX, 0);
   if (r < 0 && listener_)
     listener_->on_error(SP_ERR_IO, "seek to " + std::to_string(static_cast<int64_t>(target * 1000)) +
                                        " ms failed: " + ff::av_error_string(r));
-  reset_serials(target, accurate);
+  reset_serials(target, accurate, back);
   {
     std::lock_guard lk(seek_mu_);
     seek_done_serial_.store(serial_filter_.vserial, std::memory_order_release);
@@ -56,6 +66,21 @@ void Engine::do_seek() {
   demux_vend_.store(target);
   demux_aend_.store(target);
   wake_display();
+}
+
+bool Engine::seek_further_back(int serial) {
+  std::lock_guard lk(seek_mu_);
+  if (seek_req_ || serial_filter_.vserial != serial) return false; // a newer seek is on its way
+  const double back = serial_filter_.back;
+  const double target = serial_filter_.landing;
+  // Tried from the start already, or far enough: keep what came.
+  if (std::isnan(target) || target - back <= 0 || back >= kSeekBackMaxS) return false;
+  seek_req_ = true;
+  seek_target_ = target;
+  seek_accurate_ = !std::isnan(serial_filter_.target);
+  seek_back_ = back > 0 ? back * 2 : kSeekBackFirstS;
+  demux_cv_.notify_all();
+  return true;
 }
 
 bool Engine::check_eof() {

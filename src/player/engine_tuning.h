@@ -15,6 +15,11 @@ constexpr double kSyncThresholdMax = 0.1;
 constexpr double kSyncFramedupThreshold = 0.1;
 constexpr double kNoSyncThreshold = 10.0;
 constexpr int kMaxPendingSteps = 1000; // sp_step calls queued while paused, at most
+// A seek whose first picture comes after its target is retried from this far
+// before the target, doubling up to kSeekBackMaxS (1, 2, 4, ... 32 s).
+constexpr double kSeekBackFirstS = 1.0;
+constexpr double kSeekBackMaxS = 32.0;
+constexpr double kSeekLandingSlackS = 0.001; // a first picture this much after the target is "after" it
 constexpr double kMaxFrameDuration = 10.0;
 constexpr int64_t kMaxQueueBytes = 15 * 1024 * 1024;
 // The demux thread refills the packet queues in bursts: it reads until every
