@@ -570,6 +570,52 @@ TEST_CASE("A/V sync: video follows the host-pulled audio clock") {
   CHECK(spread <= 100); // ~2 frames + one 10 ms pull
 }
 
+TEST_CASE("A/V sync: video that starts after the audio waits for it, held rather than slowed") {
+  // A cut made with -c copy, or an offset stream: the audio starts at 0, the
+  // first picture at 0.74 s. mpv holds that picture until the audio reaches
+  // it; ffplay's rule (each picture shown twice as long until in sync)
+  // played the first second in slow motion, up to 0.6 s ahead of the sound.
+  TempDir dir;
+  const std::string clip = dir.file("late-video.mkv");
+  REQUIRE(run("ffmpeg -hide_banner -loglevel error -y -f lavfi -i sine=frequency=440:sample_rate=48000:duration=3.7 "
+              "-itsoffset 0.7 -f lavfi -i testsrc2=size=320x240:rate=25:duration=3 -map 1:v -map 0:a "
+              "-c:v libx264 -preset veryfast -c:a aac '" + clip + "'") == 0);
+  PlayerFixture f(PlayerFixture::Opts{{"audio_output", "callback"}});
+  REQUIRE(sp_open(f.p, clip.c_str(), nullptr) == SP_OK);
+  REQUIRE(f.host.wait([&] { return !f.host.frames.empty(); }));
+  REQUIRE(f.host.last_frame().pts_ms >= 700);
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> pulled_ms{0};
+  f.host.audio_pulled = &pulled_ms;
+  REQUIRE(sp_play(f.p) == SP_OK);
+  std::thread audio([&] {
+    std::vector<int16_t> buf(2 * 480);
+    auto t0 = std::chrono::steady_clock::now();
+    int64_t frames = 0;
+    while (!stop.load()) {
+      sp_audio_read(f.p, buf.data(), 480);
+      frames += 480;
+      pulled_ms.store(frames / 48);
+      std::this_thread::sleep_until(t0 + std::chrono::microseconds(frames * 1000000 / 48000));
+    }
+  });
+  REQUIRE(f.host.wait([&] { return f.host.has_event(SP_EVENT_END_OF_FILE); }, 20s));
+  stop.store(true);
+  audio.join();
+  std::lock_guard lk(f.host.mu);
+  // Every picture after the first (shown at the open, paused), from the very
+  // start: the offset to the audio consumed stays within the same bound as
+  // the sync test's, so the first second is not ahead of the sound.
+  std::vector<int64_t> offs;
+  for (size_t i = 1; i < f.host.frames.size(); ++i)
+    offs.push_back(f.host.frames[i].audio_ms - f.host.frames[i].pts_ms);
+  REQUIRE(offs.size() > 50);
+  const int64_t settled = offs[offs.size() / 2];
+  INFO("offsets: first " << offs[0] << ", " << offs[1] << ", " << offs[2] << " ms; median " << settled << " ms");
+  for (size_t i = 0; i < 10; ++i)
+    CHECK(offs[i] >= settled - 100);
+}
+
 TEST_CASE("bad input: each gets a code and a message, and the player survives") {
   TempDir dir;
   PlayerFixture f;

@@ -52,8 +52,8 @@ double Engine::compute_target_delay(double delay, double now) const {
   if (!std::isnan(diff) && std::fabs(diff) < kNoSyncThreshold) {
     if (diff <= -thr)
       delay = std::max(0.0, delay + diff);
-    else if (diff >= thr && delay > kSyncFramedupThreshold)
-      delay = delay + diff;
+    else if (diff >= thr && (delay > kSyncFramedupThreshold || diff > kSyncHoldThreshold))
+      delay = delay + diff; // hold the picture until the master clock reaches the next one
     else if (diff >= thr)
       delay = 2 * delay;
   }

@@ -13,6 +13,11 @@ namespace sp::engine_tuning {
 constexpr double kSyncThresholdMin = 0.04;
 constexpr double kSyncThresholdMax = 0.1;
 constexpr double kSyncFramedupThreshold = 0.1;
+// Video ahead of the master clock by more than this waits for it, as mpv
+// does (the picture is held); less is caught up by showing each picture
+// twice as long (ffplay's rule), which stretches a large lead (video that
+// starts after the audio, a seek) into seconds of slow motion.
+constexpr double kSyncHoldThreshold = 0.1;
 constexpr double kNoSyncThreshold = 10.0;
 constexpr int kMaxPendingSteps = 1000; // sp_step calls queued while paused, at most
 // A seek whose first picture comes after its target is retried from this far
