@@ -493,7 +493,8 @@ SP_API int sp_skip(sp_player *p, int direction);
 
 /** Playback state (sp_state). [any thread][callback-safe] */
 SP_API int sp_get_state(const sp_player *p, int *state);
-/** Media position of the picture shown (during a seek: the target); after sp_stop, where it stopped. [any thread][callback-safe] */
+/** Media position of the picture shown (during a seek: the target; once a video shorter than its audio has
+ * ended: the sound's); after sp_stop, where it stopped. [any thread][callback-safe] */
 SP_API int sp_get_position_ms(const sp_player *p, int64_t *pos_ms);
 /** Duration of the media open (0 with nothing open or when unknown). [any thread][callback-safe] */
 SP_API int sp_get_duration_ms(const sp_player *p, int64_t *dur_ms);

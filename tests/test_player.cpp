@@ -616,6 +616,38 @@ TEST_CASE("A/V sync: video that starts after the audio waits for it, held rather
     CHECK(offs[i] >= settled - 100);
 }
 
+TEST_CASE("a video shorter than its audio: the position follows the sound to the end") {
+  TempDir dir;
+  const std::string clip = dir.file("short-video.mkv");
+  REQUIRE(run("ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=160x120:rate=25:duration=1 "
+              "-f lavfi -i sine=frequency=440:sample_rate=48000:duration=2.5 -c:v libx264 -preset veryfast "
+              "-c:a aac '" + clip + "'") == 0);
+  PlayerFixture f(PlayerFixture::Opts{{"audio_output", "callback"}});
+  REQUIRE(sp_open(f.p, clip.c_str(), nullptr) == SP_OK);
+  std::atomic<bool> stop{false};
+  REQUIRE(sp_play(f.p) == SP_OK);
+  std::thread audio([&] {
+    std::vector<int16_t> buf(2 * 480);
+    auto t0 = std::chrono::steady_clock::now();
+    int64_t frames = 0;
+    while (!stop.load()) {
+      sp_audio_read(f.p, buf.data(), 480);
+      frames += 480;
+      std::this_thread::sleep_until(t0 + std::chrono::microseconds(frames * 1000000 / 48000));
+    }
+  });
+  // Past the last picture (0.96 s), the position goes on with the sound.
+  REQUIRE(f.host.wait([&] { return f.position() >= 1500; }, 10s));
+  REQUIRE(f.host.wait([&] { return f.host.has_event(SP_EVENT_END_OF_FILE); }, 10s));
+  stop.store(true);
+  audio.join();
+  CHECK(f.host.last_frame().pts_ms <= 1000);
+  CHECK(f.position() >= 2400);
+  std::lock_guard lk(f.host.mu);
+  for (auto &e : f.host.events)
+    if (e.type == SP_EVENT_END_OF_FILE) CHECK(e.position_ms >= 2400);
+}
+
 TEST_CASE("bad input: each gets a code and a message, and the player survives") {
   TempDir dir;
   PlayerFixture f;

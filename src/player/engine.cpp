@@ -239,7 +239,14 @@ void Engine::set_rate(double r) {
 double Engine::position() const {
   double p = pending_seek_.load(std::memory_order_acquire);
   if (!std::isnan(p)) return p;
-  return position_.load(std::memory_order_acquire);
+  const double shown = position_.load(std::memory_order_acquire);
+  // The video has ended before the audio (a shorter video stream): the
+  // position follows the sound, as mpv's time-pos does, not the last picture.
+  if (audio_on_ && vfinished_.load() == videoq_.serial() && pictq_.remaining() == 0) {
+    const double a = audio_position(now_s());
+    if (!std::isnan(a) && a > shown) return std::min(a, duration_ > 0 ? duration_ : a);
+  }
+  return shown;
 }
 
 double Engine::buffered() const {

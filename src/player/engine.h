@@ -187,6 +187,9 @@ private:
   double refresh(const ShowFn &show);
   double master_clock(double now) const;
   bool audio_clock_valid(double now, double *value) const;
+  // The audio's media position now, also once it has ended or paused (NAN:
+  // no audio, or none played since the last seek).
+  double audio_position(double now) const;
   double vp_duration(const Picture &vp, const Picture &next) const;
   double compute_target_delay(double delay, double now) const;
   void set_ext_clock(double pts, double now);

@@ -103,6 +103,9 @@ bool Engine::check_eof() {
     double v = ext_clock_.get(now);
     if (!std::isnan(v)) ext_clock_.set(v, 0.0, ext_clock_.serial(), now);
   }
+  // A video shorter than its audio ends where the sound does.
+  const double a = audio_on_ ? audio_position(now_s()) : NAN;
+  if (!std::isnan(a) && a > position_.load()) position_.store(std::min(a, duration_ > 0 ? duration_ : a));
   if (listener_) listener_->on_eof(static_cast<int64_t>(std::llround(position_.load() * 1000)));
   return true;
 }

@@ -23,6 +23,15 @@ bool Engine::audio_clock_valid(double now, double *value) const {
   return true;
 }
 
+double Engine::audio_position(double now) const {
+  double v;
+  if (audio_clock_valid(now, &v)) return v;
+  // Ended (or paused): where the sound stopped, for this serial.
+  if (!audio_on_ || !sink_->active()) return NAN;
+  SeqClock::Snapshot s = sink_->clock().snapshot();
+  return s.serial == sink_->serial() ? s.pts : NAN;
+}
+
 double Engine::master_clock(double now) const {
   double v;
   if (audio_clock_valid(now, &v)) return v;
