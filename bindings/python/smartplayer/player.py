@@ -239,8 +239,20 @@ def _option_text(value):
     return str(value)
 
 
-# Set while a library thread runs one of this binding's callbacks.
+# Per thread: the players whose callback that thread is running now (a
+# library thread runs one callback at a time; a list in case one nests).
 _in_callback = threading.local()
+
+
+def _callback_lives():
+    lives = getattr(_in_callback, "lives", None)
+    if lives is None:
+        lives = _in_callback.lives = []
+    return lives
+
+
+def _in_any_callback():
+    return bool(getattr(_in_callback, "lives", None))
 
 
 class _Keep:
@@ -252,13 +264,44 @@ class _Keep:
         self.control = None
 
 
-def _destroy(lib, handle, keep):
-    # Runs at close(), garbage collection or interpreter exit. The callback
-    # objects in `keep` stay referenced until the library has joined its
-    # threads (sp_player_destroy returns only after the last callback).
-    if handle.value:
-        lib.sp_player_destroy(handle)
-        handle.value = None
+class _Life:
+    """The C handle and the calls in flight on it.
+
+    sp_player_destroy must not run while another call on the handle does
+    (smartplayer.h: [not concurrent]). Every call holds a use (`uses`, under
+    `lock`); closing sets `closing` first, so no new use starts, waits for
+    the uses in flight to end, then destroys. A callback of this player may
+    still call in while it closes: the library runs callbacks during
+    sp_player_destroy and lets them use the handle, and a call in flight may
+    be waiting for that callback to return (sp_stop joins sp-present, sp_open
+    waits for the control plane), so such calls neither wait nor count.
+    """
+
+    def __init__(self):
+        self.handle = C.c_void_p()
+        self.lock = threading.Lock()
+        self.idle = threading.Condition(self.lock)  # notified when uses reach 0 and when destroyed
+        self.uses = 0
+        self.closing = False
+        self.sdl_waits = 0  # sp_sdl_wait calls in flight (close wakes them up)
+
+
+def _destroy(lib, life, keep):
+    # Runs at close(), garbage collection or interpreter exit, once. The
+    # callback objects in `keep` stay referenced until the library has joined
+    # its threads (sp_player_destroy returns only after the last callback).
+    with life.lock:
+        life.closing = True
+        while life.uses:
+            if life.sdl_waits and life.handle.value:
+                # A blocked sdl_wait(-1) would hold its use for ever.
+                lib.sp_sdl_wakeup(life.handle)  # [any thread], never blocks
+            life.idle.wait(0.05)
+    if life.handle.value:
+        lib.sp_player_destroy(life.handle)
+    with life.lock:
+        life.handle.value = None
+        life.idle.notify_all()
     keep.event = keep.video = keep.control = None
 
 
@@ -285,7 +328,7 @@ class Player:
 
     def __init__(self, options=None, /, *, library=None, **kwargs):
         self._lib = lib = load_library(library)
-        self._handle = C.c_void_p()
+        self._life = life = _Life()
         self._keep = _Keep()
         self._on_event = None
         self._on_control = None
@@ -301,27 +344,34 @@ class Player:
                 rc = lib.sp_config_set(cfg, str(key).encode(), text.encode())
                 if rc != 0:
                     raise SmartPlayerError(rc, _text(lib.sp_config_last_error(cfg)), "sp_config_set")
-            rc = lib.sp_player_create(cfg, C.byref(self._handle))
+            rc = lib.sp_player_create(cfg, C.byref(life.handle))
             if rc != 0:
                 # Thread-local in the library: this thread's failed create.
                 raise SmartPlayerError(rc, _text(lib.sp_player_last_error(None)), "sp_player_create")
         finally:
             lib.sp_config_destroy(cfg)
-        self._finalizer = weakref.finalize(self, _destroy, lib, self._handle, self._keep)
+        self._finalizer = weakref.finalize(self, _destroy, lib, life, self._keep)
 
     # ------------------------------------------------------------ lifecycle
     def close(self):
         """Stop playback, flush the behaviour log and free the player (idempotent).
 
-        Must not be called from a callback of this player.
+        Safe while other threads use the player: it refuses new calls
+        (they raise ValueError), waits for the calls in flight to return,
+        then frees the player. Must not be called from a callback.
         """
-        if getattr(_in_callback, "active", False):
+        if _in_any_callback():
             raise RuntimeError("Player.close() must not be called from a libsmartplayer callback")
         self._finalizer()
+        life = self._life
+        with life.lock:  # another thread's close() may still be freeing it
+            while life.handle.value:
+                life.idle.wait()
 
     @property
     def closed(self):
-        return not self._handle.value
+        """True once close() has begun."""
+        return self._life.closing
 
     def __enter__(self):
         return self
@@ -330,38 +380,66 @@ class Player:
         self.close()
         return False
 
-    def _h(self):
-        if not self._handle.value:
-            raise ValueError("the player is closed")
-        return self._handle
+    def _enter(self):
+        """Take a use of the handle (see _Life); False: a callback of this
+        player during close(), which takes none."""
+        life = self._life
+        with life.lock:
+            if not life.closing:
+                life.uses += 1
+                return True
+            if life.handle.value and life in getattr(_in_callback, "lives", ()):
+                return False  # the handle stays valid until sp_player_destroy returns
+        raise ValueError("the player is closed")
 
-    def _check(self, rc, call):
-        if rc < 0:
-            raise SmartPlayerError(rc, self.last_error, call)
-        return rc
+    def _leave(self):
+        life = self._life
+        with life.lock:
+            life.uses -= 1
+            if life.closing and not life.uses:
+                life.idle.notify_all()
+
+    def _call(self, call, fn, *args):
+        """fn(handle, *args) holding a use; a negative sp_result raises
+        SmartPlayerError with the message read under the same use."""
+        counted = self._enter()
+        try:
+            handle = self._life.handle
+            rc = fn(handle, *args)
+            if rc < 0:
+                raise SmartPlayerError(rc, _text(self._lib.sp_player_last_error(handle)), call)
+            return rc
+        finally:
+            if counted:
+                self._leave()
 
     @property
     def last_error(self):
         """sp_player_last_error: the message of the last failed call on this player."""
-        return _text(self._lib.sp_player_last_error(self._h()))
+        counted = self._enter()
+        try:
+            return _text(self._lib.sp_player_last_error(self._life.handle))
+        finally:
+            if counted:
+                self._leave()
 
     # ------------------------------------------------------------ media
     def open(self, url, *, video_id=None, title=None, genre=None, viewer_id=None):
         """Open a file or URL (paused at 0) and begin a logged viewing session."""
-        if getattr(_in_callback, "active", False):
+        if _in_any_callback():
             raise RuntimeError("Player.open() must not be called from a libsmartplayer callback")
         meta = _capi.MediaMeta()
         meta.struct_size = C.sizeof(meta)
         for field, value in (("video_id", video_id), ("title", title), ("genre", genre), ("viewer_id", viewer_id)):
             if value is not None:
                 setattr(meta, field, str(value).encode())
-        self._check(self._lib.sp_open(self._h(), str(url).encode(), C.byref(meta)), "sp_open")
+        self._call("sp_open", self._lib.sp_open, str(url).encode(), C.byref(meta))
 
     @property
     def media_info(self) -> MediaInfo:
         info = _capi.MediaInfo()
         info.struct_size = C.sizeof(info)
-        self._check(self._lib.sp_get_media_info(self._h(), C.byref(info)), "sp_get_media_info")
+        self._call("sp_get_media_info", self._lib.sp_get_media_info, C.byref(info))
         return MediaInfo(
             info.width,
             info.height,
@@ -379,13 +457,13 @@ class Player:
 
     # ------------------------------------------------------------ controls
     def play(self):
-        self._check(self._lib.sp_play(self._h()), "sp_play")
+        self._call("sp_play", self._lib.sp_play)
 
     def pause(self):
-        self._check(self._lib.sp_pause(self._h()), "sp_pause")
+        self._call("sp_pause", self._lib.sp_pause)
 
     def toggle_pause(self):
-        self._check(self._lib.sp_toggle_pause(self._h()), "sp_toggle_pause")
+        self._call("sp_toggle_pause", self._lib.sp_toggle_pause)
 
     def seek(self, target_ms, *, relative=False, keyframe=False, flags=None):
         """Seek to a position (or by an offset with relative=True).
@@ -395,22 +473,22 @@ class Player:
         """
         if flags is None:
             flags = (SeekFlag.RELATIVE if relative else 0) | (SeekFlag.KEYFRAME if keyframe else 0)
-        self._check(self._lib.sp_seek(self._h(), int(target_ms), int(flags)), "sp_seek")
+        self._call("sp_seek", self._lib.sp_seek, int(target_ms), int(flags))
 
     def step(self):
-        self._check(self._lib.sp_step(self._h()), "sp_step")
+        self._call("sp_step", self._lib.sp_step)
 
     def stop(self):
-        self._check(self._lib.sp_stop(self._h()), "sp_stop")
+        self._call("sp_stop", self._lib.sp_stop)
 
     def skip(self, direction):
         """Log that the viewer skipped to the next (+1) or previous (-1) item."""
-        self._check(self._lib.sp_skip(self._h(), int(direction)), "sp_skip")
+        self._call("sp_skip", self._lib.sp_skip, int(direction))
 
     # ------------------------------------------------------------ properties
     def _get(self, fn, ctype, call):
         v = ctype()
-        self._check(fn(self._h(), C.byref(v)), call)
+        self._call(call, fn, C.byref(v))
         return v.value
 
     @property
@@ -435,7 +513,7 @@ class Player:
 
     @rate.setter
     def rate(self, value):
-        self._check(self._lib.sp_set_rate(self._h(), float(value)), "sp_set_rate")
+        self._call("sp_set_rate", self._lib.sp_set_rate, float(value))
 
     @property
     def volume(self) -> int:
@@ -443,7 +521,7 @@ class Player:
 
     @volume.setter
     def volume(self, value):
-        self._check(self._lib.sp_set_volume(self._h(), int(value)), "sp_set_volume")
+        self._call("sp_set_volume", self._lib.sp_set_volume, int(value))
 
     @property
     def mute(self) -> bool:
@@ -451,7 +529,7 @@ class Player:
 
     @mute.setter
     def mute(self, value):
-        self._check(self._lib.sp_set_mute(self._h(), 1 if value else 0), "sp_set_mute")
+        self._call("sp_set_mute", self._lib.sp_set_mute, 1 if value else 0)
 
     @property
     def session_id(self) -> int:
@@ -465,13 +543,13 @@ class Player:
     def control_status(self):
         """(ControlState, ms until the scheduled wake or None)."""
         state, wakes_in = C.c_int(), C.c_int64()
-        self._check(self._lib.sp_get_control_state(self._h(), C.byref(state), C.byref(wakes_in)), "sp_get_control_state")
+        self._call("sp_get_control_state", self._lib.sp_get_control_state, C.byref(state), C.byref(wakes_in))
         return _enum(ControlState, state.value), (wakes_in.value if wakes_in.value >= 0 else None)
 
     def stats(self) -> Stats:
         st = _capi.Stats()
         st.struct_size = C.sizeof(st)
-        self._check(self._lib.sp_get_stats(self._h(), C.byref(st)), "sp_get_stats")
+        self._call("sp_get_stats", self._lib.sp_get_stats, C.byref(st))
         return Stats(
             st.awake_s,
             st.asleep_s,
@@ -493,12 +571,13 @@ class Player:
         """Upcoming windows in which the control plane plans to be awake."""
         buf = (_capi.Window * max_windows)()
         n = C.c_int()
-        self._check(self._lib.sp_get_predicted_windows(self._h(), buf, max_windows, C.byref(n)), "sp_get_predicted_windows")
+        self._call("sp_get_predicted_windows", self._lib.sp_get_predicted_windows, buf, max_windows, C.byref(n))
         return [Window(buf[i].start_ms, buf[i].end_ms) for i in range(n.value)]
 
     # ------------------------------------------------------------ callbacks
     def _guard(self, fn, *args):
-        _in_callback.active = True
+        lives = _callback_lives()
+        lives.append(self._life)
         try:
             fn(*args)
         except BaseException as e:  # never let it unwind into C
@@ -506,7 +585,7 @@ class Player:
             print("smartplayer: exception in a callback:", file=sys.stderr)
             traceback.print_exception(e, file=sys.stderr)
         finally:
-            _in_callback.active = False
+            lives.pop()
 
     @property
     def on_event(self) -> Optional[Callable[[Event], None]]:
@@ -515,7 +594,6 @@ class Player:
 
     @on_event.setter
     def on_event(self, fn):
-        h = self._h()
         me = weakref.ref(self)
 
         def trampoline(ev_p, _user):
@@ -534,7 +612,7 @@ class Player:
             p._guard(fn, event)
 
         cb = _capi.EVENT_FN(trampoline) if fn else _capi.EVENT_FN()
-        self._check(self._lib.sp_set_event_callback(h, cb, None), "sp_set_event_callback")
+        self._call("sp_set_event_callback", self._lib.sp_set_event_callback, cb, None)
         # The old callback object may still be running on the dispatcher
         # thread; it is kept until the player is destroyed.
         self._keep.event = (cb, self._keep.event)
@@ -549,7 +627,6 @@ class Player:
 
     @on_control.setter
     def on_control(self, fn):
-        h = self._h()
         me = weakref.ref(self)
 
         def trampoline(awake, reason, _user):
@@ -558,7 +635,7 @@ class Player:
                 p._guard(fn, bool(awake), _enum(WakeReason, reason) if awake else None)
 
         cb = _capi.CONTROL_FN(trampoline) if fn else _capi.CONTROL_FN()
-        self._check(self._lib.sp_set_control_callback(h, cb, None), "sp_set_control_callback")
+        self._call("sp_set_control_callback", self._lib.sp_set_control_callback, cb, None)
         self._keep.control = (cb, self._keep.control)
         self._on_control = fn
 
@@ -566,7 +643,6 @@ class Player:
         """Receive each frame as a VideoFrame (its planes copied) on the
         library's presentation thread (sp-present). Needs video_output="callback"; call
         before open()."""
-        h = self._h()
         me = weakref.ref(self)
 
         def trampoline(frame_p, _user):
@@ -584,19 +660,19 @@ class Player:
             p._guard(fn, frame)
 
         cb = _capi.VIDEO_FN(trampoline) if fn else _capi.VIDEO_FN()
-        self._check(self._lib.sp_set_video_callback(h, cb, int(pixel_format), None), "sp_set_video_callback")
+        self._call("sp_set_video_callback", self._lib.sp_set_video_callback, cb, int(pixel_format), None)
         self._keep.video = (cb, self._keep.video)
 
     # ------------------------------------------------------------ host output
     def audio_read(self, frames) -> bytes:
         """Pull `frames` stereo S16 frames (audio_output="callback"): 4 bytes a frame."""
         buf = (C.c_int16 * (2 * int(frames)))()
-        n = self._check(self._lib.sp_audio_read(self._h(), buf, int(frames)), "sp_audio_read")
+        n = self._call("sp_audio_read", self._lib.sp_audio_read, buf, int(frames))
         return bytes(buf)[: 4 * n]
 
     def sdl_pump(self) -> bool:
         """For video_output="sdl": pump the built-in window once; False once it was closed."""
-        return bool(self._check(self._lib.sp_sdl_pump(self._h()), "sp_sdl_pump"))
+        return bool(self._call("sp_sdl_pump", self._lib.sp_sdl_pump))
 
     def sdl_wait(self, timeout_ms=-1) -> bool:
         """For video_output="sdl": sleep until sdl_pump() has work (True) or
@@ -606,11 +682,21 @@ class Player:
             while p.sdl_pump():
                 p.sdl_wait()
         """
-        return bool(self._check(self._lib.sp_sdl_wait(self._h(), int(timeout_ms)), "sp_sdl_wait"))
+        return bool(self._call("sp_sdl_wait", self._sdl_wait, int(timeout_ms)))
+
+    def _sdl_wait(self, handle, timeout_ms):
+        life = self._life
+        with life.lock:
+            life.sdl_waits += 1  # so that close() can wake it up
+        try:
+            return self._lib.sp_sdl_wait(handle, timeout_ms)
+        finally:
+            with life.lock:
+                life.sdl_waits -= 1
 
     def sdl_wakeup(self):
         """Make sdl_wait() return now (from any thread or callback)."""
-        self._check(self._lib.sp_sdl_wakeup(self._h()), "sp_sdl_wakeup")
+        self._call("sp_sdl_wakeup", self._lib.sp_sdl_wakeup)
 
 
 def version() -> str:
