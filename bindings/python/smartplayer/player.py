@@ -2,6 +2,8 @@
 
 import ctypes as C
 import enum
+import numbers
+import operator
 import sys
 import threading
 import traceback
@@ -227,6 +229,38 @@ class VideoFrame:
     linesizes: tuple
     pts_ms: int
     frame_number: int
+
+
+# ---------------------------------------------------------------- arguments
+# ctypes would wrap an int its C type cannot hold (2**40 -> 0 for an int):
+# every int argument is checked first. A value out of the C type's range is
+# SmartPlayerError(ERR_INVALID_ARGUMENT), as the library reports a value out
+# of its own range; a value of the wrong type (a float for a ms count) is
+# TypeError.
+_RANGES = {
+    "int": (-(1 << (8 * C.sizeof(C.c_int) - 1)), (1 << (8 * C.sizeof(C.c_int) - 1)) - 1),
+    "int64_t": (-(1 << 63), (1 << 63) - 1),
+}
+
+
+def _int_arg(value, what, call, ctype="int"):
+    try:
+        v = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be an int, not {type(value).__name__}") from None
+    lo, hi = _RANGES[ctype]
+    if not lo <= v <= hi:
+        raise SmartPlayerError(Result.ERR_INVALID_ARGUMENT, f"{what} {v} is out of the range of a C {ctype} [{lo}, {hi}]", call)
+    return v
+
+
+def _float_arg(value, what, call):
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{what} must be a number, not {type(value).__name__}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise SmartPlayerError(Result.ERR_INVALID_ARGUMENT, f"{what} {value} is out of the range of a C double", call) from None
 
 
 def _text(raw):
@@ -473,7 +507,9 @@ class Player:
         """
         if flags is None:
             flags = (SeekFlag.RELATIVE if relative else 0) | (SeekFlag.KEYFRAME if keyframe else 0)
-        self._call("sp_seek", self._lib.sp_seek, int(target_ms), int(flags))
+        target = _int_arg(target_ms, "target_ms", "sp_seek", "int64_t")
+        flags = _int_arg(flags, "flags", "sp_seek")
+        self._call("sp_seek", self._lib.sp_seek, target, flags)
 
     def step(self):
         self._call("sp_step", self._lib.sp_step)
@@ -483,7 +519,7 @@ class Player:
 
     def skip(self, direction):
         """Log that the viewer skipped to the next (+1) or previous (-1) item."""
-        self._call("sp_skip", self._lib.sp_skip, int(direction))
+        self._call("sp_skip", self._lib.sp_skip, _int_arg(direction, "direction", "sp_skip"))
 
     # ------------------------------------------------------------ properties
     def _get(self, fn, ctype, call):
@@ -513,7 +549,7 @@ class Player:
 
     @rate.setter
     def rate(self, value):
-        self._call("sp_set_rate", self._lib.sp_set_rate, float(value))
+        self._call("sp_set_rate", self._lib.sp_set_rate, _float_arg(value, "rate", "sp_set_rate"))
 
     @property
     def volume(self) -> int:
@@ -521,7 +557,7 @@ class Player:
 
     @volume.setter
     def volume(self, value):
-        self._call("sp_set_volume", self._lib.sp_set_volume, int(value))
+        self._call("sp_set_volume", self._lib.sp_set_volume, _int_arg(value, "volume", "sp_set_volume"))
 
     @property
     def mute(self) -> bool:
@@ -569,6 +605,7 @@ class Player:
 
     def predicted_windows(self, max_windows=64) -> List[Window]:
         """Upcoming windows in which the control plane plans to be awake."""
+        max_windows = _int_arg(max_windows, "max_windows", "sp_get_predicted_windows")
         buf = (_capi.Window * max_windows)()
         n = C.c_int()
         self._call("sp_get_predicted_windows", self._lib.sp_get_predicted_windows, buf, max_windows, C.byref(n))
@@ -660,14 +697,16 @@ class Player:
             p._guard(fn, frame)
 
         cb = _capi.VIDEO_FN(trampoline) if fn else _capi.VIDEO_FN()
-        self._call("sp_set_video_callback", self._lib.sp_set_video_callback, cb, int(pixel_format), None)
+        fmt = _int_arg(pixel_format, "pixel_format", "sp_set_video_callback")
+        self._call("sp_set_video_callback", self._lib.sp_set_video_callback, cb, fmt, None)
         self._keep.video = (cb, self._keep.video)
 
     # ------------------------------------------------------------ host output
     def audio_read(self, frames) -> bytes:
         """Pull `frames` stereo S16 frames (audio_output="callback"): 4 bytes a frame."""
-        buf = (C.c_int16 * (2 * int(frames)))()
-        n = self._call("sp_audio_read", self._lib.sp_audio_read, buf, int(frames))
+        frames = _int_arg(frames, "frames", "sp_audio_read")
+        buf = (C.c_int16 * (2 * frames))()
+        n = self._call("sp_audio_read", self._lib.sp_audio_read, buf, frames)
         return bytes(buf)[: 4 * n]
 
     def sdl_pump(self) -> bool:
@@ -682,7 +721,8 @@ class Player:
             while p.sdl_pump():
                 p.sdl_wait()
         """
-        return bool(self._call("sp_sdl_wait", self._sdl_wait, int(timeout_ms)))
+        timeout_ms = _int_arg(timeout_ms, "timeout_ms", "sp_sdl_wait")
+        return bool(self._call("sp_sdl_wait", self._sdl_wait, timeout_ms))
 
     def _sdl_wait(self, handle, timeout_ms):
         life = self._life
@@ -711,9 +751,9 @@ def version_number() -> int:
 
 def strerror(code) -> str:
     """sp_strerror: the name and description of a result code."""
-    return _strerror(code)
+    return _strerror(_int_arg(code, "code", "sp_strerror"))
 
 
 def state_name(state) -> str:
     """sp_state_name."""
-    return load_library().sp_state_name(int(state)).decode()
+    return load_library().sp_state_name(_int_arg(state, "state", "sp_state_name")).decode()
