@@ -4,6 +4,7 @@ import ctypes as C
 import enum
 import numbers
 import operator
+import os
 import sys
 import threading
 import traceback
@@ -267,10 +268,27 @@ def _text(raw):
     return raw.decode("utf-8", "replace") if raw else ""
 
 
-def _option_text(value):
+def _option_text(key, value):
+    """An option's value as the text sp_config_set takes (None is handled by the caller)."""
     if isinstance(value, bool):
         return "1" if value else "0"
-    return str(value)
+    if isinstance(value, (str, bytes, os.PathLike)):
+        return os.fsdecode(value)
+    if isinstance(value, numbers.Real):
+        return str(value)
+    raise TypeError(f"option {key!r} must be a str, a number, a bool or a path, not {type(value).__name__}")
+
+
+def _path_bytes(value, what):
+    """A file name or URL (str, bytes or os.PathLike) as the bytes C takes."""
+    if not isinstance(value, (str, bytes, os.PathLike)):
+        raise TypeError(f"{what} must be a str, bytes or os.PathLike, not {type(value).__name__}")
+    return os.fsencode(value)
+
+
+def _callable_or_none(fn, what):
+    if fn is not None and not callable(fn):
+        raise TypeError(f"{what} must be callable or None, not {type(fn).__name__}")
 
 
 # Per thread: the players whose callback that thread is running now (a
@@ -344,7 +362,8 @@ class Player:
 
     Options are libsmartplayer's configuration keys (smartplayer.h,
     sp_config_set), given as a dict or keyword arguments; values are
-    converted to text (True/False -> "1"/"0")::
+    converted to text (True/False -> "1"/"0"); None leaves the key at its
+    default::
 
         with smartplayer.Player(video_output="none", db="behaviour.db") as p:
             p.open("clip.mp4", viewer_id="alice")
@@ -374,8 +393,12 @@ class Player:
             raise MemoryError("sp_config_create")
         try:
             for key, value in opts.items():
-                text = _option_text(value)
-                rc = lib.sp_config_set(cfg, str(key).encode(), text.encode())
+                if not isinstance(key, str):
+                    raise TypeError(f"option names are str, not {type(key).__name__}")
+                if value is None:
+                    continue  # None: the key keeps its default
+                text = _option_text(key, value)
+                rc = lib.sp_config_set(cfg, key.encode(), os.fsencode(text))
                 if rc != 0:
                     raise SmartPlayerError(rc, _text(lib.sp_config_last_error(cfg)), "sp_config_set")
             rc = lib.sp_player_create(cfg, C.byref(life.handle))
@@ -462,12 +485,13 @@ class Player:
         """Open a file or URL (paused at 0) and begin a logged viewing session."""
         if _in_any_callback():
             raise RuntimeError("Player.open() must not be called from a libsmartplayer callback")
+        url = _path_bytes(url, "url")
         meta = _capi.MediaMeta()
         meta.struct_size = C.sizeof(meta)
         for field, value in (("video_id", video_id), ("title", title), ("genre", genre), ("viewer_id", viewer_id)):
             if value is not None:
                 setattr(meta, field, str(value).encode())
-        self._call("sp_open", self._lib.sp_open, str(url).encode(), C.byref(meta))
+        self._call("sp_open", self._lib.sp_open, url, C.byref(meta))
 
     @property
     def media_info(self) -> MediaInfo:
@@ -631,6 +655,7 @@ class Player:
 
     @on_event.setter
     def on_event(self, fn):
+        _callable_or_none(fn, "on_event")
         me = weakref.ref(self)
 
         def trampoline(ev_p, _user):
@@ -648,7 +673,7 @@ class Player:
             )
             p._guard(fn, event)
 
-        cb = _capi.EVENT_FN(trampoline) if fn else _capi.EVENT_FN()
+        cb = _capi.EVENT_FN(trampoline) if fn is not None else _capi.EVENT_FN()
         self._call("sp_set_event_callback", self._lib.sp_set_event_callback, cb, None)
         # The old callback object may still be running on the dispatcher
         # thread; it is kept until the player is destroyed.
@@ -664,6 +689,7 @@ class Player:
 
     @on_control.setter
     def on_control(self, fn):
+        _callable_or_none(fn, "on_control")
         me = weakref.ref(self)
 
         def trampoline(awake, reason, _user):
@@ -671,7 +697,7 @@ class Player:
             if p is not None:
                 p._guard(fn, bool(awake), _enum(WakeReason, reason) if awake else None)
 
-        cb = _capi.CONTROL_FN(trampoline) if fn else _capi.CONTROL_FN()
+        cb = _capi.CONTROL_FN(trampoline) if fn is not None else _capi.CONTROL_FN()
         self._call("sp_set_control_callback", self._lib.sp_set_control_callback, cb, None)
         self._keep.control = (cb, self._keep.control)
         self._on_control = fn
@@ -680,6 +706,7 @@ class Player:
         """Receive each frame as a VideoFrame (its planes copied) on the
         library's presentation thread (sp-present). Needs video_output="callback"; call
         before open()."""
+        _callable_or_none(fn, "the video callback")
         me = weakref.ref(self)
 
         def trampoline(frame_p, _user):
@@ -696,7 +723,7 @@ class Player:
             frame = VideoFrame(f.width, f.height, _enum(PixelFormat, f.format), tuple(planes), tuple(sizes), f.pts_ms, f.frame_number)
             p._guard(fn, frame)
 
-        cb = _capi.VIDEO_FN(trampoline) if fn else _capi.VIDEO_FN()
+        cb = _capi.VIDEO_FN(trampoline) if fn is not None else _capi.VIDEO_FN()
         fmt = _int_arg(pixel_format, "pixel_format", "sp_set_video_callback")
         self._call("sp_set_video_callback", self._lib.sp_set_video_callback, cb, fmt, None)
         self._keep.video = (cb, self._keep.video)

@@ -63,3 +63,42 @@ def test_non_ints_where_ints_are_expected_raise_type_error(clip, player_factory)
         p.rate = "1.5"
     p.rate = 2  # an int is a number
     assert p.rate == 2.0
+
+
+def test_none_options_keep_their_default(tmp_path, monkeypatch, clip):
+    monkeypatch.chdir(tmp_path)
+    # db=None made an SQLite file named "None" in the working directory.
+    with smartplayer.Player(db=None, policy=None, video_output="none", audio_output="none") as p:
+        p.open(clip)
+        assert p.session_id == 0  # no behaviour log: db is at its default ("")
+        assert p.stats().policy == "fixed-timeout"  # "auto" without a model
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(TypeError, match="option 'db'"):
+        smartplayer.Player(db=object(), video_output="none", audio_output="none")
+    with pytest.raises(TypeError, match="option names"):
+        smartplayer.Player({1: "x"})
+    # Paths are paths.
+    with smartplayer.Player(db=tmp_path / "log.db", video_output="none", audio_output="none"):
+        pass
+    assert (tmp_path / "log.db").exists()
+
+
+def test_open_none_and_non_callable_callbacks_raise_type_error(clip, player_factory):
+    p = player_factory(video_output="callback")
+    with pytest.raises(TypeError, match="url"):
+        p.open(None)  # was "'None': no such file"
+    with pytest.raises(TypeError):
+        p.open(42)
+    assert p.state == smartplayer.State.IDLE
+    seen = []
+    p.on_event = seen.append
+    for attr in ("on_event", "on_control"):
+        with pytest.raises(TypeError, match="callable"):
+            setattr(p, attr, 5)
+    with pytest.raises(TypeError, match="callable"):
+        p.set_video_callback("not a function")
+    assert p.on_event == seen.append and p.on_control is None  # unchanged
+    p.open(clip)  # a str path still works, and the kept callback still runs
+    p.play()
+    p.close()
+    assert seen
