@@ -18,9 +18,24 @@ from ._library import load_library
 # ---------------------------------------------------------------- enums
 # Values are the header's. A value a newer library sends that this binding
 # does not know is passed on as a plain int.
+#
+# Since Python 3.11 str() and format() of an IntEnum give the bare number;
+# these print their names (print(p.state) -> PLAYING); a numeric format
+# spec still formats the number (f"{p.state:d}" -> 3).
 
 
-class Result(enum.IntEnum):
+class _Named(enum.IntEnum):
+    def __str__(self):
+        return self.name
+
+    def __format__(self, spec):
+        try:
+            return format(self.name, spec)  # "", ">8", ...
+        except ValueError:
+            return int.__format__(int(self), spec)  # "d", "x", "03", ...
+
+
+class Result(_Named):
     OK = 0
     ERR_INVALID_ARGUMENT = -1
     ERR_INVALID_STATE = -2
@@ -40,7 +55,7 @@ class Result(enum.IntEnum):
     ERR_INTERNAL = -16
 
 
-class State(enum.IntEnum):
+class State(_Named):
     IDLE = 0
     OPENING = 1
     PAUSED = 2
@@ -49,7 +64,7 @@ class State(enum.IntEnum):
     STOPPED = 5
 
 
-class EventType(enum.IntEnum):
+class EventType(_Named):
     STATE_CHANGED = 1
     END_OF_FILE = 2
     ERROR = 3
@@ -62,7 +77,7 @@ class EventType(enum.IntEnum):
     LOG = 10
 
 
-class LogLevel(enum.IntEnum):
+class LogLevel(_Named):
     """Severity of a LOG event (the log_level option names them)."""
 
     ERROR = 1
@@ -72,7 +87,7 @@ class LogLevel(enum.IntEnum):
     DEBUG = 5
 
 
-class Kind(enum.IntEnum):
+class Kind(_Named):
     OPEN = 0
     PLAY = 1
     PAUSE = 2
@@ -86,12 +101,12 @@ class Kind(enum.IntEnum):
     END = 10
 
 
-class WakeReason(enum.IntEnum):
+class WakeReason(_Named):
     PROACTIVE = 1
     ON_DEMAND = 2
 
 
-class ControlState(enum.IntEnum):
+class ControlState(_Named):
     AWAKE = 0
     ASLEEP = 1
     WAKING = 2
@@ -100,13 +115,22 @@ class ControlState(enum.IntEnum):
 class SeekFlag(enum.IntFlag):
     """sp_seek flags; 0 (the default) is absolute and accurate."""
 
+    def __str__(self):
+        return self.name or str(int(self))  # "RELATIVE|KEYFRAME"; 0 has no name
+
+    def __format__(self, spec):
+        try:
+            return format(str(self), spec)
+        except ValueError:
+            return int.__format__(int(self), spec)
+
     ABSOLUTE = 1 << 0
     RELATIVE = 1 << 1
     ACCURATE = 1 << 2
     KEYFRAME = 1 << 3
 
 
-class PixelFormat(enum.IntEnum):
+class PixelFormat(_Named):
     RGBA32 = 1
     YUV420P = 2
 
