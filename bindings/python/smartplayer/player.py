@@ -152,14 +152,30 @@ class SmartPlayerError(Exception):
         self.code = _enum(Result, code)
         self.message = message
         self.call = call
-        name = _strerror(code)
-        text = f"{call}: {name}" if call else name
-        super().__init__(f"{text}: {message}" if message else text)
+        super().__init__(_error_text(code, message, call))
 
     @property
     def name(self):
         """The code's name, e.g. 'SP_ERR_NOT_FOUND'."""
         return _strerror(self.code).split(":", 1)[0]
+
+
+def _error_text(code, message, call):
+    """'call: SP_ERR_NAME: message', each part once: sp_strerror's generic
+    description only when the library gave no message, the call's name not
+    again when the message begins with it ("sp_open: ..." or "open: ...")."""
+    generic = _strerror(code)  # "SP_ERR_NAME: description"
+    name = generic.split(":", 1)[0]
+    text = message
+    for prefix in (call, call[3:] if call.startswith("sp_") else None):
+        if prefix and text.startswith(prefix + ": "):
+            text = text[len(prefix) + 2 :]
+            break
+    if not text:
+        text = generic
+    elif not (text == generic or text.startswith(name + ":")):
+        text = f"{name}: {text}"
+    return f"{call}: {text}" if call else text
 
 
 def _strerror(code):
