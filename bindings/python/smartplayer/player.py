@@ -295,6 +295,15 @@ def _int_arg(value, what, call, ctype="int"):
     return v
 
 
+def _count_arg(value, what, call):
+    """A count that sizes a buffer here: an int >= 0 (the library refuses a
+    negative one too, but the buffer is made first)."""
+    v = _int_arg(value, what, call)
+    if v < 0:
+        raise SmartPlayerError(Result.ERR_INVALID_ARGUMENT, f"{what} must be >= 0, not {v}", call)
+    return v
+
+
 def _float_arg(value, what, call):
     if not isinstance(value, numbers.Real):
         raise TypeError(f"{what} must be a number, not {type(value).__name__}")
@@ -669,7 +678,7 @@ class Player:
 
     def predicted_windows(self, max_windows=64) -> List[Window]:
         """Upcoming windows in which the control plane plans to be awake."""
-        max_windows = _int_arg(max_windows, "max_windows", "sp_get_predicted_windows")
+        max_windows = _count_arg(max_windows, "max_windows", "sp_get_predicted_windows")
         buf = (_capi.Window * max_windows)()
         n = C.c_int()
         self._call("sp_get_predicted_windows", self._lib.sp_get_predicted_windows, buf, max_windows, C.byref(n))
@@ -771,7 +780,7 @@ class Player:
     # ------------------------------------------------------------ host output
     def audio_read(self, frames) -> bytes:
         """Pull `frames` stereo S16 frames (audio_output="callback"): 4 bytes a frame."""
-        frames = _int_arg(frames, "frames", "sp_audio_read")
+        frames = _count_arg(frames, "frames", "sp_audio_read")
         buf = (C.c_int16 * (2 * frames))()
         n = self._call("sp_audio_read", self._lib.sp_audio_read, buf, frames)
         return bytes(buf)[: 4 * n]

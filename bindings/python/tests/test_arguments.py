@@ -102,3 +102,16 @@ def test_open_none_and_non_callable_callbacks_raise_type_error(clip, player_fact
     p.play()
     p.close()
     assert seen
+
+
+def test_negative_counts_are_the_bindings_error_not_ctypes(clip, player_factory):
+    # Were ctypes' ValueError "Array length must be >= 0, not -2".
+    p = player_factory(audio_output="callback")
+    p.open(clip)
+    with pytest.raises(SmartPlayerError) as e:
+        p.predicted_windows(-1)
+    assert invalid(e, "sp_get_predicted_windows") == "max_windows must be >= 0, not -1"
+    with pytest.raises(SmartPlayerError) as e:
+        p.audio_read(-1)
+    assert invalid(e, "sp_audio_read") == "frames must be >= 0, not -1"
+    assert p.audio_read(0) == b"" and p.predicted_windows(0) == []
