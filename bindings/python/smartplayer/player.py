@@ -36,6 +36,8 @@ class _Named(enum.IntEnum):
 
 
 class Result(_Named):
+    """sp_result: OK (0) or a negative error code."""
+
     OK = 0
     ERR_INVALID_ARGUMENT = -1
     ERR_INVALID_STATE = -2
@@ -56,6 +58,8 @@ class Result(_Named):
 
 
 class State(_Named):
+    """sp_state: the playback state."""
+
     IDLE = 0
     OPENING = 1
     PAUSED = 2
@@ -65,6 +69,8 @@ class State(_Named):
 
 
 class EventType(_Named):
+    """sp_event_type: what an Event reports."""
+
     STATE_CHANGED = 1
     END_OF_FILE = 2
     ERROR = 3
@@ -88,6 +94,8 @@ class LogLevel(_Named):
 
 
 class Kind(_Named):
+    """sp_kind: the kind of a logged call (a LOGGED event's value)."""
+
     OPEN = 0
     PLAY = 1
     PAUSE = 2
@@ -102,11 +110,15 @@ class Kind(_Named):
 
 
 class WakeReason(_Named):
+    """sp_wake_reason: why the control plane woke."""
+
     PROACTIVE = 1
     ON_DEMAND = 2
 
 
 class ControlState(_Named):
+    """sp_control_state: the control plane's state."""
+
     AWAKE = 0
     ASLEEP = 1
     WAKING = 2
@@ -131,6 +143,8 @@ class SeekFlag(enum.IntFlag):
 
 
 class PixelFormat(_Named):
+    """sp_pixel_format: the layout of the frames set_video_callback delivers."""
+
     RGBA32 = 1
     YUV420P = 2
 
@@ -219,6 +233,8 @@ class Event:
 
 @dataclass(frozen=True)
 class MediaInfo:
+    """sp_media_info: what sp_open found in the media."""
+
     width: int
     height: int
     fps: float
@@ -422,7 +438,9 @@ class Player:
     library's own threads: events on "sp-events" (its event dispatcher),
     frames on "sp-present" (its presentation thread), sleep/wake on
     "sp-control" (its control thread); never on the thread that created the
-    player. ctypes takes the GIL for them. An
+    player. These are the operating system's thread names (top -H, gdb);
+    threading.current_thread().name shows "Dummy-N" there, since Python did
+    not start them. ctypes takes the GIL for them. An
     exception a callback raises is printed to stderr and kept in
     `callback_errors`; it does not reach the library. A callback may call
     the player's controls and properties, but not close() or open().
@@ -480,9 +498,13 @@ class Player:
         return self._life.closing
 
     def __enter__(self):
+        """Use the player in a with block (closed at its end); a closed player raises ValueError."""
+        if self._life.closing:
+            raise ValueError("the player is closed")
         return self
 
     def __exit__(self, *exc):
+        """Close the player."""
         self.close()
         return False
 
@@ -544,6 +566,7 @@ class Player:
 
     @property
     def media_info(self) -> MediaInfo:
+        """What the open media holds (a MediaInfo); ERR_INVALID_STATE with nothing open."""
         info = _capi.MediaInfo()
         info.struct_size = C.sizeof(info)
         self._call("sp_get_media_info", self._lib.sp_get_media_info, C.byref(info))
@@ -564,12 +587,15 @@ class Player:
 
     # ------------------------------------------------------------ controls
     def play(self):
+        """Start or resume playback (at the end of the file: from 0)."""
         self._call("sp_play", self._lib.sp_play)
 
     def pause(self):
+        """Pause; the picture stays."""
         self._call("sp_pause", self._lib.sp_pause)
 
     def toggle_pause(self):
+        """Pause when playing, else play."""
         self._call("sp_toggle_pause", self._lib.sp_toggle_pause)
 
     def seek(self, target_ms, *, relative=False, keyframe=False, flags=None):
@@ -585,9 +611,11 @@ class Player:
         self._call("sp_seek", self._lib.sp_seek, target, flags)
 
     def step(self):
+        """Pause (if playing) and show the next frame."""
         self._call("sp_step", self._lib.sp_step)
 
     def stop(self):
+        """Stop playback and end the viewing session (the media is closed)."""
         self._call("sp_stop", self._lib.sp_stop)
 
     def skip(self, direction):
@@ -602,22 +630,27 @@ class Player:
 
     @property
     def state(self) -> State:
+        """The playback State."""
         return _enum(State, self._get(self._lib.sp_get_state, C.c_int, "sp_get_state"))
 
     @property
     def position_ms(self) -> int:
+        """Media position of the picture shown, in ms (during a seek: the target)."""
         return self._get(self._lib.sp_get_position_ms, C.c_int64, "sp_get_position_ms")
 
     @property
     def duration_ms(self) -> int:
+        """Duration of the open media in ms (0 with nothing open or when unknown)."""
         return self._get(self._lib.sp_get_duration_ms, C.c_int64, "sp_get_duration_ms")
 
     @property
     def buffered_ms(self) -> int:
+        """How far ahead of the position media is decoded and queued, in ms."""
         return self._get(self._lib.sp_get_buffered_ms, C.c_int64, "sp_get_buffered_ms")
 
     @property
     def rate(self) -> float:
+        """Playback rate in [0.5, 2.0] (1 = normal); kept across open()."""
         return self._get(self._lib.sp_get_rate, C.c_double, "sp_get_rate")
 
     @rate.setter
@@ -626,6 +659,7 @@ class Player:
 
     @property
     def volume(self) -> int:
+        """Volume in [0, 100] (100 = unchanged level); kept across open()."""
         return self._get(self._lib.sp_get_volume, C.c_int, "sp_get_volume")
 
     @volume.setter
@@ -634,6 +668,7 @@ class Player:
 
     @property
     def mute(self) -> bool:
+        """True when muted (the volume is kept)."""
         return bool(self._get(self._lib.sp_get_mute, C.c_int, "sp_get_mute"))
 
     @mute.setter
@@ -647,6 +682,7 @@ class Player:
 
     @property
     def control_state(self) -> ControlState:
+        """The control plane's ControlState (see control_status())."""
         return self.control_status()[0]
 
     def control_status(self):
@@ -656,6 +692,7 @@ class Player:
         return _enum(ControlState, state.value), (wakes_in.value if wakes_in.value >= 0 else None)
 
     def stats(self) -> Stats:
+        """Control-plane statistics of the current (or last) session (a Stats)."""
         st = _capi.Stats()
         st.struct_size = C.sizeof(st)
         self._call("sp_get_stats", self._lib.sp_get_stats, C.byref(st))

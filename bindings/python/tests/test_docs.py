@@ -40,3 +40,26 @@ def test_readme_example_prints_what_it_says(tmp_path, clip):
     assert re.search(r"^\[Window\(start_ms=\d+, end_ms=\d+\)", out.stdout, re.M) or "\n[]\n" in out.stdout
     # on_control: "asleep None" / "awake ON_DEMAND" (a name, not a number)
     assert not re.search(r"^awake \d", out.stdout, re.M), out.stdout
+
+
+def test_every_public_member_has_a_docstring():
+    undocumented = [name for name, member in vars(smartplayer.Player).items()
+                    if not name.startswith("_") and not (member.__doc__ or "").strip()]
+    assert undocumented == []
+    for name in smartplayer.__all__:
+        obj = getattr(smartplayer, name)
+        if callable(obj):
+            doc = (obj.__doc__ or "").strip()
+            assert doc and not doc.startswith(f"{name}("), name  # not dataclass's generated signature
+
+
+def test_with_on_a_closed_player_raises(clip):
+    p = smartplayer.Player(video_output="none", audio_output="none")
+    p.close()
+    try:
+        with p:
+            entered = True
+    except ValueError as e:
+        entered = False
+        assert "closed" in str(e)
+    assert not entered
