@@ -280,3 +280,20 @@ def test_ffmpeg_log_lines_arrive_as_events(tmp_path, clip, recorder, player_fact
     lines = recorder.of_type(EventType.LOG)
     assert all(ev.log_level == smartplayer.LogLevel.ERROR for ev in lines)
     assert any("moov atom not found" in ev.message for ev in lines)
+
+
+def test_error_text_says_each_part_once(player_factory):
+    p = player_factory()
+    with pytest.raises(SmartPlayerError) as e:
+        p.open("")
+    # Was: "sp_open: SP_ERR_INVALID_ARGUMENT: invalid argument (NULL, out of
+    # range or unknown key): sp_open: url is NULL or empty".
+    assert str(e.value) == "sp_open: SP_ERR_INVALID_ARGUMENT: url is NULL or empty"
+    assert e.value.message == "sp_open: url is NULL or empty"  # the library's text, as it was
+    assert (e.value.call, e.value.name, e.value.code) == ("sp_open", "SP_ERR_INVALID_ARGUMENT", Result.ERR_INVALID_ARGUMENT)
+    with pytest.raises(SmartPlayerError) as e:
+        p.play()  # the library says "play: no media is open ...": "play" is not said twice
+    assert str(e.value) == "sp_play: SP_ERR_INVALID_STATE: " + e.value.message.split(": ", 1)[1]
+    # Without a message the generic description is all there is to say.
+    assert str(SmartPlayerError(Result.ERR_IO, "", "sp_x")) == "sp_x: " + smartplayer.strerror(Result.ERR_IO)
+    assert str(SmartPlayerError(Result.ERR_IO)) == smartplayer.strerror(Result.ERR_IO)
