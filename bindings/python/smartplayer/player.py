@@ -149,6 +149,16 @@ class PixelFormat(_Named):
     YUV420P = 2
 
 
+class ColorMatrix(_Named):
+    """sp_color_matrix: how a YUV420P frame's values map to colour."""
+
+    RGB = 0
+    BT601 = 1
+    BT709 = 2
+    BT2020 = 3
+    OTHER = 4
+
+
 def _enum(cls, value):
     try:
         return cls(value)
@@ -286,6 +296,8 @@ class VideoFrame:
     linesizes: tuple
     pts_ms: int
     frame_number: int
+    color_matrix: int = 0  # ColorMatrix (RGB for RGBA32 frames; 0 from an older library)
+    full_range: bool = False  # YUV420P: values use 0..255 rather than 16..235
 
 
 # ---------------------------------------------------------------- arguments
@@ -806,7 +818,10 @@ class Player:
                 rows = f.height if i == 0 else (f.height + 1) // 2
                 planes.append(C.string_at(f.data[i], f.linesize[i] * rows))
                 sizes.append(f.linesize[i])
-            frame = VideoFrame(f.width, f.height, _enum(PixelFormat, f.format), tuple(planes), tuple(sizes), f.pts_ms, f.frame_number)
+            has_color = f.struct_size >= _capi.VideoFrame.full_range.offset + C.sizeof(C.c_int)
+            frame = VideoFrame(f.width, f.height, _enum(PixelFormat, f.format), tuple(planes), tuple(sizes), f.pts_ms,
+                               f.frame_number, _enum(ColorMatrix, f.color_matrix) if has_color else ColorMatrix.RGB,
+                               bool(f.full_range) if has_color else f.format == PixelFormat.RGBA32)
             p._guard(fn, frame)
 
         cb = _capi.VIDEO_FN(trampoline) if fn is not None else _capi.VIDEO_FN()

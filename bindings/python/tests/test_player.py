@@ -160,6 +160,7 @@ def test_frames_reach_python_as_copies(clip, recorder, player_factory):
     assert recorder.thread_names["frame"] == {"sp-present"}
     assert (f.width, f.height, f.format, f.pts_ms, f.frame_number) == (320, 240, PixelFormat.RGBA32, 0, 0)
     assert len(f.planes) == 1 and len(f.planes[0]) == f.linesizes[0] * 240 and f.linesizes[0] >= 320 * 4
+    assert (f.color_matrix, f.full_range) == (smartplayer.ColorMatrix.RGB, True)
 
     q = player_factory(video_output="callback")
     yuv = Recorder()
@@ -172,6 +173,9 @@ def test_frames_reach_python_as_copies(clip, recorder, player_factory):
     y, u, v = frames[0].planes
     assert len(y) == frames[0].linesizes[0] * 240 and len(u) == frames[0].linesizes[1] * 120
     assert [fr.frame_number for fr in frames[:3]] == [0, 1, 2]
+    # An untagged SD clip: BT.601, limited range (what to convert it with).
+    assert (frames[0].color_matrix, frames[0].full_range) == (smartplayer.ColorMatrix.BT601, False)
+    assert str(frames[0].color_matrix) == "BT601"
 
 
 def test_host_pulls_audio(clip, player_factory):
