@@ -389,8 +389,11 @@ typedef struct sp_media_meta {
  * "replaced", or "finished" if it had ended). meta may be NULL.
  * Errors: SP_ERR_INVALID_ARGUMENT (url NULL or empty, bad meta), SP_ERR_NOT_FOUND,
  * SP_ERR_FORMAT, SP_ERR_NO_VIDEO, SP_ERR_NETWORK, SP_ERR_IO, SP_ERR_DB* (the
- * session could not be logged). A failed open leaves nothing open (media
- * open before was closed first) and the state IDLE.
+ * session could not be logged). Arguments are checked first: a NULL or
+ * empty url or a meta refused (its struct_size, a field too long or not
+ * clean UTF-8, an unknown tail: SP_ERR_INVALID_ARGUMENT / SP_ERR_UNSUPPORTED)
+ * leaves the media already open as it was. Any later failure leaves nothing
+ * open (media open before was closed first) and the state IDLE.
  * A named pipe (FIFO) blocks it until a writer opens the pipe, as in ffplay.
  * From an event callback it may be called (open the next file on
  * SP_EVENT_END_OF_FILE); from a video or control callback it would wait for

@@ -84,6 +84,15 @@ grep -q "empty" <("$CLI" --db "$DB" add "$T/empty.mp4" --genre x 2>&1 || true)
 expect_fail 1 "$CLI" --db "$T/fresh.db" add "$T/notes.txt" --genre x
 [ ! -e "$T/fresh.db" ] || fail "refused add created a database"
 
+# smartplayer-play: plays headless; a refused option or configuration key says why.
+PLAY="$B/tools/smartplayer-play"
+SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy "$PLAY" --video none --audio none --seconds 0.5 "$T/lecture.mp4" >"$T/out" 2>"$T/err" \
+  || { cat "$T/err"; fail "smartplayer-play did not play"; }
+expect_fail 2 "$PLAY" --set bogus=1 "$T/lecture.mp4"
+grep -q "unknown configuration key 'bogus'" "$T/err" || fail "smartplayer-play --set: no reason given"
+expect_fail 2 "$PLAY" --seconds soon "$T/lecture.mp4"
+grep -q -- "--seconds" "$T/err" || fail "smartplayer-play: the refused option is not named"
+
 # $SMARTPLAYER_DB is the default database.
 SMARTPLAYER_DB="$DB" "$CLI" list | grep -q "^2 video(s)"
 
