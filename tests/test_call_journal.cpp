@@ -13,6 +13,7 @@
 #include "core/result.h"
 #include "log/behaviour_log.h"
 #include "log/journal.h"
+#include "log/journal_recovery.h"
 #include "support.h"
 
 using namespace sp;
@@ -146,4 +147,40 @@ TEST_CASE("call journal: what a dead player journalled is recovered into the dat
   REQUIRE(got.size() == 2);
   CHECK(got[0] == call(2, Kind::Pause, 5'000));
   CHECK(got[1] == call(3, Kind::Play, 5'000));
+}
+
+TEST_CASE("tools: a writing open recovers what a dead player journalled, a reading one says it waits") {
+  sp_test::TempDir dir;
+  const std::string db = dir.file("log.db");
+  auto log = open_log(db);
+  SessionRow s{.viewer = "ann", .video = "v1", .start_wall_ms = 1'700'000'000'000, .end_reason = {}, .policy = {}};
+  std::string err;
+  REQUIRE(log->begin_session(s, err) == kOk);
+  {
+    Events ev;
+    CallJournal dead(db, ev.sink());
+    dead.record_start(s.id, s.start_wall_ms);
+    dead.session_started(s.id);
+    CHECK(dead.append_event(call(2, Kind::Pause, 5'000), err) > 0);
+    CHECK(dead.append_event(call(3, Kind::Play, 5'000), err) > 0);
+  } // left behind, as a kill leaves it
+  std::vector<Interaction> got;
+
+  // smartplayer-cli list / export-traces, smartplayer-train: read only.
+  std::string note = recover_for_tool(db, *log, true);
+  INFO(note);
+  CHECK(note.find("1 crash journal(s)") != std::string::npos);
+  CHECK(note.find("hold 2 interaction(s)") != std::string::npos);
+  REQUIRE(log->read_events(s.id, got, err) == kOk);
+  CHECK(got.empty()); // nothing written
+  CHECK(recover_for_tool(db, *log, true) == note); // and the journal is still there
+
+  // smartplayer-cli add / import-traces, smartplayer-train --save-to-db: write.
+  note = recover_for_tool(db, *log, false);
+  CHECK(note.find("recovered 1 crash journal(s)") != std::string::npos);
+  CHECK(note.find("2 interaction(s) written, 1 session(s) ended") != std::string::npos);
+  REQUIRE(log->read_events(s.id, got, err) == kOk);
+  CHECK(got.size() == 2);
+  CHECK(recover_for_tool(db, *log, true).empty()); // nothing left waiting
+  CHECK(recover_for_tool(db, *log, false).empty());
 }

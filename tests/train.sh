@@ -78,7 +78,9 @@ expect 1 "no behaviour log" -- "$TRAIN" --db "$work/missing.db"
 echo "not a database" >"$work/bad.db"
 expect 1 "cannot open" -- "$TRAIN" --db "$work/bad.db"
 : >"$work/empty.jsonl"
-"$BIN/smartplayer-cli" --db "$work/empty.db" import-traces "$work/empty.jsonl" >/dev/null
+# A behaviour log with a video in its catalogue and no session.
+ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=64x48:rate=10:duration=1 -c:v libx264 "$work/one.mp4"
+"$BIN/smartplayer-cli" --db "$work/empty.db" add --genre lecture "$work/one.mp4" >/dev/null
 expect 1 "no sessions" -- "$TRAIN" --db "$work/empty.db" --save-to-db
 expect 1 "no sessions" -- "$TRAIN" --traces "$work/empty.jsonl"
 expect 1 "cannot read traces: .*missing.jsonl" -- "$TRAIN" --traces "$work/missing.jsonl"

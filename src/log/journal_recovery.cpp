@@ -8,6 +8,34 @@
 
 namespace sp {
 
+std::string recover_for_tool(const std::string &db_path, BehaviourLog &log, bool read_only) {
+  if (read_only) {
+    std::vector<AdoptedJournal> waiting; // locked while counted, released after
+    std::vector<std::string> problems;
+    adopt_journals(db_path, waiting, problems);
+    if (waiting.empty()) return {};
+    size_t events = 0;
+    for (const auto &j : waiting)
+      events += j.contents().events.size();
+    return std::to_string(waiting.size()) + " crash journal(s) of killed players beside " + db_path + " hold " +
+           std::to_string(events) +
+           " interaction(s) that may not be in the database yet (read without them); the next open by a "
+           "player, or a smartplayer-cli command that writes, recovers them";
+  }
+  JournalRecovery rec;
+  std::string err;
+  if (int r = recover_journals(db_path, log, rec, err); r != kOk)
+    return "crash recovery failed, the journals stay for the next open: " + err;
+  std::string msg;
+  if (rec.journals > 0)
+    msg = "recovered " + std::to_string(rec.journals) + " crash journal(s) of killed players: " +
+          std::to_string(rec.counts.events_added) + " interaction(s) written, " +
+          std::to_string(rec.counts.sessions_ended + rec.counts.sessions_crashed) + " session(s) ended";
+  for (const auto &p : rec.problems)
+    msg += (msg.empty() ? "" : "; ") + ("crash recovery: " + p);
+  return msg;
+}
+
 int recover_journals(const std::string &db_path, BehaviourLog &log, JournalRecovery &out, std::string &err) {
   out = JournalRecovery{};
   std::vector<AdoptedJournal> adopted;

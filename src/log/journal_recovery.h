@@ -32,4 +32,11 @@ struct JournalRecovery {
 // with a message when writing failed; the journals then stay for the next open.
 int recover_journals(const std::string &db_path, BehaviourLog &log, JournalRecovery &out, std::string &err);
 
+// For the programs other than the player that open a behaviour database
+// (smartplayer-cli, smartplayer-train). Opened to write, they recover the
+// journals as the player does; opened to read, they cannot, and say what
+// waits beside the database instead, so that what they read is known to
+// lack it. Returns a line for stderr ("" when there is nothing to say).
+std::string recover_for_tool(const std::string &db_path, BehaviourLog &log, bool read_only);
+
 } // namespace sp

@@ -24,6 +24,7 @@
 #include "core/hash.h"
 #include "decode/probe.h"
 #include "log/behaviour_log.h"
+#include "log/journal_recovery.h"
 #include "smartplayer.h"
 #include "trace/trace.h"
 
@@ -101,6 +102,10 @@ int open_log(const std::string &db, bool read_only, std::unique_ptr<sp::Behaviou
     std::cerr << kProg << ": " << err << "\n";
     return 1;
   }
+  // What killed players left beside it: written now (a writing command), or
+  // said (a reading one).
+  if (std::string note = sp::recover_for_tool(db, *log, read_only); !note.empty())
+    std::cerr << kProg << ": " << note << "\n";
   return 0;
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "log/behaviour_log.h"
+#include "log/journal_recovery.h"
 #include "predict/hazard.h"
 #include "trace/trace.h"
 #include "trace/transitions.h"
@@ -137,6 +138,8 @@ int main(int argc, char **argv) {
     std::string err;
     if (int r = BehaviourLog::open(db, lo, log, err))
       return fail("cannot open " + db + ": " + err + " (" + std::to_string(r) + ")");
+    if (std::string note = recover_for_tool(db, *log, lo.read_only); !note.empty())
+      std::cerr << "smartplayer-train: " << note << "\n";
   }
   if (!traces.empty()) {
     TraceReadResult rr = read_trace_file(traces, OnMalformed::Skip);
