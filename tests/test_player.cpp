@@ -648,6 +648,37 @@ TEST_CASE("a video shorter than its audio: the position follows the sound to the
     if (e.type == SP_EVENT_END_OF_FILE) CHECK(e.position_ms >= 2400);
 }
 
+TEST_CASE("a stream without timestamps (raw H.264) plays every frame at its rate; a seek it cannot do is said") {
+  TempDir dir;
+  const std::string clip = dir.file("raw.h264");
+  REQUIRE(run("ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=160x120:rate=25:duration=2 "
+              "-c:v libx264 -preset veryfast -f h264 '" + clip + "'") == 0);
+  PlayerFixture f;
+  REQUIRE(sp_open(f.p, clip.c_str(), nullptr) == SP_OK);
+  REQUIRE(f.host.wait([&] { return !f.host.frames.empty(); }));
+  // Seeking needs timestamps or an index: refused with a message, nothing lost.
+  REQUIRE(sp_seek(f.p, 1000, SP_SEEK_ABSOLUTE) == SP_OK);
+  REQUIRE(f.host.wait([&] { return f.host.has_event(SP_EVENT_SEEK_DONE); }));
+  {
+    std::lock_guard lk(f.host.mu);
+    bool said = false;
+    for (size_t i = 0; i < f.host.events.size(); ++i)
+      if (f.host.events[i].type == SP_EVENT_ERROR &&
+          f.host.messages[i].find("playback goes on where it was") != std::string::npos)
+        said = true;
+    CHECK(said);
+  }
+  CHECK(f.position() == 0);
+  REQUIRE(sp_play(f.p) == SP_OK);
+  REQUIRE(f.host.wait([&] { return f.host.has_event(SP_EVENT_END_OF_FILE); }, 20s));
+  std::lock_guard lk(f.host.mu);
+  // Every frame once, 40 ms apart from 0 (the frame rate), none with a
+  // made-up timestamp of INT64_MIN.
+  REQUIRE(f.host.frames.size() == 50);
+  for (size_t i = 0; i < f.host.frames.size(); ++i)
+    CHECK(f.host.frames[i].pts_ms == static_cast<int64_t>(i) * 40);
+}
+
 TEST_CASE("bad input: each gets a code and a message, and the player survives") {
   TempDir dir;
   PlayerFixture f;

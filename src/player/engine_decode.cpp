@@ -87,6 +87,7 @@ void Engine::video_loop() {
   int serial = -1;
   double target = NAN;
   double landing = NAN;     // the seek's target, until its first picture
+  double next_pts = 0;      // where a frame without a timestamp goes: just after the one before
   int retried_serial = -1;  // a serial given up for a retry from further back
   bool first_of_serial = true;
   const double default_dur = fps_ > 0 ? 1.0 / fps_ : 0.04;
@@ -94,6 +95,11 @@ void Engine::video_loop() {
   auto on_frame = [&](AVFrame *f) -> bool {
     double pts = ts_to_s(f->best_effort_timestamp, vtb_) - start_time_;
     double dur = f->pkt_duration > 0 ? ts_to_s(f->pkt_duration, vtb_) : default_dur;
+    // A stream without timestamps (raw H.264 or HEVC, some cameras' dumps):
+    // each frame follows the one before by its duration, as ffplay and mpv
+    // play them.
+    if (std::isnan(pts)) pts = next_pts;
+    next_pts = pts + dur;
     if (serial == retried_serial) return true; // flushed by the retry's seek
     if (!std::isnan(landing) && !std::isnan(pts)) {
       const double tgt = landing;
@@ -144,6 +150,7 @@ void Engine::video_loop() {
     SerialFilter pl = serial_filter();
     target = pl.vserial == serial ? pl.target : NAN;
     landing = pl.vserial == serial ? pl.landing : NAN;
+    next_pts = std::isnan(landing) ? 0.0 : landing;
     av_frame_unref(held.get());
     have_held = false;
     first_of_serial = true;

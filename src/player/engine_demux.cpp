@@ -56,8 +56,23 @@ void Engine::do_seek() {
   if (r < 0) r = avformat_seek_file(ic, -1, INT64_MIN, ts, INT64_MAX, 0);
   if (r < 0 && listener_)
     listener_->on_error(SP_ERR_IO, "seek to " + std::to_string(static_cast<int64_t>(target * 1000)) +
-                                       " ms failed: " + ff::av_error_string(r));
+                                       " ms failed: " + ff::av_error_string(r) +
+                                       (back > 0 ? std::string() : "; playback goes on where it was"));
+  if (r < 0 && back == 0) {
+    // Nothing moved (a stream without timestamps or index, as raw H.264):
+    // keep what is buffered, and the seek is over where playback is. The
+    // failed search may have read ahead (FFmpeg's generic index reads the
+    // file to find a time): reading goes on from just after the last packet
+    // queued.
+    if (read_end_pos_ >= 0 && !(ic->iformat->flags & AVFMT_NO_BYTE_SEEK))
+      avformat_seek_file(ic, -1, INT64_MIN, read_end_pos_, INT64_MAX, AVSEEK_FLAG_BYTE);
+    pending_seek_.store(NAN, std::memory_order_release);
+    if (listener_) listener_->on_seek_done(std::llround(position_.load() * 1000));
+    wake_display();
+    return;
+  }
   reset_serials(target, accurate, back);
+  read_end_pos_ = -1;
   {
     std::lock_guard lk(seek_mu_);
     seek_done_serial_.store(serial_filter_.vserial, std::memory_order_release);
@@ -175,6 +190,7 @@ void Engine::demux_loop() {
       const double end = ts_to_s(ts, tb) - start_time_ + ts_to_s(pkt->duration, tb);
       if (!std::isnan(end)) furthest = std::max(furthest, end);
     }
+    if (pkt->pos >= 0) read_end_pos_ = pkt->pos + pkt->size;
     if (pkt->stream_index == vidx_) {
       double end = ts_to_s(pkt->pts, vtb_) - start_time_ + ts_to_s(pkt->duration, vtb_);
       if (!std::isnan(end)) demux_vend_.store(end);

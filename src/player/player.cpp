@@ -428,7 +428,8 @@ int Player::seek(int64_t target_ms, int flags) {
     int64_t target = target_ms;
     if (flags & SP_SEEK_RELATIVE) target = saturating_add(ix.position_ms, target_ms); // INT64_MAX: the end
     int64_t dur = std::llround(e->duration() * 1000);
-    target = std::clamp<int64_t>(target, 0, std::max<int64_t>(0, dur));
+    // Unknown duration (a live stream, raw H.264): no upper bound to clamp to.
+    target = dur > 0 ? std::clamp<int64_t>(target, 0, dur) : std::max<int64_t>(target, 0);
     ix.from_ms = ix.position_ms;
     ix.to_ms = target;
     bool was_ended = e->ended();
