@@ -458,6 +458,17 @@ TEST_CASE("in-memory and URI names are refused with a clear message; ./file: is 
   CHECK(std::filesystem::exists(dir.file("file:odd.db")));
 }
 
+TEST_CASE("an empty file read-only is 'empty', not an SQL error; opened to write it becomes a log", "[log]") {
+  sp_test::TempDir dir;
+  const std::string path = dir.file("empty.db");
+  write_file(path, "");
+  std::string err;
+  CHECK(open_code(path, err, LogOptions{5000, true}) == SP_ERR_NOT_FOUND);
+  CHECK(err.find("is empty") != std::string::npos);
+  CHECK(std::filesystem::file_size(path) == 0);
+  CHECK(open_code(path, err) == SP_OK);
+}
+
 TEST_CASE("an SQLite database that is not a behaviour log is refused, not modified", "[log]") {
   sp_test::TempDir dir;
   std::string path = dir.file("other.db");

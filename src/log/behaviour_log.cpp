@@ -235,6 +235,12 @@ int BehaviourLog::open(const std::string &path, const LogOptions &opt, std::uniq
           "); refusing to open it (use a newer libsmartplayer)";
     return kErrDb;
   }
+  if (opt.read_only && user_version == 0 && n_objects == 0) {
+    // An empty file (or an empty SQLite database): a writer would make it a
+    // behaviour log; a reader finds nothing in it, not "no such table".
+    err = "behaviour log " + path + ": is empty (no behaviour log has been written to it yet)";
+    return kErrNotFound;
+  }
   if (user_version == 0 && n_objects > 0) {
     err = "behaviour log " + path + ": is an SQLite database but not a behaviour log (it has " +
           std::to_string(n_objects) + " schema objects and user_version 0); refusing to modify it";
