@@ -679,6 +679,25 @@ TEST_CASE("a stream without timestamps (raw H.264) plays every frame at its rate
     CHECK(f.host.frames[i].pts_ms == static_cast<int64_t>(i) * 40);
 }
 
+TEST_CASE("without audio the last picture is shown for its duration before the end of file") {
+  // Two pictures at 2 fps: 0.5 s each, 1 s of video. The end comes when the
+  // second picture's half second is over, not when it appears (a lower
+  // bound: a slower machine only ends later).
+  TempDir dir;
+  const std::string clip = dir.file("two.mp4");
+  REQUIRE(run("ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=64x48:rate=2:duration=1 "
+              "-c:v libx264 -preset veryfast '" + clip + "'") == 0);
+  PlayerFixture f;
+  REQUIRE(sp_open(f.p, clip.c_str(), nullptr) == SP_OK);
+  REQUIRE(f.host.wait([&] { return !f.host.frames.empty(); }));
+  const auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(sp_play(f.p) == SP_OK);
+  REQUIRE(f.host.wait([&] { return f.host.has_event(SP_EVENT_END_OF_FILE); }, 10s));
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(f.host.frame_count() == 2);
+  CHECK(ms >= 900);
+}
+
 TEST_CASE("bad input: each gets a code and a message, and the player survives") {
   TempDir dir;
   PlayerFixture f;

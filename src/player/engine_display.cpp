@@ -208,6 +208,15 @@ double Engine::refresh(const ShowFn &show) {
     // otherwise sleep until the decoders make progress (a picture, the end
     // of a stream, the audio drained). Announce the wait first, then check
     // that nothing happened since we looked, so no wake-up is lost.
+    // The last picture is shown for its whole duration before the end (a
+    // 1-frame clip lasts its frame; a clip without audio ends at its
+    // duration, not when its last picture appears): an exact deadline.
+    if (!paused && eof_.load() && vfinished_.load() == videoq_.serial() && pictq_.shown() &&
+        (!audio_on_ || (afinished_.load() == audioq_.serial() && sink_->empty()))) {
+      const Picture *last = pictq_.peek_last();
+      const double end_at = frame_timer_ + std::max(0.0, last->duration) / r;
+      if (!std::isnan(end_at) && now + kDueSlack < end_at) return end_at;
+    }
     if (check_eof()) return INFINITY;
     display_waits_.store(true);
     if (progress_.load() != progress) {
