@@ -720,7 +720,10 @@ SP_API int sp_get_control_state(const sp_player *p, int *state, int64_t *wakes_i
 
 /**
  * Control-plane statistics of the current (or last) session; the counters
- * restart when a session begins. Versioned: see STRUCTS THAT GROW.
+ * restart when a session begins, except events_submitted, events_logged and
+ * events_dropped, which count over the player's life (a session's last
+ * events may be committed after the next session began). Versioned: see
+ * STRUCTS THAT GROW.
  */
 typedef struct sp_stats {
     size_t struct_size;       /* set to sizeof(sp_stats) before calling */

@@ -275,6 +275,31 @@ TEST_CASE("migration from a hand-made v1 database", "[log]") {
   REQUIRE(log->save_model(m, err) == SP_OK);
 }
 
+TEST_CASE("a session and its first event are written together or not at all", "[log]") {
+  sp_test::TempDir dir;
+  const std::string db = dir.file("log.db");
+  { auto log = open_log(db); }
+  SessionRow s;
+  s.viewer = "alice";
+  s.video = "v1";
+  s.start_wall_ms = 1700000000000;
+  // Writing the event fails (as a full disk or a damaged page would): no
+  // session without events is left behind.
+  raw_exec(db, "CREATE TRIGGER no_events BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+  {
+    auto log = open_log(db);
+    std::string err;
+    CHECK(log->begin_session_with(s, ev(1, Kind::Open), err) != SP_OK);
+    CHECK(err.find("refused") != std::string::npos);
+  }
+  CHECK(raw_int(db, "SELECT count(*) FROM sessions") == 0);
+  raw_exec(db, "DROP TRIGGER no_events;");
+  auto log = open_log(db);
+  std::string err;
+  REQUIRE(log->begin_session_with(s, ev(1, Kind::Open), err) == SP_OK);
+  CHECK(read_back(*log, s.id) == std::vector<Interaction>{ev(1, Kind::Open)});
+}
+
 TEST_CASE("events appended in batches read back in order; re-append is a no-op", "[log]") {
   sp_test::TempDir dir;
   auto log = open_log(dir.file("log.db"));

@@ -792,7 +792,7 @@ TEST_CASE("bad given videos and viewer ids are refused") {
   refused("{\"id\":\"a\",\"genre\":\"lecture\",\"duration_ms\":1000,\"scene_ms\":[5],\"scene_salience\":[]}",
           "differ in length");
   refused("{\"id\":\"a\",\"genre\":\"lecture\",\"duration_ms\":1000,\"popularity\":0}", "popularity");
-  refused("not json", "parse");
+  refused("not json", "not valid JSON (at byte 2)");
   std::istringstream twice("{\"id\":\"a\",\"genre\":\"lecture\",\"duration_ms\":1000}\n"
                            "{\"id\":\"a\",\"genre\":\"news\",\"duration_ms\":1000}\n");
   std::vector<sp::sim::Video> v;

@@ -60,10 +60,12 @@ int SessionWriter::begin_session(const SessionInfo &info, const std::string &pol
         s.video = info.video_id;
         s.start_wall_ms = wall_ms;
         s.policy = policy;
-        r = log_->begin_session(s, e);
+        // The session and its open event together: a failure (a full disk,
+        // a damaged page) leaves no session without events.
+        r = log_->begin_session_with(s, open, e);
         if (r != kOk) return r;
         sid = s.id;
-        return log_->append_events(sid, {open}, e);
+        return static_cast<int>(kOk);
       },
       err);
   if (code != kOk) return code;

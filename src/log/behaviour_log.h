@@ -136,6 +136,13 @@ public:
   // in *duplicate_seqs, so a caller that knows its seqs are new (the control
   // plane) counts and reports it instead of losing it silently.
   virtual int begin_session(SessionRow &s, std::string &err) = 0;  // sets s.id
+  // The session and its first event (the open) in one transaction: a failure
+  // leaves no session without events behind. The default is not atomic; the
+  // SQLite log overrides it.
+  virtual int begin_session_with(SessionRow &s, const Interaction &first, std::string &err) {
+    if (int r = begin_session(s, err)) return r;
+    return append_events(s.id, {first}, err, nullptr);
+  }
   virtual int end_session(int64_t session_id, int64_t end_wall_ms, const std::string &reason,
                           std::string &err) = 0;
   virtual int append_events(int64_t session_id, const std::vector<Interaction> &batch, std::string &err,

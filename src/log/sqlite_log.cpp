@@ -110,8 +110,16 @@ public:
   }
 
   // ---- sessions and events ----------------------------------------------
-  int begin_session(SessionRow &s, std::string &err) override {
+  int begin_session(SessionRow &s, std::string &err) override { return begin(s, nullptr, err); }
+  int begin_session_with(SessionRow &s, const Interaction &first, std::string &err) override {
+    return begin(s, &first, err);
+  }
+
+  int begin(SessionRow &s, const Interaction *first, std::string &err) {
     if (s.viewer.empty() || s.video.empty()) return invalid("begin_session: empty viewer or video id", err);
+    if (first && (first->seq < 1 || static_cast<int>(first->kind) < 0 ||
+                  static_cast<int>(first->kind) >= kKindCount))
+      return invalid("begin_session: bad first event", err);
     Txn tx(*this);
     if (int r = tx.begin("begin session", err)) return r;
     if (int r = upsert_viewer(s.viewer, s.start_wall_ms, err)) return r;
@@ -119,6 +127,10 @@ public:
                      s.end_reason, s.policy))
       return r;
     int64_t id = sqlite3_last_insert_rowid(db_.get());
+    if (first) {
+      bool dup = false;
+      if (int r = insert_event(id, *first, err, &dup)) return r;
+    }
     if (int r = tx.commit("begin session", err)) return r;
     s.id = id;
     return kOk;
