@@ -17,8 +17,8 @@ std::string recover_for_tool(const std::string &db_path, BehaviourLog &log, bool
     size_t events = 0;
     for (const auto &j : waiting)
       events += j.contents().events.size();
-    return std::to_string(waiting.size()) + " crash journal(s) of killed players beside " + db_path + " hold " +
-           std::to_string(events) +
+    return std::to_string(waiting.size()) + " crash journal(s) of killed players beside " + db_path +
+           " hold " + std::to_string(events) +
            " interaction(s) that may not be in the database yet (read without them); the next open by a "
            "player, or a smartplayer-cli command that writes, recovers them";
   }
@@ -28,8 +28,9 @@ std::string recover_for_tool(const std::string &db_path, BehaviourLog &log, bool
     return "crash recovery failed, the journals stay for the next open: " + err;
   std::string msg;
   if (rec.journals > 0)
-    msg = "recovered " + std::to_string(rec.journals) + " crash journal(s) of killed players: " +
-          std::to_string(rec.counts.events_added) + " interaction(s) written, " +
+    msg = "recovered " + std::to_string(rec.journals) +
+          " crash journal(s) of killed players: " + std::to_string(rec.counts.events_added) +
+          " interaction(s) written, " +
           std::to_string(rec.counts.sessions_ended + rec.counts.sessions_crashed) + " session(s) ended";
   for (const auto &p : rec.problems)
     msg += (msg.empty() ? "" : "; ") + ("crash recovery: " + p);

@@ -117,8 +117,8 @@ public:
 
   int begin(SessionRow &s, const Interaction *first, std::string &err) {
     if (s.viewer.empty() || s.video.empty()) return invalid("begin_session: empty viewer or video id", err);
-    if (first && (first->seq < 1 || static_cast<int>(first->kind) < 0 ||
-                  static_cast<int>(first->kind) >= kKindCount))
+    if (first &&
+        (first->seq < 1 || static_cast<int>(first->kind) < 0 || static_cast<int>(first->kind) >= kKindCount))
       return invalid("begin_session: bad first event", err);
     Txn tx(*this);
     if (int r = tx.begin("begin session", err)) return r;

@@ -221,7 +221,8 @@ void Engine::step() {
   }
   stepped_.store(true);
   // Counted: three quick steps show three frames (as mpv's queued frame steps).
-  if (step_req_.load(std::memory_order_acquire) < engine_tuning::kMaxPendingSteps) step_req_.fetch_add(1, std::memory_order_acq_rel);
+  if (step_req_.load(std::memory_order_acquire) < engine_tuning::kMaxPendingSteps)
+    step_req_.fetch_add(1, std::memory_order_acq_rel);
   wake_display();
 }
 

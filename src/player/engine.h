@@ -237,7 +237,7 @@ private:
   bool seek_req_ = false;
   double seek_target_ = 0;
   bool seek_accurate_ = true;
-  double seek_back_ = 0; // seconds before seek_target_ to ask the demuxer for (a retry)
+  double seek_back_ = 0;      // seconds before seek_target_ to ask the demuxer for (a retry)
   int64_t read_end_pos_ = -1; // sp-demux only: byte just after the last packet read (-1: unknown)
   SerialFilter serial_filter_;
   std::condition_variable demux_cv_;

@@ -86,9 +86,9 @@ void Engine::video_loop() {
   double held_pts = NAN, held_dur = 0;
   int serial = -1;
   double target = NAN;
-  double landing = NAN;     // the seek's target, until its first picture
-  double next_pts = 0;      // where a frame without a timestamp goes: just after the one before
-  int retried_serial = -1;  // a serial given up for a retry from further back
+  double landing = NAN;    // the seek's target, until its first picture
+  double next_pts = 0;     // where a frame without a timestamp goes: just after the one before
+  int retried_serial = -1; // a serial given up for a retry from further back
   bool first_of_serial = true;
   const double default_dur = fps_ > 0 ? 1.0 / fps_ : 0.04;
 

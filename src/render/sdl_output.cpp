@@ -207,7 +207,8 @@ bool SdlVideo::upload(const AVFrame *pic) {
     if (picture_full_range(pic))
       yuv_mode_ = SDL_YUV_CONVERSION_JPEG;
     else
-      yuv_mode_ = picture_colorspace(pic) == AVCOL_SPC_BT709 ? SDL_YUV_CONVERSION_BT709 : SDL_YUV_CONVERSION_BT601;
+      yuv_mode_ =
+          picture_colorspace(pic) == AVCOL_SPC_BT709 ? SDL_YUV_CONVERSION_BT709 : SDL_YUV_CONVERSION_BT601;
   }
   int r;
   if (fmt == SDL_PIXELFORMAT_IYUV)

@@ -53,8 +53,8 @@ int VideoConverter::convert(const AVFrame *src, AVPixelFormat dst_fmt, AVFrame *
     }
   }
   const auto src_fmt = static_cast<AVPixelFormat>(src->format);
-  SwsContext *c = sws_getCachedContext(sws_.release(), src->width, src->height, src_fmt, src->width, src->height,
-                                       dst_fmt, SWS_BILINEAR, nullptr, nullptr, nullptr);
+  SwsContext *c = sws_getCachedContext(sws_.release(), src->width, src->height, src_fmt, src->width,
+                                       src->height, dst_fmt, SWS_BILINEAR, nullptr, nullptr, nullptr);
   sws_.reset(c);
   if (!c) {
     err = "cannot convert pixel format " +
@@ -72,7 +72,8 @@ int VideoConverter::convert(const AVFrame *src, AVPixelFormat dst_fmt, AVFrame *
   if (sd && !(sd->flags & AV_PIX_FMT_FLAG_RGB)) {
     cs = picture_colorspace(src);
     const int *coef = sws_getCoefficients(static_cast<int>(cs));
-    sws_setColorspaceDetails(c, coef, picture_full_range(src) ? 1 : 0, coef, dst_rgb ? 1 : 0, 0, 1 << 16, 1 << 16);
+    sws_setColorspaceDetails(c, coef, picture_full_range(src) ? 1 : 0, coef, dst_rgb ? 1 : 0, 0, 1 << 16,
+                             1 << 16);
   }
   sws_scale(c, src->data, src->linesize, 0, src->height, dst->data, dst->linesize);
   dst->colorspace = dst_rgb ? AVCOL_SPC_RGB : cs;

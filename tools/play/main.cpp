@@ -157,7 +157,8 @@ int main(int argc, char **argv) {
   for (const auto &[k, val] : extra) {
     if (sp_config_set(cfg, k.c_str(), val.c_str()) != SP_OK) {
       // The library's reason ("unknown configuration key 'bogus'"), not just the code's name.
-      std::fprintf(stderr, "smartplayer-play: --set %s=%s: %s\n", k.c_str(), val.c_str(), sp_config_last_error(cfg));
+      std::fprintf(stderr, "smartplayer-play: --set %s=%s: %s\n", k.c_str(), val.c_str(),
+                   sp_config_last_error(cfg));
       sp_config_destroy(cfg);
       return 2;
     }
