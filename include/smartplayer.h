@@ -208,7 +208,7 @@ typedef enum sp_result {
     SP_ERR_NOT_FOUND = -3,        /* file does not exist / no such item */
     SP_ERR_IO = -4,               /* read error, permission denied */
     SP_ERR_FORMAT = -5,           /* not a media file, truncated, unsupported codec */
-    SP_ERR_NO_VIDEO = -6,         /* media has no video stream */
+    SP_ERR_NO_VIDEO = -6,         /* media has no video stream, and audio_output=none: nothing to play */
     SP_ERR_NETWORK = -7,          /* URL did not answer / connection failed / timed out */
     SP_ERR_DB = -8,               /* other database error */
     SP_ERR_DB_LOCKED = -9,        /* database busy/locked by another writer (after retries) */
@@ -385,6 +385,10 @@ typedef struct sp_media_meta {
  * is decoded meanwhile and shown while paused as soon as it is ready (handed
  * to the video callback, or drawn by sp_sdl_pump), usually just after
  * sp_open returns.
+ * Audio-only media (music, podcasts; an mp3 whose cover art is an attached
+ * picture) plays as in mpv and ffplay: the sound is the clock, no video
+ * frames come, sp_media_info's width and height are 0 and sp_step only
+ * pauses. With audio_output=none such media is refused (SP_ERR_NO_VIDEO).
  * Closes any media already open first (its session ends with reason
  * "replaced", or "finished" if it had ended). meta may be NULL.
  * Errors: SP_ERR_INVALID_ARGUMENT (url NULL or empty, bad meta), SP_ERR_NOT_FOUND,
@@ -405,7 +409,7 @@ SP_API int sp_open(sp_player *p, const char *url, const sp_media_meta *meta);
 /** Facts about the media open (sp_get_media_info). Versioned: see STRUCTS THAT GROW. */
 typedef struct sp_media_info {
     size_t struct_size;
-    int width, height; /* video size in pixels */
+    int width, height; /* video size in pixels (0 for audio-only media) */
     double fps;        /* nominal frame rate (0 if unknown) */
     int has_audio;     /* 1 if the media has an audio stream that is played */
     int audio_sample_rate, audio_channels;
@@ -464,7 +468,7 @@ typedef enum sp_seek_flags {
  * when the frame at the target is shown. [any thread][callback-safe]
  */
 SP_API int sp_seek(sp_player *p, int64_t target_ms, int flags);
-/** Pause (if playing) and show the next frame. [any thread][callback-safe] */
+/** Pause (if playing) and show the next frame (audio-only media: only pause). [any thread][callback-safe] */
 SP_API int sp_step(sp_player *p);
 /** Playback rate in [0.5, 2.0] (1 = normal); else SP_ERR_INVALID_ARGUMENT. [any thread][callback-safe] */
 SP_API int sp_set_rate(sp_player *p, double rate);

@@ -698,6 +698,131 @@ TEST_CASE("without audio the last picture is shown for its duration before the e
   CHECK(ms >= 900);
 }
 
+TEST_CASE("audio-only media plays: the sound is the clock, seeks land on their sample, the end comes") {
+  TempDir dir;
+  // Lossless stereo (no remix), and each sample tells its media time: 0.5 * t / 8 of full scale.
+  const std::string wav = dir.file("ramp.wav");
+  REQUIRE(run("ffmpeg -hide_banner -loglevel error -y -f lavfi -i "
+              "\"aevalsrc=0.5*t/8|0.5*t/8:c=stereo:s=48000:d=6\" \"" +
+              wav + "\" </dev/null") == 0);
+  PlayerFixture f(PlayerFixture::Opts{{"audio_output", "callback"}, {"audio_rate", "48000"}});
+  REQUIRE(sp_open(f.p, wav.c_str(), nullptr) == SP_OK);
+  sp_media_info info{};
+  info.struct_size = sizeof info;
+  REQUIRE(sp_get_media_info(f.p, &info) == SP_OK);
+  CHECK(info.width == 0);
+  CHECK(info.height == 0);
+  CHECK(info.has_audio == 1);
+  CHECK(std::string(info.video_codec).empty());
+  CHECK(info.duration_ms == 6000);
+
+  // The "audio device": pulls 10 ms every 10 ms and notes the media time of
+  // each pull's first sample (NAN: silence).
+  std::mutex amu;
+  std::vector<double> heard;
+  std::atomic<bool> stop{false};
+  std::thread device([&] {
+    std::vector<int16_t> buf(2 * 480);
+    auto t0 = std::chrono::steady_clock::now();
+    int64_t frames = 0;
+    while (!stop.load()) {
+      int n = sp_audio_read(f.p, buf.data(), 480);
+      double t = n > 0 && buf[0] > 0 ? buf[0] * 16.0 / 32767.0 : NAN;
+      {
+        std::lock_guard lk(amu);
+        heard.push_back(t);
+      }
+      frames += 480;
+      std::this_thread::sleep_until(t0 + std::chrono::microseconds(frames * 1000000 / 48000));
+    }
+  });
+  auto heard_now = [&] {
+    std::lock_guard lk(amu);
+    return heard;
+  };
+  auto last_heard = [&] {
+    auto h = heard_now();
+    for (auto it = h.rbegin(); it != h.rend(); ++it)
+      if (!std::isnan(*it)) return *it;
+    return std::nan("");
+  };
+
+  REQUIRE(sp_play(f.p) == SP_OK);
+  REQUIRE(f.host.wait([&] { return last_heard() > 1.0; }, 10s));
+  // The position follows the sound (within the output's block and latency).
+  CHECK(std::fabs(static_cast<double>(f.position()) / 1000.0 - last_heard()) < 0.2);
+
+  // An accurate seek: SEEK_DONE at the target, and the first sound after it
+  // is the target's sample.
+  const size_t before_seek = heard_now().size();
+  REQUIRE(sp_seek(f.p, 3000, SP_SEEK_ABSOLUTE | SP_SEEK_ACCURATE) == SP_OK);
+  REQUIRE(f.host.wait([&] { return f.host.has_event(SP_EVENT_SEEK_DONE); }));
+  {
+    std::lock_guard lk(f.host.mu);
+    for (auto &e : f.host.events)
+      if (e.type == SP_EVENT_SEEK_DONE) CHECK(e.position_ms == 3000);
+  }
+  REQUIRE(f.host.wait([&] { return last_heard() > 3.2; }, 10s));
+  auto h = heard_now();
+  double first_after = NAN;
+  for (size_t i = before_seek; i < h.size() && std::isnan(first_after); ++i)
+    if (!std::isnan(h[i]) && h[i] > 2.5) first_after = h[i];
+  CHECK(first_after >= 2.999);
+  CHECK(first_after < 3.05);
+  CHECK(f.host.frame_count() == 0); // no pictures, and none made up
+
+  // Paused, the position stands; a step only pauses (no frame to show).
+  REQUIRE(sp_pause(f.p) == SP_OK);
+  std::this_thread::sleep_for(100ms);
+  const int64_t paused_at = f.position();
+  std::this_thread::sleep_for(300ms);
+  CHECK(f.position() == paused_at);
+  REQUIRE(sp_play(f.p) == SP_OK);
+  REQUIRE(sp_step(f.p) == SP_OK);
+  CHECK(f.state() == SP_STATE_PAUSED);
+
+  // The end: END_OF_FILE where the sound ended.
+  REQUIRE(sp_play(f.p) == SP_OK);
+  REQUIRE(f.host.wait([&] { return f.host.has_event(SP_EVENT_END_OF_FILE); }, 15s));
+  CHECK(f.state() == SP_STATE_ENDED);
+  CHECK(f.position() > 5800);
+  CHECK(f.position() <= 6000);
+  stop.store(true);
+  device.join();
+}
+
+TEST_CASE(
+    "audio-only media: an mp3 with cover art plays, and audio_output=none says there is nothing to play") {
+  TempDir dir;
+  const std::string png = dir.file("cover.png"), mp3 = dir.file("song.mp3");
+  REQUIRE(run("ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=64x64:d=0.04 -frames:v 1 \"" +
+              png + "\" </dev/null") == 0);
+  REQUIRE(run("ffmpeg -hide_banner -loglevel error -y -f lavfi -i sine=f=440:d=2 -i \"" + png +
+              "\" -map 0 -map 1 -c:a libmp3lame -c:v copy -disposition:v attached_pic -id3v2_version 3 \"" +
+              mp3 + "\" </dev/null") == 0);
+  {
+    PlayerFixture f(PlayerFixture::Opts{{"audio_output", "callback"}});
+    REQUIRE(sp_open(f.p, mp3.c_str(), nullptr) == SP_OK);
+    REQUIRE(sp_play(f.p) == SP_OK);
+    std::atomic<bool> stop{false};
+    std::thread device([&] {
+      std::vector<int16_t> buf(2 * 480);
+      while (!stop.load()) {
+        sp_audio_read(f.p, buf.data(), 480);
+        std::this_thread::sleep_for(5ms); // twice real time
+      }
+    });
+    CHECK(f.host.wait([&] { return f.host.has_event(SP_EVENT_END_OF_FILE); }, 15s));
+    CHECK(f.host.frame_count() == 0); // the cover is not a video
+    stop.store(true);
+    device.join();
+  }
+  PlayerFixture f; // audio_output=none
+  CHECK(sp_open(f.p, mp3.c_str(), nullptr) == SP_ERR_NO_VIDEO);
+  CHECK(std::string(sp_player_last_error(f.p)).find("nothing to play") != std::string::npos);
+  CHECK(f.state() == SP_STATE_IDLE);
+}
+
 TEST_CASE("bad input: each gets a code and a message, and the player survives") {
   TempDir dir;
   PlayerFixture f;
@@ -728,7 +853,7 @@ TEST_CASE("bad input: each gets a code and a message, and the player survives") 
   }
   REQUIRE(run("ffmpeg -hide_banner -loglevel error -y -f lavfi -i sine=duration=1 " +
               dir.file("audio.m4a")) == 0);
-  expect_open(dir.file("audio.m4a"), SP_ERR_NO_VIDEO, "no video");
+  expect_open(dir.file("audio.m4a"), SP_ERR_NO_VIDEO, "audio_output is none"); // (plays with audio output)
   expect_open("http://127.0.0.1:" + std::to_string(closed_port()) + "/x.mp4", SP_ERR_NETWORK, "127.0.0.1");
 
   // Wrong state and invalid arguments.

@@ -43,11 +43,18 @@ int Engine::open(const std::string &url, std::string &err) {
   input_.describe(facts_);
   AVFormatContext *ic = input_.fmt();
   vidx_ = input_.video_stream();
-  if (vidx_ < 0) {
-    err = "'" + clean_text(url) + "' has no video stream";
-    return input_.audio_stream() >= 0 ? SP_ERR_NO_VIDEO : SP_ERR_FORMAT;
+  // Audio-only media (music, podcasts, an mp3 whose cover art is only an
+  // attached picture) plays as mpv and ffplay play it: the sound is the
+  // clock, no pictures. With audio_output=none there is nothing to play.
+  if (vidx_ < 0 && input_.audio_stream() < 0) {
+    err = "'" + clean_text(url) + "' has no video or audio stream";
+    return SP_ERR_FORMAT;
   }
-  vtb_ = ic->streams[vidx_]->time_base;
+  if (vidx_ < 0 && !opt_.audio) {
+    err = "'" + clean_text(url) + "' has no video stream, and audio_output is none: nothing to play";
+    return SP_ERR_NO_VIDEO;
+  }
+  if (vidx_ >= 0) vtb_ = ic->streams[vidx_]->time_base;
   start_time_ = ic->start_time != AV_NOPTS_VALUE ? static_cast<double>(ic->start_time) / AV_TIME_BASE : 0.0;
   duration_ = static_cast<double>(facts_.duration_ms) / 1000.0;
   fps_ = facts_.fps;
@@ -64,12 +71,17 @@ int Engine::open(const std::string &url, std::string &err) {
       aidx_ = input_.audio_stream();
       atb_ = ic->streams[aidx_]->time_base;
       audio_on_ = true;
+    } else if (vidx_ < 0) {
+      err = "'" + clean_text(url) + "': " + aerr;
+      return ar;
     } else if (listener_) {
       listener_->on_error(SP_ERR_FORMAT, "audio disabled: " + aerr);
     }
   }
-  r = start_decoder(vdec_th_, "sp-vdec", vidx_, vdec_, err, 0, [this] { video_loop(); });
-  if (r != SP_OK) return r;
+  if (vidx_ >= 0) {
+    r = start_decoder(vdec_th_, "sp-vdec", vidx_, vdec_, err, 0, [this] { video_loop(); });
+    if (r != SP_OK) return r;
+  }
   for (unsigned i = 0; i < ic->nb_streams; ++i)
     if (static_cast<int>(i) != vidx_ && static_cast<int>(i) != aidx_) ic->streams[i]->discard = AVDISCARD_ALL;
 
@@ -215,7 +227,7 @@ void Engine::seek(double target, bool accurate) {
 
 void Engine::step() {
   if (!paused_.load()) set_paused(true);
-  if (ended_.load()) {
+  if (ended_.load() || vidx_ < 0) {                // (audio only: no frame to show, it pauses)
     step_req_.store(0, std::memory_order_release); // nothing after the last frame
     return;
   }
@@ -243,7 +255,7 @@ double Engine::position() const {
   const double shown = position_.load(std::memory_order_acquire);
   // The video has ended before the audio (a shorter video stream): the
   // position follows the sound, as mpv's time-pos does, not the last picture.
-  if (audio_on_ && vfinished_.load() == videoq_.serial() && pictq_.remaining() == 0) {
+  if (audio_on_ && video_finished()) {
     const double a = audio_position(now_s());
     if (!std::isnan(a) && a > shown) return std::min(a, duration_ > 0 ? duration_ : a);
   }
@@ -253,8 +265,8 @@ double Engine::position() const {
 double Engine::buffered() const {
   double pos = position();
   if (eof_.load()) return std::max(0.0, duration_ - pos);
-  double end = demux_vend_.load();
-  if (audio_on_) end = std::min(end, demux_aend_.load());
+  double end = vidx_ >= 0 ? demux_vend_.load() : demux_aend_.load();
+  if (audio_on_ && vidx_ >= 0) end = std::min(end, demux_aend_.load());
   return std::max(0.0, end - pos);
 }
 

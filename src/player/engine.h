@@ -2,7 +2,7 @@
 //
 //   sp-demux        av_read_frame -> video / audio PacketQueue (bounded),
 //                   performs seeks (flush + new serial), reads to the end
-//   sp-vdec         packets -> frames -> (accurate-seek discard, early drop)
+//   sp-vdec         (not for audio-only media) packets -> frames -> (accurate-seek discard, early drop)
 //                   -> libswscale into the output format -> FrameQueue (3)
 //   sp-adec         packets -> frames -> AudioFilter (atempo | asetrate +
 //                   aresample, S16 stereo at the output rate) -> AudioSink ring
@@ -169,6 +169,10 @@ private:
   void on_packet_taken();     // decoder threads, after every packet
   void on_progress();         // a picture queued, a decoder finished, the audio drained
   bool check_eof();           // display thread; true when it just ended
+  // Every picture of the current serial decoded and shown (always, for audio-only media).
+  bool video_finished() const {
+    return vidx_ < 0 || (vfinished_.load() == videoq_.serial() && pictq_.remaining() == 0);
+  }
   SerialFilter serial_filter() const;
 
   // video decoder helpers

@@ -18,7 +18,7 @@ bool Engine::queues_full() const {
     return q.packets() > kMinPackets &&
            (q.duration() == 0 || av_q2d(tb) * static_cast<double>(q.duration()) > kHighSeconds);
   };
-  return enough(videoq_, vtb_) && (!audio_on_ || enough(audioq_, atb_));
+  return (vidx_ < 0 || enough(videoq_, vtb_)) && (!audio_on_ || enough(audioq_, atb_));
 }
 
 bool Engine::refill_needed() const {
@@ -27,7 +27,7 @@ bool Engine::refill_needed() const {
     return q.packets() < kLowPackets ||
            (q.duration() > 0 && av_q2d(tb) * static_cast<double>(q.duration()) < kLowSeconds);
   };
-  return low(videoq_, vtb_) || (audio_on_ && low(audioq_, atb_));
+  return (vidx_ >= 0 && low(videoq_, vtb_)) || (audio_on_ && low(audioq_, atb_));
 }
 
 void Engine::do_seek() {
@@ -67,19 +67,25 @@ void Engine::do_seek() {
     if (read_end_pos_ >= 0 && !(ic->iformat->flags & AVFMT_NO_BYTE_SEEK))
       avformat_seek_file(ic, -1, INT64_MIN, read_end_pos_, INT64_MAX, AVSEEK_FLAG_BYTE);
     pending_seek_.store(NAN, std::memory_order_release);
-    if (listener_) listener_->on_seek_done(std::llround(position_.load() * 1000));
+    if (listener_) listener_->on_seek_done(std::llround(position() * 1000));
     wake_display();
     return;
   }
   reset_serials(target, accurate, back);
   read_end_pos_ = -1;
-  {
-    std::lock_guard lk(seek_mu_);
-    seek_done_serial_.store(serial_filter_.vserial, std::memory_order_release);
-  }
   eof_.store(false);
   demux_vend_.store(target);
   demux_aend_.store(target);
+  if (vidx_ < 0) {
+    // Audio only: no picture to wait for. The position is the target until
+    // the sound of the new serial plays past it (position()).
+    position_.store(target, std::memory_order_release);
+    pending_seek_.store(NAN, std::memory_order_release);
+    if (listener_) listener_->on_seek_done(std::llround(target * 1000));
+  } else {
+    std::lock_guard lk(seek_mu_);
+    seek_done_serial_.store(serial_filter_.vserial, std::memory_order_release);
+  }
   wake_display();
 }
 
@@ -106,7 +112,7 @@ bool Engine::check_eof() {
     std::lock_guard lk(seek_mu_);
     if (seek_req_) return false;
   }
-  bool video_done = vfinished_.load() == videoq_.serial() && pictq_.remaining() == 0;
+  bool video_done = video_finished();
   bool audio_done = !audio_on_ || (afinished_.load() == audioq_.serial() && sink_->empty());
   if (!video_done || !audio_done) return false;
   ended_.store(true, std::memory_order_release);
@@ -175,7 +181,7 @@ void Engine::demux_loop() {
         listener_->on_error(SP_ERR_FORMAT, msg);
       }
       if (r != AVERROR(EAGAIN)) {
-        videoq_.put_eof(vidx_);
+        if (vidx_ >= 0) videoq_.put_eof(vidx_);
         if (audio_on_) audioq_.put_eof(aidx_);
         eof_.store(true);
       } else {
