@@ -723,7 +723,8 @@ SP_API int sp_set_control_callback(sp_player *p, sp_control_fn fn, void *user);
 SP_API int sp_get_control_state(const sp_player *p, int *state, int64_t *wakes_in_ms);
 
 /**
- * Control-plane statistics of the current (or last) session; the counters
+ * Control-plane statistics of the current (or last) session, and the
+ * playback counters of its media; the counters
  * restart when a session begins, except events_submitted, events_logged and
  * events_dropped, which count over the player's life (a session's last
  * events may be committed after the next session began). Versioned: see
@@ -756,6 +757,12 @@ typedef struct sp_stats {
     char policy[32];          /* the policy in force, e.g. "fixed-timeout" */
     char model_version[64];   /* the predictor model in use; "" when none */
     double model_log_loss;    /* held-out log loss of that model, or -1 */
+    /* Playback of the media open now (or closed last), counted from its
+       sp_open (libVLC's displayed and lost pictures, mpv's frame-drop-count).
+       A library older than these fields leaves them out (struct_size says
+       so: SP_HAS_FIELD(&st, sp_stats, frames_dropped)). */
+    int64_t frames_displayed; /* pictures shown: drawn by video_output=sdl or handed to the video callback */
+    int64_t frames_dropped;   /* pictures skipped because they were late (framedrop=1), in the decoder or at display */
 } sp_stats;
 /** Fill *st (set st->struct_size first). [any thread][callback-safe] */
 SP_API int sp_get_stats(const sp_player *p, sp_stats *st);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <fstream>
 #include <mutex>
@@ -696,6 +697,40 @@ TEST_CASE("without audio the last picture is shown for its duration before the e
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   CHECK(f.host.frame_count() == 2);
   CHECK(ms >= 900);
+}
+
+TEST_CASE("sp_stats counts the pictures shown and dropped, per media, kept after sp_stop") {
+  ClipSpec spec;
+  spec.seconds = 2; // 50 frames
+  const std::string clip = make_clip(spec);
+  PlayerFixture f(PlayerFixture::Opts{{"framedrop", "0"}});
+  auto stats = [&] {
+    sp_stats st{};
+    st.struct_size = sizeof st;
+    REQUIRE(sp_get_stats(f.p, &st) == SP_OK);
+    return st;
+  };
+  CHECK(stats().frames_displayed == 0); // nothing opened yet
+  REQUIRE(sp_open(f.p, clip.c_str(), nullptr) == SP_OK);
+  REQUIRE(sp_play(f.p) == SP_OK);
+  REQUIRE(f.host.wait([&] { return f.host.has_event(SP_EVENT_END_OF_FILE); }, 20s));
+  sp_stats st = stats();
+  CHECK(st.frames_displayed == static_cast<int64_t>(f.host.frame_count()));
+  CHECK(st.frames_displayed == 50); // framedrop=0: every picture
+  CHECK(st.frames_dropped == 0);
+  REQUIRE(sp_stop(f.p) == SP_OK);
+  CHECK(stats().frames_displayed == 50); // the media closed last
+  // A new open counts afresh: its first picture only, while paused.
+  REQUIRE(sp_open(f.p, clip.c_str(), nullptr) == SP_OK);
+  REQUIRE(f.host.wait([&] { return f.host.frames.size() >= 51; }));
+  CHECK(stats().frames_displayed == 1);
+  // An older, smaller struct (before these fields) is filled without them.
+  sp_stats old{};
+  old.struct_size = offsetof(sp_stats, frames_displayed);
+  old.frames_displayed = -7;
+  REQUIRE(sp_get_stats(f.p, &old) == SP_OK);
+  CHECK(old.struct_size == offsetof(sp_stats, frames_displayed));
+  CHECK(old.frames_displayed == -7);
 }
 
 TEST_CASE("audio-only media plays: the sound is the clock, seeks land on their sample, the end comes") {

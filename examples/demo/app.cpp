@@ -326,8 +326,10 @@ void App::print_summary() {
     std::lock_guard lk(frame_.mu);
     received = frame_.received;
   }
-  std::printf("[demo]   video frames received %lld, screens drawn %lld\n", static_cast<long long>(received),
-              static_cast<long long>(frames_drawn_));
+  std::printf(
+      "[demo]   video frames received %lld, screens drawn %lld; pictures shown %lld, dropped late %lld\n",
+      static_cast<long long>(received), static_cast<long long>(frames_drawn_),
+      static_cast<long long>(s.frames_displayed), static_cast<long long>(s.frames_dropped));
   std::fflush(stdout);
 }
 

@@ -261,6 +261,7 @@ int Player::open(const char *url, const sp_media_meta *meta) {
   {
     std::lock_guard lk(engine_mu_);
     old = std::move(engine_);
+    if (old) closed_stats_ = old->stats();
   }
   if (old) old->close();
   close_retired();
@@ -343,6 +344,7 @@ int Player::open(const char *url, const sp_media_meta *meta) {
   {
     std::lock_guard lk(engine_mu_);
     engine_ = e;
+    closed_stats_ = EngineStats{};
   }
   set_state(SP_STATE_PAUSED);
   return SP_OK;
@@ -364,6 +366,7 @@ int Player::stop() {
     {
       std::lock_guard elk(engine_mu_);
       e = std::move(engine_);
+      if (e) closed_stats_ = e->stats();             // (paused below: no picture is shown after this)
       if (e && from_callback) retired_.push_back(e); // destroy closes it, should it come first
     }
     if (!e) return fail(SP_ERR_INVALID_STATE, "stop: no media is open");
@@ -530,7 +533,8 @@ int Player::get_media_info(sp_media_info &info) const {
 
 EngineStats Player::engine_stats() const {
   if (auto e = engine()) return e->stats();
-  return {};
+  std::lock_guard lk(engine_mu_);
+  return closed_stats_;
 }
 
 int64_t Player::audio_clock_ms() const {
@@ -657,6 +661,9 @@ int Player::control_state(int *state, int64_t *wakes_in_ms) const {
 
 int Player::stats(sp_stats &st) const {
   fill_sp_stats(control_->stats(), st);
+  const EngineStats es = engine_stats();
+  st.frames_displayed = es.frames_displayed;
+  st.frames_dropped = es.frames_dropped;
   return SP_OK;
 }
 

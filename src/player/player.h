@@ -166,6 +166,9 @@ private:
   std::atomic<bool> session_active_{false};
   SessionInfo session_info_; // guarded by control_mu_
   MediaFacts facts_;         // guarded by engine_mu_
+  // The playback counters of the engine closed last (guarded by engine_mu_;
+  // reset when an engine is opened): sp_stats after sp_stop or a failed open.
+  EngineStats closed_stats_;
 
   mutable std::mutex cb_mu_;
   sp_event_fn event_fn_ = nullptr;

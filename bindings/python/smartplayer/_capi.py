@@ -83,6 +83,8 @@ class Stats(C.Structure):
         ("policy", C.c_char * 32),
         ("model_version", C.c_char * 64),
         ("model_log_loss", C.c_double),
+        ("frames_displayed", C.c_int64),
+        ("frames_dropped", C.c_int64),
     ]
 
 

@@ -276,6 +276,8 @@ class Stats:
     policy: str
     model_version: str
     model_log_loss: float
+    frames_displayed: int = 0  # pictures shown (window or video callback) of the media open now or closed last
+    frames_dropped: int = 0  # pictures skipped because they were late
 
 
 class Window(NamedTuple):
@@ -704,7 +706,7 @@ class Player:
         return _enum(ControlState, state.value), (wakes_in.value if wakes_in.value >= 0 else None)
 
     def stats(self) -> Stats:
-        """Control-plane statistics of the current (or last) session (a Stats)."""
+        """Control-plane statistics of the current (or last) session, and its media's playback counters (a Stats)."""
         st = _capi.Stats()
         st.struct_size = C.sizeof(st)
         self._call("sp_get_stats", self._lib.sp_get_stats, C.byref(st))
@@ -723,6 +725,8 @@ class Player:
             _text(st.policy),
             _text(st.model_version),
             st.model_log_loss,
+            st.frames_displayed,
+            st.frames_dropped,
         )
 
     def predicted_windows(self, max_windows=64) -> List[Window]:
