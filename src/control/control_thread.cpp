@@ -143,7 +143,16 @@ void ControlPlaneImpl::handle_end(const Item &it) {
 }
 
 void ControlPlaneImpl::handle_event(Item &it) {
-  if (!session_open_) return; // cannot happen: the player only submits with a session
+  if (!session_open_) {
+    // The player submits only with a session open (a call and the session's
+    // end are ordered by its control lock). Should one come all the same,
+    // it is counted and said, never lost without a word.
+    writer_.count_dropped();
+    emit(sink_, EventType::Error, kErrInternal, 1, it.ix.position_ms, it.ix.seq,
+         std::string(kind_name(it.ix.kind)) +
+             " arrived with no session open; not written (counted in events_dropped)");
+    return;
+  }
   if (it.arrived_asleep) {
     // On-demand wake: the call was applied to playback already; open the gate now.
     if (is_viewer_action(it.ix.kind)) {

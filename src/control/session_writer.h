@@ -89,6 +89,8 @@ public:
 
   int64_t events_logged() const { return logged_.load(std::memory_order_relaxed); }
   int64_t events_dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  // An event that has no session to go to (the caller reports it).
+  void count_dropped() { dropped_.fetch_add(1, std::memory_order_relaxed); }
   // Events left in the journal at shutdown for the next open to write.
   int64_t events_deferred() const { return deferred_.load(std::memory_order_relaxed); }
 

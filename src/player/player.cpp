@@ -266,13 +266,16 @@ int Player::open(const char *url, const sp_media_meta *meta) {
   if (old) old->close();
   close_retired();
   {
+    // One hold of control_mu_, as in stop(): no control call comes between
+    // the session's end and the state OPENING (a volume call accepted there
+    // would reach the control plane after its session had ended).
     std::lock_guard lk(control_mu_);
     end_session(state_.load() == SP_STATE_ENDED ? "finished" : "replaced");
     // Nothing is open now: a failed open leaves position 0, not where the
     // media closed above was.
     last_position_ms_.store(0);
+    set_state(SP_STATE_OPENING);
   }
-  set_state(SP_STATE_OPENING);
 
   EngineOptions eo;
   switch (cfg_.video_output) {
