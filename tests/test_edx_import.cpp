@@ -89,7 +89,7 @@ TEST_CASE("the sample log imports to exact sessions (skip mode)") {
   CHECK(a.duration_ms == 600000); // furthest position seen for this video
   CHECK(a.start_wall_ms == 1380897510000);
   CHECK(a.end_wall_ms == 1380898188000);
-  CHECK(a.end_reason == "stopped");
+  CHECK(a.end_reason == "finished"); // stop_video: the end of the video reached
   REQUIRE(a.events.size() == 7);
   check_event(a.events[0], 1, sp::Kind::Open, 0, 1380897510000);
   check_event(a.events[1], 2, sp::Kind::Play, 0, 1380897512123);
@@ -105,7 +105,7 @@ TEST_CASE("the sample log imports to exact sessions (skip mode)") {
   CHECK(*a.events[5].old_value == Approx(1.0));
   CHECK(*a.events[5].value == Approx(1.5));
   CHECK_FALSE(a.events[5].from_ms.has_value());
-  check_event(a.events[6], 7, sp::Kind::Stop, 600000, 1380898188000);
+  check_event(a.events[6], 7, sp::Kind::End, 600000, 1380898188000);
 
   // bob: one session, then a gap of more than 30 minutes starts another (without a load).
   const auto &b1 = r.sessions[1];
@@ -130,13 +130,13 @@ TEST_CASE("the sample log imports to exact sessions (skip mode)") {
   CHECK(c.viewer == "carol");
   CHECK(c.video == kVidC);
   CHECK(c.duration_ms == 734200);
-  CHECK(c.end_reason == "stopped");
+  CHECK(c.end_reason == "finished");
   REQUIRE(c.events.size() == 4);
   check_event(c.events[0], 1, sp::Kind::Play, 12000, 1380963600000);
   check_event(c.events[1], 2, sp::Kind::Seek, 30000, 1380963618000);
   CHECK(c.events[1].to_ms == 90000);
   check_event(c.events[2], 3, sp::Kind::Pause, 120500, 1380963648500);
-  check_event(c.events[3], 4, sp::Kind::Stop, 400000, 1380963900000);
+  check_event(c.events[3], 4, sp::Kind::End, 400000, 1380963900000);
 }
 
 TEST_CASE("refuse mode stops at the first malformed line") {
@@ -231,6 +231,66 @@ TEST_CASE("missing currentTime keeps the last position; blank lines and other ev
   CHECK(s.events[2].kind == sp::Kind::Pause);
   CHECK(s.events[2].position_ms == 40000); // where the seek left it
   CHECK(s.duration_ms == 40000);
+}
+
+TEST_CASE("stop_video is the end of the video; the pause the player sends with it is not the viewer's") {
+  // As edX logs a video watched to its end in a browser: pause_video and
+  // stop_video from the player's "ended" handler, sent separately, so logged
+  // in either order and within the same millisecond; the mobile app sends
+  // stop_video alone. A real pause earlier stays.
+  std::istringstream in(
+      R"({"event_type":"play_video","username":"u","time":"2020-01-01T10:00:05.000000+00:00","event":"{\"id\":\"v\",\"currentTime\":0,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"pause_video","username":"u","time":"2020-01-01T10:01:00.000000+00:00","event":"{\"id\":\"v\",\"currentTime\":55,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"play_video","username":"u","time":"2020-01-01T10:01:10.000000+00:00","event":"{\"id\":\"v\",\"currentTime\":55,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"stop_video","username":"u","time":"2020-01-01T10:02:15.600123+00:00","event":"{\"id\":\"v\",\"currentTime\":120.5,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"pause_video","username":"u","time":"2020-01-01T10:02:15.600000+00:00","event":"{\"id\":\"v\",\"currentTime\":120.5,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"play_video","username":"w","time":"2020-01-01T11:00:00.000000+00:00","event":"{\"id\":\"v\",\"currentTime\":0,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"pause_video","username":"w","time":"2020-01-01T11:02:00.400000+00:00","event":"{\"id\":\"v\",\"currentTime\":120.1,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"stop_video","username":"w","time":"2020-01-01T11:02:00.500000+00:00","event":"{\"id\":\"v\",\"currentTime\":120.5,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"stop_video","name":"edx.video.stopped","event_source":"mobile","username":"m","time":"2020-01-01T12:00:00+00:00","event":"{\"id\":\"v\",\"currentTime\":120.5,\"code\":\"mobile\"}"})"
+      "\n"
+      R"({"event_type":"play_video","name":"edx.video.played","event_source":"mobile","username":"m","time":"2020-01-01T11:58:00+00:00","event":"{\"id\":\"v\",\"currentTime\":0,\"code\":\"mobile\"}"})"
+      "\n");
+  sp::EdxImportStats st;
+  auto r = sp::import_edx(in, {}, sp::OnMalformed::Refuse, &st);
+  REQUIRE(r.ok);
+  CHECK(st.automatic_pauses == 2);
+  REQUIRE(r.sessions.size() == 3);
+  const auto &u = r.sessions[0];
+  CHECK(u.viewer == "u");
+  CHECK(u.end_reason == "finished");
+  CHECK(u.end_wall_ms == 1577872935600);
+  REQUIRE(u.events.size() == 4);
+  check_event(u.events[0], 1, sp::Kind::Play, 0, 1577872805000);
+  check_event(u.events[1], 2, sp::Kind::Pause, 55000, 1577872860000);
+  check_event(u.events[2], 3, sp::Kind::Play, 55000, 1577872870000);
+  check_event(u.events[3], 4, sp::Kind::End, 120500, 1577872935600);
+  const auto &w = r.sessions[1];
+  CHECK(w.viewer == "w");
+  CHECK(w.end_reason == "finished");
+  REQUIRE(w.events.size() == 2);
+  CHECK(w.events[1].kind == sp::Kind::End);
+  CHECK(w.events[1].seq == 2);
+  const auto &m = r.sessions[2];
+  CHECK(m.viewer == "m");
+  CHECK(m.end_reason == "finished");
+  REQUIRE(m.events.size() == 2);
+  check_event(m.events[1], 2, sp::Kind::End, 120500, 1577880000000);
+  // Written and read back as any trace.
+  std::ostringstream out;
+  sp::write_traces(out, r.sessions);
+  std::istringstream back(out.str());
+  auto rb = sp::read_traces(back, sp::OnMalformed::Refuse);
+  CHECK(rb.ok);
+  CHECK(rb.sessions.size() == 3);
 }
 
 TEST_CASE("a viewer who was not logged in (empty username) is counted, not an error, also with Refuse") {

@@ -34,7 +34,10 @@ std::optional<Kind> video_kind(const std::string &type) {
   if (type == "pause_video" || type == "edx.video.paused") return Kind::Pause;
   if (type == "seek_video" || type == "edx.video.position.changed") return Kind::Seek;
   if (type == "speed_change_video") return Kind::Rate;
-  if (type == "stop_video" || type == "edx.video.stopped") return Kind::Stop;
+  // edX emits stop_video when the player reaches the end of the video (or
+  // the course's "Video Stop Time") and playback stops by itself: the end
+  // of the media, not a viewer pressing stop (the player has no stop control).
+  if (type == "stop_video" || type == "edx.video.stopped") return Kind::End;
   return std::nullopt;
 }
 
@@ -209,6 +212,30 @@ int parse_line(const std::string &line, size_t lineno, Record &rec, std::string 
   return 1;
 }
 
+// At the end of a video the browser player emits pause_video together with
+// stop_video (the end): the viewer did not pause. A pause within a second and
+// a second of position of an end, before or after it (the two are sent
+// separately and logged in either order), is that automatic pause and is
+// dropped; seq is renumbered.
+void drop_automatic_pauses(std::vector<Interaction> &ev, EdxImportStats &st) {
+  constexpr int64_t kNearMs = 1000;
+  auto near_end = [&](size_t i, size_t j) {
+    return j < ev.size() && ev[j].kind == Kind::End && std::llabs(ev[j].wall_ms - ev[i].wall_ms) <= kNearMs &&
+           std::llabs(ev[j].position_ms - ev[i].position_ms) <= kNearMs;
+  };
+  std::vector<Interaction> kept;
+  kept.reserve(ev.size());
+  for (size_t i = 0; i < ev.size(); ++i) {
+    if (ev[i].kind == Kind::Pause && ((i > 0 && near_end(i, i - 1)) || near_end(i, i + 1))) {
+      ++st.automatic_pauses;
+      continue;
+    }
+    kept.push_back(ev[i]);
+    kept.back().seq = static_cast<int64_t>(kept.size());
+  }
+  ev = std::move(kept);
+}
+
 std::vector<TraceSession> build_sessions(std::vector<Record> &recs, const EdxOptions &opt,
                                          EdxImportStats &st) {
   // Longest duration and furthest position per video.
@@ -231,13 +258,14 @@ std::vector<TraceSession> build_sessions(std::vector<Record> &recs, const EdxOpt
     int64_t last_pos = 0, last_wall = 0;
     auto flush = [&] {
       if (cur.events.empty()) return;
+      drop_automatic_pauses(cur.events, st);
       bool action = std::any_of(cur.events.begin(), cur.events.end(),
                                 [](const Interaction &e) { return is_viewer_action(e.kind); });
       if (!action && !opt.keep_empty_sessions) {
         ++st.empty_sessions_dropped;
       } else {
         cur.end_wall_ms = cur.events.back().wall_ms;
-        cur.end_reason = cur.events.back().kind == Kind::Stop ? "stopped" : "abandoned";
+        cur.end_reason = cur.events.back().kind == Kind::End ? "finished" : "abandoned";
         out.push_back(std::move(cur));
       }
       cur = TraceSession{};
