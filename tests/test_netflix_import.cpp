@@ -273,6 +273,19 @@ TEST_CASE("columns are found by name: any order, extra columns ignored, optional
   check_event(s.events[4], 5, sp::Kind::Stop, 25 * kMin, T("2024-01-05 10:27:00"));
 }
 
+TEST_CASE("header names annotated in parentheses are found: \"Start Time (UTC)\", \"Duration (H:MM:SS)\"") {
+  const std::string text =
+      "Profile Name,Start Time (UTC),Duration (H:MM:SS),Attributes,Title,Supplemental Video Type,Device "
+      "Type,Bookmark,Latest Bookmark,Country\n"
+      "P,2024-01-05 10:00:00,00:10:00,,Film,,TV,00:10:00,00:10:00,US (United States)\n";
+  auto r = import(text);
+  REQUIRE(r.ok);
+  CHECK(r.errors.empty());
+  REQUIRE(r.sessions.size() == 1);
+  CHECK(r.sessions[0].start_wall_ms == T("2024-01-05 10:00:00"));
+  CHECK(r.sessions[0].end_wall_ms == T("2024-01-05 10:10:00"));
+}
+
 TEST_CASE("an unusable header is one clear error and nothing is imported") {
   struct Case {
     std::string text;
