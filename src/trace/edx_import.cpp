@@ -105,6 +105,39 @@ std::optional<int64_t> get_position(const json &obj, const char *key, std::strin
   return static_cast<int64_t>(std::llround(*v * 1000.0));
 }
 
+// The video id as the browser player logs it. The player's "id" is the
+// block's html_id: for a course-v1 course the bare block id
+// ("0b9e39477cf34507a7a48f74be381fdd"), for an old course
+// "i4x-ORG-COURSE-video-NAME". The mobile apps send the full usage key
+// ("block-v1:ORG+COURSE+RUN+type@video+block@0b9e...", "i4x://ORG/COURSE/video/NAME"),
+// which edX's tracking shim turns into that html_id before logging; a log
+// taken before that step (or a tool that kept the key) holds the key. Both
+// are read as the html_id, so that the same video has one id whichever
+// client played it.
+std::string video_key(const std::string &id) {
+  if (id.rfind("block-v1:", 0) == 0) {
+    const size_t at = id.rfind("+block@");
+    if (at != std::string::npos && at + 7 < id.size()) return id.substr(at + 7);
+    return id;
+  }
+  if (id.rfind("i4x://", 0) == 0) {
+    std::string out = "i4x";
+    std::string_view rest = std::string_view(id).substr(6);
+    while (!rest.empty()) {
+      const size_t slash = rest.find('/');
+      out += '-';
+      out += rest.substr(0, slash);
+      if (slash == std::string_view::npos) break;
+      rest.remove_prefix(slash + 1);
+    }
+    // html_id keeps letters, digits, '_' and '-'; anything else becomes '_'.
+    for (char &c : out)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
+    return out;
+  }
+  return id;
+}
+
 // Parse one line. Returns: 1 = video record filled, 0 = ignored, 2 = a video
 // event of a viewer who was not logged in, -1 = malformed (err set).
 int parse_line(const std::string &line, size_t lineno, Record &rec, std::string &err) {
@@ -186,7 +219,7 @@ int parse_line(const std::string &line, size_t lineno, Record &rec, std::string 
     err = type + ": no video \"id\" (or \"module_id\") in \"event\"";
     return -1;
   }
-  rec.video = *id;
+  rec.video = video_key(*id);
 
   std::string e;
   rec.pos_ms = get_position(payload, payload.contains("currentTime") ? "currentTime" : "current_time", e);
