@@ -503,6 +503,36 @@ TEST_CASE("smartplayer-import-edx converts the sample log and reports skipped li
   CHECK(run(tool + " /nonexistent/edx.log --out " + d.file("m.jsonl") + " 2>/dev/null") == 1);
 }
 
+TEST_CASE("smartplayer-import-edx tells an unwritable --out before reading the logs") {
+  namespace fs = std::filesystem;
+  const std::string tool = binary_dir() + "/tools/smartplayer-import-edx";
+  REQUIRE(fs::exists(tool));
+  TempDir d;
+  // No such folder, and a folder: refused at once (no count line: nothing was read).
+  for (const std::string &out : {d.file("no/such/dir/t.jsonl"), d.path().string()}) {
+    INFO(out);
+    int st = -1;
+    std::string o = run_capture(tool + " " + sample_path() + " --out " + out + " 2>" + d.file("err.txt"), &st);
+    CHECK(st == 1);
+    CHECK(o.empty());
+    std::ifstream ef(d.file("err.txt"));
+    std::string err((std::istreambuf_iterator<char>(ef)), {});
+    CHECK(err.find("cannot open for writing") != std::string::npos);
+    CHECK(err.find("skipped") == std::string::npos);
+  }
+  // Nothing to import: nothing written, no temporary file left beside it.
+  {
+    std::ofstream f(d.file("other.log"));
+    f << R"({"event_type":"problem_check","username":"u","time":"2013-10-04T14:00:01Z","event":"x"})" << "\n";
+  }
+  CHECK(run(tool + " " + d.file("other.log") + " --out " + d.file("t.jsonl") + " >/dev/null 2>&1") == 1);
+  size_t files = 0;
+  for ([[maybe_unused]] const auto &e : fs::directory_iterator(d.path()))
+    ++files;
+  CHECK(files == 2); // other.log and err.txt
+  CHECK_FALSE(fs::exists(d.file("t.jsonl")));
+}
+
 namespace {
 std::vector<std::string> sample_lines() {
   std::ifstream f(sample_path());

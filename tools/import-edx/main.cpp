@@ -103,6 +103,15 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
+  // The output is opened (as a temporary file beside it) before the logs are
+  // read: an --out that cannot be written (no such folder, no permission, a
+  // folder) is told at once, not after reading gigabytes of logs. It
+  // replaces TRACES only once written whole; otherwise it is removed.
+  sp::FileReplace out;
+  if (std::string err; !out.open(out_path, err)) {
+    std::cerr << "smartplayer-import-edx: " << err << "\n";
+    return 1;
+  }
   sp::EdxImporter importer(opt, mode);
   for (size_t i = 0; i < logs.size() && !importer.refused(); ++i) {
     GzInput in;
@@ -139,8 +148,8 @@ int main(int argc, char **argv) {
               << "); nothing written\n";
     return 1;
   }
-  std::string err;
-  if (!sp::write_trace_file(out_path, r.sessions, err)) {
+  sp::write_traces(out.stream(), r.sessions);
+  if (std::string err; !out.commit(err)) {
     std::cerr << "smartplayer-import-edx: " << err << "\n";
     return 1;
   }
