@@ -512,7 +512,8 @@ TEST_CASE("smartplayer-import-edx tells an unwritable --out before reading the l
   for (const std::string &out : {d.file("no/such/dir/t.jsonl"), d.path().string()}) {
     INFO(out);
     int st = -1;
-    std::string o = run_capture(tool + " " + sample_path() + " --out " + out + " 2>" + d.file("err.txt"), &st);
+    std::string o =
+        run_capture(tool + " " + sample_path() + " --out " + out + " 2>" + d.file("err.txt"), &st);
     CHECK(st == 1);
     CHECK(o.empty());
     std::ifstream ef(d.file("err.txt"));
@@ -523,7 +524,8 @@ TEST_CASE("smartplayer-import-edx tells an unwritable --out before reading the l
   // Nothing to import: nothing written, no temporary file left beside it.
   {
     std::ofstream f(d.file("other.log"));
-    f << R"({"event_type":"problem_check","username":"u","time":"2013-10-04T14:00:01Z","event":"x"})" << "\n";
+    f << R"({"event_type":"problem_check","username":"u","time":"2013-10-04T14:00:01Z","event":"x"})"
+      << "\n";
   }
   CHECK(run(tool + " " + d.file("other.log") + " --out " + d.file("t.jsonl") + " >/dev/null 2>&1") == 1);
   size_t files = 0;

@@ -135,12 +135,13 @@ int main(int argc, char **argv) {
   size_t events = 0;
   for (const auto &s : r.sessions)
     events += s.events.size();
-  std::printf("%slines %zu, video events %zu, ignored %zu, skipped (malformed) %zu, duplicates %zu, not "
-              "logged in %zu, "
-              "sessions %zu, events %zu, empty sessions dropped %zu, automatic pauses at the end dropped %zu\n",
-              logs.size() > 1 ? ("files " + std::to_string(logs.size()) + ", ").c_str() : "", st.lines,
-              st.video_events, st.ignored, st.malformed, st.duplicates, st.anonymous, r.sessions.size(),
-              events, st.empty_sessions_dropped, st.automatic_pauses);
+  std::printf(
+      "%slines %zu, video events %zu, ignored %zu, skipped (malformed) %zu, duplicates %zu, not "
+      "logged in %zu, "
+      "sessions %zu, events %zu, empty sessions dropped %zu, automatic pauses at the end dropped %zu\n",
+      logs.size() > 1 ? ("files " + std::to_string(logs.size()) + ", ").c_str() : "", st.lines,
+      st.video_events, st.ignored, st.malformed, st.duplicates, st.anonymous, r.sessions.size(), events,
+      st.empty_sessions_dropped, st.automatic_pauses);
   if (r.sessions.empty()) {
     std::cerr << "smartplayer-import-edx: nothing to import ("
               << (st.video_events ? "only load_video events: --keep-empty keeps such sessions"
