@@ -20,7 +20,7 @@ std::string sample_path() {
 }
 
 const std::string kVidA = "i4x-MITx-6_002x-video-S1V1_Intro";
-const std::string kVidC = "block-v1:MITx+6.002x+2013_Spring+type@video+block@c3a1";
+const std::string kVidC = "c3a1"; // logged as block-v1:MITx+6.002x+2013_Spring+type@video+block@c3a1
 
 void check_event(const sp::Interaction &e, int64_t seq, sp::Kind kind, int64_t pos, int64_t wall) {
   INFO("event seq " << e.seq << " kind " << sp::kind_name(e.kind));
@@ -89,7 +89,7 @@ TEST_CASE("the sample log imports to exact sessions (skip mode)") {
   CHECK(a.duration_ms == 600000); // furthest position seen for this video
   CHECK(a.start_wall_ms == 1380897510000);
   CHECK(a.end_wall_ms == 1380898188000);
-  CHECK(a.end_reason == "stopped");
+  CHECK(a.end_reason == "finished"); // stop_video: the end of the video reached
   REQUIRE(a.events.size() == 7);
   check_event(a.events[0], 1, sp::Kind::Open, 0, 1380897510000);
   check_event(a.events[1], 2, sp::Kind::Play, 0, 1380897512123);
@@ -105,7 +105,7 @@ TEST_CASE("the sample log imports to exact sessions (skip mode)") {
   CHECK(*a.events[5].old_value == Approx(1.0));
   CHECK(*a.events[5].value == Approx(1.5));
   CHECK_FALSE(a.events[5].from_ms.has_value());
-  check_event(a.events[6], 7, sp::Kind::Stop, 600000, 1380898188000);
+  check_event(a.events[6], 7, sp::Kind::End, 600000, 1380898188000);
 
   // bob: one session, then a gap of more than 30 minutes starts another (without a load).
   const auto &b1 = r.sessions[1];
@@ -130,13 +130,13 @@ TEST_CASE("the sample log imports to exact sessions (skip mode)") {
   CHECK(c.viewer == "carol");
   CHECK(c.video == kVidC);
   CHECK(c.duration_ms == 734200);
-  CHECK(c.end_reason == "stopped");
+  CHECK(c.end_reason == "finished");
   REQUIRE(c.events.size() == 4);
   check_event(c.events[0], 1, sp::Kind::Play, 12000, 1380963600000);
   check_event(c.events[1], 2, sp::Kind::Seek, 30000, 1380963618000);
   CHECK(c.events[1].to_ms == 90000);
   check_event(c.events[2], 3, sp::Kind::Pause, 120500, 1380963648500);
-  check_event(c.events[3], 4, sp::Kind::Stop, 400000, 1380963900000);
+  check_event(c.events[3], 4, sp::Kind::End, 400000, 1380963900000);
 }
 
 TEST_CASE("refuse mode stops at the first malformed line") {
@@ -233,6 +233,66 @@ TEST_CASE("missing currentTime keeps the last position; blank lines and other ev
   CHECK(s.duration_ms == 40000);
 }
 
+TEST_CASE("stop_video is the end of the video; the pause the player sends with it is not the viewer's") {
+  // As edX logs a video watched to its end in a browser: pause_video and
+  // stop_video from the player's "ended" handler, sent separately, so logged
+  // in either order and within the same millisecond; the mobile app sends
+  // stop_video alone. A real pause earlier stays.
+  std::istringstream in(
+      R"({"event_type":"play_video","username":"u","time":"2020-01-01T10:00:05.000000+00:00","event":"{\"id\":\"v\",\"currentTime\":0,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"pause_video","username":"u","time":"2020-01-01T10:01:00.000000+00:00","event":"{\"id\":\"v\",\"currentTime\":55,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"play_video","username":"u","time":"2020-01-01T10:01:10.000000+00:00","event":"{\"id\":\"v\",\"currentTime\":55,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"stop_video","username":"u","time":"2020-01-01T10:02:15.600123+00:00","event":"{\"id\":\"v\",\"currentTime\":120.5,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"pause_video","username":"u","time":"2020-01-01T10:02:15.600000+00:00","event":"{\"id\":\"v\",\"currentTime\":120.5,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"play_video","username":"w","time":"2020-01-01T11:00:00.000000+00:00","event":"{\"id\":\"v\",\"currentTime\":0,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"pause_video","username":"w","time":"2020-01-01T11:02:00.400000+00:00","event":"{\"id\":\"v\",\"currentTime\":120.1,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"stop_video","username":"w","time":"2020-01-01T11:02:00.500000+00:00","event":"{\"id\":\"v\",\"currentTime\":120.5,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"stop_video","name":"edx.video.stopped","event_source":"mobile","username":"m","time":"2020-01-01T12:00:00+00:00","event":"{\"id\":\"v\",\"currentTime\":120.5,\"code\":\"mobile\"}"})"
+      "\n"
+      R"({"event_type":"play_video","name":"edx.video.played","event_source":"mobile","username":"m","time":"2020-01-01T11:58:00+00:00","event":"{\"id\":\"v\",\"currentTime\":0,\"code\":\"mobile\"}"})"
+      "\n");
+  sp::EdxImportStats st;
+  auto r = sp::import_edx(in, {}, sp::OnMalformed::Refuse, &st);
+  REQUIRE(r.ok);
+  CHECK(st.automatic_pauses == 2);
+  REQUIRE(r.sessions.size() == 3);
+  const auto &u = r.sessions[0];
+  CHECK(u.viewer == "u");
+  CHECK(u.end_reason == "finished");
+  CHECK(u.end_wall_ms == 1577872935600);
+  REQUIRE(u.events.size() == 4);
+  check_event(u.events[0], 1, sp::Kind::Play, 0, 1577872805000);
+  check_event(u.events[1], 2, sp::Kind::Pause, 55000, 1577872860000);
+  check_event(u.events[2], 3, sp::Kind::Play, 55000, 1577872870000);
+  check_event(u.events[3], 4, sp::Kind::End, 120500, 1577872935600);
+  const auto &w = r.sessions[1];
+  CHECK(w.viewer == "w");
+  CHECK(w.end_reason == "finished");
+  REQUIRE(w.events.size() == 2);
+  CHECK(w.events[1].kind == sp::Kind::End);
+  CHECK(w.events[1].seq == 2);
+  const auto &m = r.sessions[2];
+  CHECK(m.viewer == "m");
+  CHECK(m.end_reason == "finished");
+  REQUIRE(m.events.size() == 2);
+  check_event(m.events[1], 2, sp::Kind::End, 120500, 1577880000000);
+  // Written and read back as any trace.
+  std::ostringstream out;
+  sp::write_traces(out, r.sessions);
+  std::istringstream back(out.str());
+  auto rb = sp::read_traces(back, sp::OnMalformed::Refuse);
+  CHECK(rb.ok);
+  CHECK(rb.sessions.size() == 3);
+}
+
 TEST_CASE("a viewer who was not logged in (empty username) is counted, not an error, also with Refuse") {
   std::istringstream in(
       R"({"event_type":"play_video","username":"","time":"2013-10-04T14:00:00Z","event":{"id":"v","currentTime":1}})"
@@ -280,10 +340,43 @@ TEST_CASE("mobile events as the apps send them: \"module_id\" and \"current_time
   REQUIRE(r.ok);
   REQUIRE(r.sessions.size() == 1);
   const auto &s = r.sessions[0];
-  CHECK(s.video == "block-v1:edX+DemoX+T+type@video+block@0b9e");
+  CHECK(s.video == "0b9e"); // the usage key's block id, as the browser player logs it
   REQUIRE(s.events.size() == 2);
   check_event(s.events[0], 1, sp::Kind::Play, 114000, 1418097444000);
   check_event(s.events[1], 2, sp::Kind::Pause, 120000, 1418097450000);
+}
+
+TEST_CASE("a video has one id whether the browser or the mobile app played it") {
+  // The browser logs the block's html_id; the app's usage key (before the
+  // tracking shim, or kept by an export) names the same video.
+  std::istringstream in(
+      R"({"event_type":"play_video","username":"u","time":"2020-01-01T10:00:00Z","event_source":"browser",)"
+      R"("event":"{\"id\":\"0b9e39477cf34507a7a48f74be381fdd\",\"currentTime\":0,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"pause_video","username":"u","time":"2020-01-01T10:01:00Z","event_source":"browser",)"
+      R"("event":"{\"id\":\"0b9e39477cf34507a7a48f74be381fdd\",\"currentTime\":60,\"code\":\"html5\"}"})"
+      "\n"
+      R"({"event_type":"edx.video.played","username":"u","time":"2020-01-01T10:05:00Z","event_source":"mobile",)"
+      R"("event":{"module_id":"block-v1:edX+DemoX+2020+type@video+block@0b9e39477cf34507a7a48f74be381fdd","current_time":60,"code":"mobile"}})"
+      "\n"
+      R"({"event_type":"pause_video","username":"u","time":"2020-01-01T10:06:00Z","event_source":"mobile",)"
+      R"("event":{"id":"block-v1:edX+DemoX+2020+type@video+block@0b9e39477cf34507a7a48f74be381fdd","currentTime":120,"code":"mobile"}})"
+      "\n"
+      R"({"event_type":"play_video","username":"o","time":"2014-01-01T10:00:00Z","event_source":"browser",)"
+      R"("event":"{\"id\":\"i4x-HarvardX-PH207x-video-Simple_Random_Sample\",\"currentTime\":0}"})"
+      "\n"
+      R"({"event_type":"pause_video","username":"o","time":"2014-01-01T10:01:00Z","event_source":"mobile",)"
+      R"("event":{"module_id":"i4x://HarvardX/PH207x/video/Simple_Random_Sample","current_time":60}})"
+      "\n");
+  auto r = sp::import_edx(in, {}, sp::OnMalformed::Refuse);
+  REQUIRE(r.ok);
+  REQUIRE(r.sessions.size() == 2);
+  CHECK(r.sessions[0].video == "i4x-HarvardX-PH207x-video-Simple_Random_Sample");
+  CHECK(r.sessions[0].events.size() == 2);
+  CHECK(r.sessions[1].video == "0b9e39477cf34507a7a48f74be381fdd");
+  REQUIRE(r.sessions[1].events.size() == 4);
+  check_event(r.sessions[1].events[2], 3, sp::Kind::Play, 60000, 1577872800000 + 300000);
+  CHECK(r.sessions[1].duration_ms == 120000);
 }
 
 TEST_CASE("a line read twice (a log shipped twice, a file given twice) counts once") {
@@ -408,6 +501,38 @@ TEST_CASE("smartplayer-import-edx converts the sample log and reports skipped li
   CHECK(run(tool + " 2>/dev/null") == 2);
   CHECK(run(tool + " " + sample_path() + " 2>/dev/null") == 2);
   CHECK(run(tool + " /nonexistent/edx.log --out " + d.file("m.jsonl") + " 2>/dev/null") == 1);
+}
+
+TEST_CASE("smartplayer-import-edx tells an unwritable --out before reading the logs") {
+  namespace fs = std::filesystem;
+  const std::string tool = binary_dir() + "/tools/smartplayer-import-edx";
+  REQUIRE(fs::exists(tool));
+  TempDir d;
+  // No such folder, and a folder: refused at once (no count line: nothing was read).
+  for (const std::string &out : {d.file("no/such/dir/t.jsonl"), d.path().string()}) {
+    INFO(out);
+    int st = -1;
+    std::string o =
+        run_capture(tool + " " + sample_path() + " --out " + out + " 2>" + d.file("err.txt"), &st);
+    CHECK(st == 1);
+    CHECK(o.empty());
+    std::ifstream ef(d.file("err.txt"));
+    std::string err((std::istreambuf_iterator<char>(ef)), {});
+    CHECK(err.find("cannot open for writing") != std::string::npos);
+    CHECK(err.find("skipped") == std::string::npos);
+  }
+  // Nothing to import: nothing written, no temporary file left beside it.
+  {
+    std::ofstream f(d.file("other.log"));
+    f << R"({"event_type":"problem_check","username":"u","time":"2013-10-04T14:00:01Z","event":"x"})"
+      << "\n";
+  }
+  CHECK(run(tool + " " + d.file("other.log") + " --out " + d.file("t.jsonl") + " >/dev/null 2>&1") == 1);
+  size_t files = 0;
+  for ([[maybe_unused]] const auto &e : fs::directory_iterator(d.path()))
+    ++files;
+  CHECK(files == 2); // other.log and err.txt
+  CHECK_FALSE(fs::exists(d.file("t.jsonl")));
 }
 
 namespace {

@@ -273,6 +273,19 @@ TEST_CASE("columns are found by name: any order, extra columns ignored, optional
   check_event(s.events[4], 5, sp::Kind::Stop, 25 * kMin, T("2024-01-05 10:27:00"));
 }
 
+TEST_CASE("header names annotated in parentheses are found: \"Start Time (UTC)\", \"Duration (H:MM:SS)\"") {
+  const std::string text =
+      "Profile Name,Start Time (UTC),Duration (H:MM:SS),Attributes,Title,Supplemental Video Type,Device "
+      "Type,Bookmark,Latest Bookmark,Country\n"
+      "P,2024-01-05 10:00:00,00:10:00,,Film,,TV,00:10:00,00:10:00,US (United States)\n";
+  auto r = import(text);
+  REQUIRE(r.ok);
+  CHECK(r.errors.empty());
+  REQUIRE(r.sessions.size() == 1);
+  CHECK(r.sessions[0].start_wall_ms == T("2024-01-05 10:00:00"));
+  CHECK(r.sessions[0].end_wall_ms == T("2024-01-05 10:10:00"));
+}
+
 TEST_CASE("an unusable header is one clear error and nothing is imported") {
   struct Case {
     std::string text;
@@ -556,6 +569,40 @@ TEST_CASE("a session ends with `end` only when the next title autoplayed with no
   wide.autoplay_window_ms = 10 * kMin;
   CHECK(last_kind("P,2024-01-05 10:25:00,00:20:00," + none + ",Ep 2,,TV,00:20:00,,US", wide).first ==
         sp::Kind::End);
+}
+
+TEST_CASE("smartplayer-import-netflix tells an unwritable --out before reading the CSV") {
+  namespace fs = std::filesystem;
+  const std::string tool = binary_dir() + "/tools/smartplayer-import-netflix";
+  REQUIRE(fs::exists(tool));
+  TempDir d;
+  const std::string csv = d.file("ViewingActivity.csv");
+  {
+    std::ofstream f(csv, std::ios::binary);
+    f << join(sample_lines(), "\n");
+  }
+  for (const std::string &out : {d.file("no/such/dir/t.jsonl"), d.path().string()}) {
+    INFO(out);
+    int st = -1;
+    std::string o = run_capture(tool + " " + csv + " --out " + out + " 2>" + d.file("err.txt"), &st);
+    CHECK(st == 1);
+    CHECK(o.empty()); // no summary: the CSV was not read
+    std::ifstream ef(d.file("err.txt"));
+    std::string err((std::istreambuf_iterator<char>(ef)), {});
+    CHECK(err.find("cannot open for writing") != std::string::npos);
+    CHECK(err.find("skipped") == std::string::npos);
+  }
+  // Nothing to import (only a trailer): nothing written, no temporary file left.
+  {
+    std::ofstream f(d.file("trailers.csv"), std::ios::binary);
+    f << kHeader << "\nP,2024-01-05 10:00:00,00:01:00,,Film (Trailer),TRAILER,TV,00:01:00,,US\n";
+  }
+  CHECK(run(tool + " " + d.file("trailers.csv") + " --out " + d.file("t.jsonl") + " >/dev/null 2>&1") == 1);
+  size_t files = 0;
+  for ([[maybe_unused]] const auto &e : fs::directory_iterator(d.path()))
+    ++files;
+  CHECK(files == 3); // the two CSVs and err.txt
+  CHECK_FALSE(fs::exists(d.file("t.jsonl")));
 }
 
 TEST_CASE("only trailers, or a missing file, import nothing") {

@@ -34,7 +34,10 @@ std::optional<Kind> video_kind(const std::string &type) {
   if (type == "pause_video" || type == "edx.video.paused") return Kind::Pause;
   if (type == "seek_video" || type == "edx.video.position.changed") return Kind::Seek;
   if (type == "speed_change_video") return Kind::Rate;
-  if (type == "stop_video" || type == "edx.video.stopped") return Kind::Stop;
+  // edX emits stop_video when the player reaches the end of the video (or
+  // the course's "Video Stop Time") and playback stops by itself: the end
+  // of the media, not a viewer pressing stop (the player has no stop control).
+  if (type == "stop_video" || type == "edx.video.stopped") return Kind::End;
   return std::nullopt;
 }
 
@@ -100,6 +103,39 @@ std::optional<int64_t> get_position(const json &obj, const char *key, std::strin
     return std::nullopt;
   }
   return static_cast<int64_t>(std::llround(*v * 1000.0));
+}
+
+// The video id as the browser player logs it. The player's "id" is the
+// block's html_id: for a course-v1 course the bare block id
+// ("0b9e39477cf34507a7a48f74be381fdd"), for an old course
+// "i4x-ORG-COURSE-video-NAME". The mobile apps send the full usage key
+// ("block-v1:ORG+COURSE+RUN+type@video+block@0b9e...", "i4x://ORG/COURSE/video/NAME"),
+// which edX's tracking shim turns into that html_id before logging; a log
+// taken before that step (or a tool that kept the key) holds the key. Both
+// are read as the html_id, so that the same video has one id whichever
+// client played it.
+std::string video_key(const std::string &id) {
+  if (id.rfind("block-v1:", 0) == 0) {
+    const size_t at = id.rfind("+block@");
+    if (at != std::string::npos && at + 7 < id.size()) return id.substr(at + 7);
+    return id;
+  }
+  if (id.rfind("i4x://", 0) == 0) {
+    std::string out = "i4x";
+    std::string_view rest = std::string_view(id).substr(6);
+    while (!rest.empty()) {
+      const size_t slash = rest.find('/');
+      out += '-';
+      out += rest.substr(0, slash);
+      if (slash == std::string_view::npos) break;
+      rest.remove_prefix(slash + 1);
+    }
+    // html_id keeps letters, digits, '_' and '-'; anything else becomes '_'.
+    for (char &c : out)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '_';
+    return out;
+  }
+  return id;
 }
 
 // Parse one line. Returns: 1 = video record filled, 0 = ignored, 2 = a video
@@ -183,7 +219,7 @@ int parse_line(const std::string &line, size_t lineno, Record &rec, std::string 
     err = type + ": no video \"id\" (or \"module_id\") in \"event\"";
     return -1;
   }
-  rec.video = *id;
+  rec.video = video_key(*id);
 
   std::string e;
   rec.pos_ms = get_position(payload, payload.contains("currentTime") ? "currentTime" : "current_time", e);
@@ -209,6 +245,30 @@ int parse_line(const std::string &line, size_t lineno, Record &rec, std::string 
   return 1;
 }
 
+// At the end of a video the browser player emits pause_video together with
+// stop_video (the end): the viewer did not pause. A pause within a second and
+// a second of position of an end, before or after it (the two are sent
+// separately and logged in either order), is that automatic pause and is
+// dropped; seq is renumbered.
+void drop_automatic_pauses(std::vector<Interaction> &ev, EdxImportStats &st) {
+  constexpr int64_t kNearMs = 1000;
+  auto near_end = [&](size_t i, size_t j) {
+    return j < ev.size() && ev[j].kind == Kind::End && std::llabs(ev[j].wall_ms - ev[i].wall_ms) <= kNearMs &&
+           std::llabs(ev[j].position_ms - ev[i].position_ms) <= kNearMs;
+  };
+  std::vector<Interaction> kept;
+  kept.reserve(ev.size());
+  for (size_t i = 0; i < ev.size(); ++i) {
+    if (ev[i].kind == Kind::Pause && ((i > 0 && near_end(i, i - 1)) || near_end(i, i + 1))) {
+      ++st.automatic_pauses;
+      continue;
+    }
+    kept.push_back(ev[i]);
+    kept.back().seq = static_cast<int64_t>(kept.size());
+  }
+  ev = std::move(kept);
+}
+
 std::vector<TraceSession> build_sessions(std::vector<Record> &recs, const EdxOptions &opt,
                                          EdxImportStats &st) {
   // Longest duration and furthest position per video.
@@ -231,13 +291,14 @@ std::vector<TraceSession> build_sessions(std::vector<Record> &recs, const EdxOpt
     int64_t last_pos = 0, last_wall = 0;
     auto flush = [&] {
       if (cur.events.empty()) return;
+      drop_automatic_pauses(cur.events, st);
       bool action = std::any_of(cur.events.begin(), cur.events.end(),
                                 [](const Interaction &e) { return is_viewer_action(e.kind); });
       if (!action && !opt.keep_empty_sessions) {
         ++st.empty_sessions_dropped;
       } else {
         cur.end_wall_ms = cur.events.back().wall_ms;
-        cur.end_reason = cur.events.back().kind == Kind::Stop ? "stopped" : "abandoned";
+        cur.end_reason = cur.events.back().kind == Kind::End ? "finished" : "abandoned";
         out.push_back(std::move(cur));
       }
       cur = TraceSession{};

@@ -1,6 +1,6 @@
 // Open edX tracking-log importer: video events (play_video, pause_video,
-// seek_video, speed_change_video, stop_video, load_video and the mobile
-// edx.video.* names) from a tracking log (one JSON object per line) into
+// seek_video, speed_change_video, stop_video = end of the video, load_video
+// and the mobile edx.video.* names) from a tracking log (one JSON object per line) into
 // trace sessions. Mapping documented in docs/simulator.md ("Open edX import").
 //
 // Thread safety: the functions are reentrant (no shared state).
@@ -30,6 +30,7 @@ struct EdxImportStats {
   size_t empty_sessions_dropped = 0;
   size_t duplicates = 0; // video event lines skipped as exact copies of an earlier line
   size_t anonymous = 0;  // video events with an empty username (not logged in): skipped, not errors
+  size_t automatic_pauses = 0; // pause_video sent with a stop_video at the end of the video: dropped
 };
 
 // Read a tracking log. Malformed lines (not a JSON object, no string

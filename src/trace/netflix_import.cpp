@@ -232,11 +232,23 @@ struct Header {
   size_t fields = 0;
 };
 
+// A header name as compared: trimmed, lower case, without a trailing
+// annotation in parentheses ("Start Time (UTC)", "Duration (H:MM:SS)", as
+// some exports and spreadsheet re-saves label the columns).
+std::string column_key(std::string_view name) {
+  name = trim(name);
+  if (!name.empty() && name.back() == ')') {
+    const size_t open = name.rfind('(');
+    if (open != std::string_view::npos && open > 0) name = trim(name.substr(0, open));
+  }
+  return lower_ascii(name);
+}
+
 bool read_header(const std::vector<std::string> &fields, Header &h, std::string &err) {
   h = Header{};
   h.fields = fields.size();
   for (size_t i = 0; i < fields.size(); ++i) {
-    const std::string name = lower_ascii(trim(fields[i]));
+    const std::string name = column_key(fields[i]);
     for (int c = 0; c < C_COUNT; ++c) {
       if (name != lower_ascii(kColNames[c])) continue;
       if (h.at[c]) {

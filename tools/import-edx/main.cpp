@@ -103,6 +103,15 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
+  // The output is opened (as a temporary file beside it) before the logs are
+  // read: an --out that cannot be written (no such folder, no permission, a
+  // folder) is told at once, not after reading gigabytes of logs. It
+  // replaces TRACES only once written whole; otherwise it is removed.
+  sp::FileReplace out;
+  if (std::string err; !out.open(out_path, err)) {
+    std::cerr << "smartplayer-import-edx: " << err << "\n";
+    return 1;
+  }
   sp::EdxImporter importer(opt, mode);
   for (size_t i = 0; i < logs.size() && !importer.refused(); ++i) {
     GzInput in;
@@ -126,12 +135,13 @@ int main(int argc, char **argv) {
   size_t events = 0;
   for (const auto &s : r.sessions)
     events += s.events.size();
-  std::printf("%slines %zu, video events %zu, ignored %zu, skipped (malformed) %zu, duplicates %zu, not "
-              "logged in %zu, "
-              "sessions %zu, events %zu, empty sessions dropped %zu\n",
-              logs.size() > 1 ? ("files " + std::to_string(logs.size()) + ", ").c_str() : "", st.lines,
-              st.video_events, st.ignored, st.malformed, st.duplicates, st.anonymous, r.sessions.size(),
-              events, st.empty_sessions_dropped);
+  std::printf(
+      "%slines %zu, video events %zu, ignored %zu, skipped (malformed) %zu, duplicates %zu, not "
+      "logged in %zu, "
+      "sessions %zu, events %zu, empty sessions dropped %zu, automatic pauses at the end dropped %zu\n",
+      logs.size() > 1 ? ("files " + std::to_string(logs.size()) + ", ").c_str() : "", st.lines,
+      st.video_events, st.ignored, st.malformed, st.duplicates, st.anonymous, r.sessions.size(), events,
+      st.empty_sessions_dropped, st.automatic_pauses);
   if (r.sessions.empty()) {
     std::cerr << "smartplayer-import-edx: nothing to import ("
               << (st.video_events ? "only load_video events: --keep-empty keeps such sessions"
@@ -139,8 +149,8 @@ int main(int argc, char **argv) {
               << "); nothing written\n";
     return 1;
   }
-  std::string err;
-  if (!sp::write_trace_file(out_path, r.sessions, err)) {
+  sp::write_traces(out.stream(), r.sessions);
+  if (std::string err; !out.commit(err)) {
     std::cerr << "smartplayer-import-edx: " << err << "\n";
     return 1;
   }

@@ -110,6 +110,14 @@ int main(int argc, char **argv) {
     std::cerr << kName << ": --out '" << out_path << "' is the CSV; it would be overwritten\n";
     return 1;
   }
+  // The output is opened (as a temporary file beside it) before the CSV is
+  // read, so that an --out that cannot be written is told first; it replaces
+  // TRACES only once written whole, and is removed otherwise.
+  sp::FileReplace out;
+  if (std::string err; !out.open(out_path, err)) {
+    std::cerr << kName << ": " << err << "\n";
+    return 1;
+  }
   sp::NetflixImportStats st;
   sp::TraceReadResult r = csv_path == "-" ? sp::import_netflix(std::cin, opt, mode, &st)
                                           : sp::import_netflix_file(csv_path, opt, mode, &st);
@@ -153,8 +161,8 @@ int main(int argc, char **argv) {
     std::cerr << kName << ": nothing to import (no programme rows with time watched); nothing written\n";
     return 1;
   }
-  std::string err;
-  if (!sp::write_trace_file(out_path, r.sessions, err)) {
+  sp::write_traces(out.stream(), r.sessions);
+  if (std::string err; !out.commit(err)) {
     std::cerr << kName << ": " << err << "\n";
     return 1;
   }
