@@ -513,7 +513,8 @@ SP_API int sp_get_rate(const sp_player *p, double *rate);
 SP_API int sp_get_volume(const sp_player *p, int *volume);
 /** 1 when muted, else 0. [any thread][callback-safe] */
 SP_API int sp_get_mute(const sp_player *p, int *mute);
-/** Behaviour-log id of the current viewing session (0 without a db or a session). [any thread][callback-safe] */
+/** Behaviour-log id of the current viewing session: from sp_open until sp_stop, the next sp_open or
+ *  destroy (0 without a db, before the first open, after sp_stop and after a failed open). [any thread][callback-safe] */
 SP_API int sp_get_session_id(const sp_player *p, int64_t *session_id);
 
 /* ======================================================================== */
@@ -645,7 +646,7 @@ typedef struct sp_video_frame {
 typedef void (*sp_video_fn)(const sp_video_frame *frame, void *user);
 /**
  * Install (fn) or clear (NULL) the frame callback; format is SP_PIXEL_RGBA32
- * or SP_PIXEL_YUV420P (else SP_ERR_INVALID_ARGUMENT). Needs
+ * or SP_PIXEL_YUV420P (else SP_ERR_INVALID_ARGUMENT; ignored when clearing). Needs
  * video_output=callback (else SP_ERR_INVALID_STATE). The format applies from
  * the next sp_open: call it before. [any thread]
  */
@@ -701,7 +702,8 @@ SP_API int sp_sdl_wakeup(sp_player *p);
 typedef enum sp_control_state {
     SP_CONTROL_AWAKE = 0,  /* serving the gate: host resources held, progress ticks */
     SP_CONTROL_ASLEEP = 1, /* blocked until the scheduled wake or the next call */
-    SP_CONTROL_WAKING = 2  /* a call arrived while asleep; the gate opens once the host's wake callback returns */
+    SP_CONTROL_WAKING = 2  /* waking (a call arrived while asleep, or the scheduled wake came): the host's
+                              wake callback runs; the gate opens once it returns */
 } sp_control_state;
 
 /**

@@ -137,3 +137,31 @@ TEST_CASE("defaults taken from a url that is not clean UTF-8 are percent-escaped
   CHECK(out.video_id == "/videos/caf\xC3\xA9 100%.mp4");
   CHECK(out.title == "caf\xC3\xA9 100%.mp4");
 }
+
+TEST_CASE("sp_get_session_id: the current session's id, 0 when there is none") {
+  const std::string clip = make_clip();
+  TempDir dir;
+  sp_player *p = make_player(dir.file("sid.db"));
+  auto sid = [&] {
+    int64_t s = -1;
+    REQUIRE(sp_get_session_id(p, &s) == SP_OK);
+    return s;
+  };
+  CHECK(sid() == 0); // before the first open
+  REQUIRE(sp_open(p, clip.c_str(), nullptr) == SP_OK);
+  const int64_t first = sid();
+  CHECK(first > 0);
+  sp_window w[4];
+  int n = -1;
+  REQUIRE(sp_get_predicted_windows(p, w, 4, &n) == SP_OK);
+  CHECK(n == 1); // always-on: one window, to the end
+  REQUIRE(sp_stop(p) == SP_OK);
+  CHECK(sid() == 0); // it kept the ended session's id
+  REQUIRE(sp_get_predicted_windows(p, w, 4, &n) == SP_OK);
+  CHECK(n == 0); // at once, not when the control plane has caught up
+  REQUIRE(sp_open(p, clip.c_str(), nullptr) == SP_OK);
+  CHECK(sid() > first);
+  CHECK(sp_open(p, dir.file("missing.mp4").c_str(), nullptr) == SP_ERR_NOT_FOUND);
+  CHECK(sid() == 0); // a failed open leaves nothing open, no session
+  sp_player_destroy(p);
+}

@@ -48,6 +48,7 @@ struct Observer {
     int64_t position_ms;
     std::chrono::steady_clock::time_point at;
     int64_t wakes_in; // sp_control_state's ms to the scheduled wake, read just after `at`
+    int state;        // and its state: WAKING while a wake callback runs, ASLEEP in a sleep callback
   };
   std::vector<Transition> transitions;
   std::vector<sp_event> logged;
@@ -63,8 +64,14 @@ struct Observer {
     int state = -1;
     int64_t wakes_in = -1;
     o->player->control_state(&state, &wakes_in);
-    Transition t{awake, reason, this_thread_switches().voluntary, st.control_wakeups,
-                 o->player->get_position_ms(), at, wakes_in};
+    Transition t{awake,
+                 reason,
+                 this_thread_switches().voluntary,
+                 st.control_wakeups,
+                 o->player->get_position_ms(),
+                 at,
+                 wakes_in,
+                 state};
     std::lock_guard lk(o->mu);
     o->transitions.push_back(t);
     o->cv.notify_all();
@@ -139,6 +146,10 @@ TEST_CASE("a sleeping control plane: scheduled wakes only, proactive wake on tim
     CHECK(sleep1.awake == 0);
     CHECK(wake1.awake == 1);
     CHECK(wake1.reason == SP_WAKE_PROACTIVE);
+    CHECK(sleep1.state == SP_CONTROL_ASLEEP);
+    // In the wake callback the plane is waking, a proactive wake too (it read
+    // "asleep, no wake scheduled").
+    CHECK(wake1.state == SP_CONTROL_WAKING);
     // Exactly one return from the wait while asleep: the scheduled wake.
     CHECK(wake1.wakeups - sleep1.wakeups == 1);
     // And the kernel agrees: the thread blocked once and ran once (a couple of
@@ -183,6 +194,7 @@ TEST_CASE("a sleeping control plane: scheduled wakes only, proactive wake on tim
     auto wake2 = obs.at(3);
     CHECK(wake2.awake == 1);
     CHECK(wake2.reason == SP_WAKE_ON_DEMAND);
+    CHECK(wake2.state == SP_CONTROL_WAKING);
     // The gate opens when the host's wake callback returns; wait for it.
     for (int i = 0; i < 500; ++i) {
       player->control_state(&state, &wakes_in);

@@ -733,6 +733,29 @@ TEST_CASE("sp_stats counts the pictures shown and dropped, per media, kept after
   CHECK(old.frames_displayed == -7);
 }
 
+TEST_CASE("audio_output=callback with a host that does not pull: the picture goes on and the media ends") {
+  // smartplayer.h (sp_audio_read): a host that stops pulling does not stop
+  // the picture. Its end came, but END_OF_FILE never did: the end waited for
+  // the audio ring to drain.
+  ClipSpec spec;
+  spec.seconds = 2;
+  const std::string clip = make_clip(spec);
+  PlayerFixture f(PlayerFixture::Opts{{"audio_output", "callback"}});
+  REQUIRE(sp_open(f.p, clip.c_str(), nullptr) == SP_OK);
+  REQUIRE(sp_play(f.p) == SP_OK);
+  REQUIRE(f.host.wait([&] { return f.host.has_event(SP_EVENT_END_OF_FILE); }, 15s));
+  CHECK(f.state() == SP_STATE_ENDED);
+  CHECK(f.host.last_frame().pts_ms == 1960);
+  CHECK(f.position() >= 1960);
+  // Played again from the start, it ends again.
+  {
+    std::lock_guard lk(f.host.mu);
+    f.host.events.clear();
+  }
+  REQUIRE(sp_play(f.p) == SP_OK);
+  CHECK(f.host.wait([&] { return f.host.has_event(SP_EVENT_END_OF_FILE); }, 15s));
+}
+
 TEST_CASE("audio-only media plays: the sound is the clock, seeks land on their sample, the end comes") {
   TempDir dir;
   // Lossless stereo (no remix), and each sample tells its media time: 0.5 * t / 8 of full scale.
@@ -901,6 +924,9 @@ TEST_CASE("bad input: each gets a code and a message, and the player survives") 
   CHECK(sp_get_state(nullptr, nullptr) == SP_ERR_INVALID_ARGUMENT);
   CHECK(sp_get_position_ms(f.p, nullptr) == SP_ERR_INVALID_ARGUMENT);
   CHECK(sp_set_video_callback(f.p, &Host::on_frame, 99, nullptr) == SP_ERR_INVALID_ARGUMENT);
+  // Clearing takes any format (a refusal would leave the callback installed).
+  CHECK(sp_set_video_callback(f.p, nullptr, 0, nullptr) == SP_OK);
+  REQUIRE(sp_set_video_callback(f.p, &Host::on_frame, SP_PIXEL_RGBA32, &f.host) == SP_OK);
   sp_stats st{};
   CHECK(sp_get_stats(f.p, &st) == SP_ERR_INVALID_ARGUMENT); // struct_size not set
   CHECK(std::string(sp_player_last_error(nullptr)).size() > 0);

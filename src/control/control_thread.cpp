@@ -199,6 +199,9 @@ void ControlPlaneImpl::wake(WakeReason reason, bool record, std::optional<Clock:
     const auto now = Clock::now();
     stats_.end_stretch(now, false);
     times_.woke(now);
+    // While the host's callback runs the plane is waking, not asleep: a
+    // proactive wake too (a call arriving now is a miss, as for any wake).
+    if (state_ == ControlState::Asleep) state_ = ControlState::Waking;
     if (record) stats_.count_wake(reason == WakeReason::Proactive);
   }
   host_(true, reason); // the host re-acquires its resources; gate opens on return

@@ -193,7 +193,10 @@ Engine::SerialFilter Engine::serial_filter() const {
 void Engine::set_paused(bool p) {
   if (!p && ended_.load()) return; // at the end: seek first (the player does)
   bool was = paused_.exchange(p, std::memory_order_acq_rel);
-  if (!p) step_req_.store(0, std::memory_order_release); // playing: steps not yet shown are moot
+  if (!p) {
+    step_req_.store(0, std::memory_order_release); // playing: steps not yet shown are moot
+    audio_expected_since_.store(now_s(), std::memory_order_release);
+  }
   if (was && !p && stepped_.exchange(false)) {
     // Frames were stepped while paused: resume audio at the picture.
     sink_->skip_until(position_.load());

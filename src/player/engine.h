@@ -169,6 +169,9 @@ private:
   void on_packet_taken();     // decoder threads, after every packet
   void on_progress();         // a picture queued, a decoder finished, the audio drained
   bool check_eof();           // display thread; true when it just ended
+  // The audio output has taken nothing for kAudioStallS since it was last
+  // expected to (or it could not be opened): the sound cannot end by itself.
+  bool audio_stalled(double now) const;
   // Every picture of the current serial decoded and shown (always, for audio-only media).
   bool video_finished() const {
     return vidx_ < 0 || (vfinished_.load() == videoq_.serial() && pictq_.remaining() == 0);
@@ -236,6 +239,9 @@ private:
   std::atomic<int> seek_done_serial_{-1};
   std::atomic<int> vfinished_{-1}, afinished_{-1};
   std::atomic<double> demux_vend_{0.0}, demux_aend_{0.0};
+  // now_s() when the audio output was last expected to start taking samples
+  // (play, a seek): the start of the stall check (audio_stalled).
+  std::atomic<double> audio_expected_since_{0.0};
 
   mutable std::mutex seek_mu_; // seek request + plan
   bool seek_req_ = false;

@@ -72,6 +72,7 @@ void Engine::do_seek() {
     return;
   }
   reset_serials(target, accurate, back);
+  audio_expected_since_.store(now_s(), std::memory_order_release);
   read_end_pos_ = -1;
   eof_.store(false);
   demux_vend_.store(target);
@@ -113,7 +114,10 @@ bool Engine::check_eof() {
     if (seek_req_) return false;
   }
   bool video_done = video_finished();
-  bool audio_done = !audio_on_ || (afinished_.load() == audioq_.serial() && sink_->empty());
+  // The sound ends when the ring has drained, or, once the picture has
+  // ended, when the output has stopped taking it (the end cannot come then).
+  bool audio_done = !audio_on_ || (afinished_.load() == audioq_.serial() && sink_->empty()) ||
+                    (vidx_ >= 0 && video_done && audio_stalled(now_s()));
   if (!video_done || !audio_done) return false;
   ended_.store(true, std::memory_order_release);
   paused_.store(true, std::memory_order_release);
@@ -129,6 +133,13 @@ bool Engine::check_eof() {
   if (!std::isnan(a) && a > position_.load()) position_.store(std::min(a, duration_ > 0 ? duration_ : a));
   if (listener_) listener_->on_eof(static_cast<int64_t>(std::llround(position_.load() * 1000)));
   return true;
+}
+
+bool Engine::audio_stalled(double now) const {
+  if (!sink_->output_ok()) return true;
+  const double since =
+      std::max(sink_->last_consumed(), audio_expected_since_.load(std::memory_order_acquire));
+  return now - since > kAudioStallS;
 }
 
 void Engine::demux_loop() {

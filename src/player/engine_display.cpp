@@ -218,6 +218,18 @@ double Engine::refresh(const ShowFn &show) {
       if (!std::isnan(end_at) && now + kDueSlack < end_at) return end_at;
     }
     if (check_eof()) return INFINITY;
+    if (!paused && eof_.load() && audio_on_ && vidx_ >= 0 && video_finished() && !ended_.load()) {
+      // The picture has ended, the sound not yet. An output that takes it
+      // ends it (the drained hook wakes us); one that has stopped taking it
+      // is noticed here, once, just after the sound would have ended if it
+      // had been played: the exact deadline the end needs, no polling.
+      double apos = audio_position(now);
+      if (std::isnan(apos)) apos = position_.load();
+      const double left = std::max(0.0, demux_aend_.load() - apos) / r;
+      const double since = std::max(sink_->last_consumed(), audio_expected_since_.load());
+      const double at = std::max(since, now + left) + kAudioStallS;
+      if (!std::isnan(at)) due = std::min(due, at);
+    }
     display_waits_.store(true);
     if (progress_.load() != progress) {
       display_waits_.store(false);

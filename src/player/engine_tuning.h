@@ -41,6 +41,12 @@ constexpr double kDueSlack = 0.001;
 // only timed retry in the engine, never taken for local files.
 constexpr auto kEagainRetry = std::chrono::milliseconds(10);
 
+// The picture has ended and the sound has not, and the audio output has
+// taken nothing for this long (a host that stopped calling sp_audio_read, an
+// SDL device that could not reopen): the media ends without the rest of its
+// sound, as the picture goes on without it (smartplayer.h, sp_audio_read).
+constexpr double kAudioStallS = 1.0;
+
 // A local file whose packets end more than this short of its own duration
 // (1 s plus 1 % of it) is reported as truncated when its end is reached.
 constexpr double kShortFileSlackS = 1.0;

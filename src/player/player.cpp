@@ -174,6 +174,9 @@ const char *Player::last_error() const {
 // control thread with a sequence number. Nothing here waits for the log,
 // the predictor or a sleeping control thread.
 int Player::gate_check(Kind kind) {
+  if (get_state() == SP_STATE_OPENING)
+    return fail(SP_ERR_INVALID_STATE,
+                std::string(kind_name(kind)) + ": sp_open has not finished opening the media yet");
   if (!media_open())
     return fail(SP_ERR_INVALID_STATE,
                 std::string(kind_name(kind)) + ": no media is open (call sp_open first)");
@@ -232,6 +235,7 @@ void Player::close_retired() {
 
 void Player::end_session(const std::string &reason) {
   if (session_active_.exchange(false)) control_->end_session(reason);
+  session_id_.store(0, std::memory_order_release); // no current session (sp_get_session_id)
 }
 
 int Player::open(const char *url, const sp_media_meta *meta) {
@@ -554,7 +558,9 @@ int Player::set_event_callback(sp_event_fn fn, void *user) {
 }
 
 int Player::set_video_callback(sp_video_fn fn, int format, void *user) {
-  if (format != SP_PIXEL_RGBA32 && format != SP_PIXEL_YUV420P)
+  // Clearing takes any format (sp_set_video_callback(p, NULL, 0, NULL)): a
+  // refusal there would leave the callback installed.
+  if (fn && format != SP_PIXEL_RGBA32 && format != SP_PIXEL_YUV420P)
     return fail(SP_ERR_INVALID_ARGUMENT,
                 "sp_set_video_callback: format must be SP_PIXEL_RGBA32 or SP_PIXEL_YUV420P");
   if (cfg_.video_output != PlayerConfig::Output::Callback)
@@ -563,7 +569,7 @@ int Player::set_video_callback(sp_video_fn fn, int format, void *user) {
   std::lock_guard lk(cb_mu_);
   video_fn_ = fn;
   video_user_ = user;
-  video_format_ = format;
+  if (fn) video_format_ = format;
   return SP_OK;
 }
 
@@ -671,10 +677,19 @@ int Player::stats(sp_stats &st) const {
 }
 
 int Player::predicted_windows(sp_window *out, int max, int *count) const {
-  auto w = control_->predicted_windows();
-  int n = std::min<int>(max, static_cast<int>(w.size()));
-  for (int i = 0; i < n; ++i)
-    out[i] = to_sp_window(w[static_cast<size_t>(i)]);
+  *count = 0;
+  // None without a session (the control plane forgets them when it has
+  // handled the session's end, just after sp_stop returns), and only the
+  // upcoming ones: those the playback has passed since the plane last
+  // decided are dropped.
+  if (!session_active_.load(std::memory_order_acquire)) return SP_OK;
+  const int64_t pos = get_position_ms();
+  int n = 0;
+  for (const auto &w : control_->predicted_windows()) {
+    if (n >= max) break;
+    if (w.end_ms < pos) continue;
+    out[n++] = to_sp_window(w);
+  }
   *count = n;
   return SP_OK;
 }

@@ -188,6 +188,7 @@ int AudioSink::read(int16_t *out, int frames) {
       if (offset_ >= b->frames) release_block();
     }
     if (written < frames) underruns_.fetch_add(1, std::memory_order_relaxed);
+    if (written > 0) last_consumed_.store(now, std::memory_order_release);
   }
 
   // Publish the audio clock: the media position audible now.

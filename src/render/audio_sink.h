@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -99,6 +100,8 @@ public:
 
   const SeqClock &clock() const { return clock_; }
   int64_t underruns() const { return underruns_.load(std::memory_order_relaxed); }
+  // now_s() of the last read that took media samples (-inf: none yet).
+  double last_consumed() const { return last_consumed_.load(std::memory_order_acquire); }
 
   // Continuity accounting (tests): media frames played, and the times a read
   // did not continue exactly where the previous one ended within a serial
@@ -135,6 +138,7 @@ private:
   std::atomic<bool> muted_{false};
   std::atomic<double> skip_until_{-1.0};
   std::atomic<int64_t> underruns_{0};
+  std::atomic<double> last_consumed_{-std::numeric_limits<double>::infinity()};
   SeqClock clock_;
   std::atomic<AudioOutput *> output_{nullptr};
   std::atomic<bool> output_ok_{true};
