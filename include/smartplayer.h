@@ -465,7 +465,11 @@ typedef enum sp_seek_flags {
  * Seek to target_ms (a position, or an offset with SP_SEEK_RELATIVE);
  * targets outside [0, duration] are clamped. Playing or paused is kept; after
  * the end the state becomes PAUSED at the target. SP_EVENT_SEEK_DONE follows
- * when the frame at the target is shown. [any thread][callback-safe]
+ * when the frame at the target is shown, and always comes: a stream that
+ * cannot seek (live, a pipe, an HTTP server without range requests) gives
+ * an SP_EVENT_ERROR (SP_ERR_UNSUPPORTED or SP_ERR_IO) and then SEEK_DONE at
+ * the position where playback goes on; a seek after which the stream ends
+ * without a picture gives SEEK_DONE where it ended. [any thread][callback-safe]
  */
 SP_API int sp_seek(sp_player *p, int64_t target_ms, int flags);
 /** Pause (if playing) and show the next frame (audio-only media: only pause). [any thread][callback-safe] */
@@ -482,6 +486,11 @@ SP_API int sp_set_mute(sp_player *p, int mute);
  * it returns once the file is closed and the engine's threads are joined;
  * from a callback it returns at once with all of that in effect but the
  * closing, which sp-events finishes (see THREADS, Deferred work).
+ * While another thread's sp_open is still probing the media (a slow or
+ * silent server), sp_stop cancels it rather than wait for
+ * network_timeout_ms: that sp_open returns SP_ERR_INVALID_STATE
+ * ("cancelled by sp_stop"), nothing is open, the state is IDLE, and sp_stop
+ * returns SP_OK.
  * [any thread][callback-safe]
  */
 SP_API int sp_stop(sp_player *p);

@@ -10,6 +10,8 @@ namespace sp {
 struct SessionInfo {
   std::string video_id, title, genre, path, viewer_id;
   int64_t duration_ms = 0;
+  int width = 0, height = 0; // 0 for audio-only media
+  bool has_audio = false;
 };
 
 } // namespace sp

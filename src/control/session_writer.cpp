@@ -43,12 +43,20 @@ int SessionWriter::begin_session(const SessionInfo &info, const std::string &pol
         if (known) {
           v = *known;
           if (v.length_ms <= 0) v.length_ms = info.duration_ms;
+          if (v.width <= 0 || v.height <= 0) {
+            v.width = info.width;
+            v.height = info.height;
+          }
+          v.has_audio = v.has_audio || info.has_audio;
           if (v.genre.empty() || v.genre == "unknown") v.genre = info.genre;
         } else {
           v.title = info.title;
           v.genre = info.genre;
           v.path = info.path;
           v.length_ms = info.duration_ms;
+          v.width = info.width;
+          v.height = info.height;
+          v.has_audio = info.has_audio;
           v.added_wall_ms = wall_ms;
         }
         r = log_->upsert_video(v, e);

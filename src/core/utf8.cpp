@@ -1,5 +1,7 @@
 #include "core/utf8.h"
 
+#include "core/redact.h"
+
 namespace sp {
 
 namespace {
@@ -57,7 +59,8 @@ bool has_control_char(std::string_view s, size_t *at) {
 }
 
 std::string clean_text(std::string_view s) {
-  return valid_utf8(s) && !has_control_char(s) ? std::string(s) : percent_escape(s);
+  const std::string r = redact_credentials(s);
+  return valid_utf8(r) && !has_control_char(r) ? r : percent_escape(r);
 }
 
 std::string percent_escape(std::string_view s) {

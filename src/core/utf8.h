@@ -27,7 +27,8 @@ std::string percent_escape(std::string_view s);
 
 // s as it is when it is well-formed UTF-8 without control characters, else
 // percent_escape(s): a host's path or URL made safe to put in a message (a
-// newline in a file name must not split a log line).
+// newline in a file name must not split a log line). A URL's credentials
+// are hidden first (core/redact.h).
 std::string clean_text(std::string_view s);
 
 } // namespace sp

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <set>
 
+#include "core/redact.h"
+
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -155,7 +157,8 @@ void log_callback(void *avcl, int level, const char *fmt, va_list vl) {
   p.text.clear();
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
     line.pop_back();
-  if (!line.empty()) reg.deliver(route, level_of_av(p.level), line);
+  // FFmpeg names the URL it opens, credentials and all.
+  if (!line.empty()) reg.deliver(route, level_of_av(p.level), redact_credentials(line));
 }
 
 } // namespace

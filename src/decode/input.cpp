@@ -1,5 +1,6 @@
 #include "decode/input.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -84,6 +85,13 @@ int map_error(int e, bool network, bool timed_out, int timeout_ms, const std::st
   if (e == AVERROR_PROTOCOL_NOT_FOUND) return fail(kErrUnsupported, "unsupported URL scheme" + msg);
   if (network) {
     if (is_http_not_found(e)) return fail(kErrNotFound, "server says not found" + msg);
+    // The server answered: it refused (permission, as a local file's EACCES)
+    // or failed; the connection itself was fine.
+    if (e == AVERROR_HTTP_FORBIDDEN || e == AVERROR_HTTP_UNAUTHORIZED)
+      return fail(kErrIo, "the server refused access" + msg);
+    if (e == AVERROR_HTTP_SERVER_ERROR) return fail(kErrNetwork, "the server failed" + msg);
+    if (e == AVERROR_HTTP_BAD_REQUEST || e == AVERROR_HTTP_OTHER_4XX)
+      return fail(kErrNetwork, "the server refused the request" + msg);
     if (e == AVERROR_INVALIDDATA || e == AVERROR_DECODER_NOT_FOUND || e == AVERROR_DEMUXER_NOT_FOUND)
       return fail(kErrFormat, "not a supported media stream" + msg);
     return fail(kErrNetwork, "connection failed" + msg);
@@ -165,7 +173,12 @@ int MediaInput::open(const std::string &url, int timeout_ms, std::string &err) {
     std::string us = std::to_string(int64_t{timeout_ms} * 1000);
     av_dict_set(&opts, "timeout", us.c_str(), 0);
     av_dict_set(&opts, "rw_timeout", us.c_str(), 0);
-    av_dict_set(&opts, "reconnect", "0", 0);
+    // A connection that drops mid-stream is reopened where it broke (HTTP
+    // with range requests; FFmpeg's http protocol), as mpv does, waiting at
+    // most the network timeout between attempts; the interrupt callback
+    // still ends the waits at once on close.
+    av_dict_set(&opts, "reconnect", "1", 0);
+    av_dict_set(&opts, "reconnect_delay_max", std::to_string(std::max(1, timeout_ms / 1000)).c_str(), 0);
   }
   std::unique_ptr<AVDictionary, DictDeleter> opts_owner;
   intr_->arm(network_ ? timeout_ms : 0);

@@ -54,6 +54,20 @@ int Engine::open(const std::string &url, std::string &err) {
     err = "'" + clean_text(url) + "' has no video stream, and audio_output is none: nothing to play";
     return SP_ERR_NO_VIDEO;
   }
+  if (vidx_ >= 0 && (facts_.width <= 0 || facts_.height <= 0)) {
+    err = "'" + clean_text(url) + "': the video stream's picture size could not be read (a damaged header)";
+    return SP_ERR_FORMAT;
+  }
+  // Probing decoded nothing (no pixel format) from a source that cannot
+  // seek: an MP4 whose index is at its end, read from a server that does not
+  // take range requests, has its samples behind it (ffplay and mpv fail it).
+  if (vidx_ >= 0 && ic->streams[vidx_]->codecpar->format < 0 && ic->pb &&
+      !(ic->pb->seekable & AVIO_SEEKABLE_NORMAL)) {
+    err = "'" + clean_text(url) +
+          "': nothing could be decoded: the stream cannot seek back to its samples (an MP4 with its index at "
+          "the end, served without range requests?)";
+    return SP_ERR_FORMAT;
+  }
   if (vidx_ >= 0) vtb_ = ic->streams[vidx_]->time_base;
   start_time_ = ic->start_time != AV_NOPTS_VALUE ? static_cast<double>(ic->start_time) / AV_TIME_BASE : 0.0;
   duration_ = static_cast<double>(facts_.duration_ms) / 1000.0;

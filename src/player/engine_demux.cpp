@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 #include "player/engine_tuning.h"
 #include "render/audio_sink.h"
@@ -48,23 +49,39 @@ void Engine::do_seek() {
   // (seek_further_back), the same target kept.
   int64_t ts = static_cast<int64_t>((std::max(0.0, target - back) + start_time_) * AV_TIME_BASE);
   int r = -1;
-  // A retry that reaches the start: the file's first byte, where seeking by
-  // time to the start time can land past the first keyframe.
-  if (back > 0 && target - back <= 0 && !(ic->iformat->flags & AVFMT_NO_BYTE_SEEK))
-    r = avformat_seek_file(ic, -1, 0, 0, 0, AVSEEK_FLAG_BYTE);
-  if (r < 0) r = avformat_seek_file(ic, -1, INT64_MIN, ts, ts, 0);
-  if (r < 0) r = avformat_seek_file(ic, -1, INT64_MIN, ts, INT64_MAX, 0);
-  if (r < 0 && listener_)
-    listener_->on_error(SP_ERR_IO, "seek to " + std::to_string(static_cast<int64_t>(target * 1000)) +
-                                       " ms failed: " + ff::av_error_string(r) +
-                                       (back > 0 ? std::string() : "; playback goes on where it was"));
+  // A stream read from a source that cannot seek (an HTTP server that does
+  // not take range requests, a pipe) cannot go back, and what its demuxer
+  // makes of a seek (reading on, guessing) lands anywhere or ends the
+  // stream: it is refused, as for a live stream. HLS and DASH read their
+  // segments themselves and seek by segment.
+  const char *fmt_name = ic->iformat && ic->iformat->name ? ic->iformat->name : "";
+  const bool segmented = std::strcmp(fmt_name, "hls") == 0 || std::strcmp(fmt_name, "dash") == 0;
+  const bool seekable = !ic->pb || segmented || (ic->pb->seekable & AVIO_SEEKABLE_NORMAL) != 0;
+  if (!seekable) {
+    if (listener_)
+      listener_->on_error(SP_ERR_UNSUPPORTED,
+                          "seek to " + std::to_string(static_cast<int64_t>(target * 1000)) +
+                              " ms refused: this stream cannot seek (a server without range requests, or a "
+                              "pipe); playback goes on where it was");
+  } else {
+    // A retry that reaches the start: the file's first byte, where seeking
+    // by time to the start time can land past the first keyframe.
+    if (back > 0 && target - back <= 0 && !(ic->iformat->flags & AVFMT_NO_BYTE_SEEK))
+      r = avformat_seek_file(ic, -1, 0, 0, 0, AVSEEK_FLAG_BYTE);
+    if (r < 0) r = avformat_seek_file(ic, -1, INT64_MIN, ts, ts, 0);
+    if (r < 0) r = avformat_seek_file(ic, -1, INT64_MIN, ts, INT64_MAX, 0);
+    if (r < 0 && listener_)
+      listener_->on_error(SP_ERR_IO, "seek to " + std::to_string(static_cast<int64_t>(target * 1000)) +
+                                         " ms failed: " + ff::av_error_string(r) +
+                                         (back > 0 ? std::string() : "; playback goes on where it was"));
+  }
   if (r < 0 && back == 0) {
     // Nothing moved (a stream without timestamps or index, as raw H.264):
     // keep what is buffered, and the seek is over where playback is. The
     // failed search may have read ahead (FFmpeg's generic index reads the
     // file to find a time): reading goes on from just after the last packet
     // queued.
-    if (read_end_pos_ >= 0 && !(ic->iformat->flags & AVFMT_NO_BYTE_SEEK))
+    if (seekable && read_end_pos_ >= 0 && !(ic->iformat->flags & AVFMT_NO_BYTE_SEEK))
       avformat_seek_file(ic, -1, INT64_MIN, read_end_pos_, INT64_MAX, AVSEEK_FLAG_BYTE);
     pending_seek_.store(NAN, std::memory_order_release);
     if (listener_) listener_->on_seek_done(std::llround(position() * 1000));
@@ -151,8 +168,10 @@ void Engine::demux_loop() {
   // "partial file" and reports the end of the file.
   double furthest = 0.0;
   bool short_reported = false;
+  // (A network stream too: a VOD's duration is its container's; a live one
+  // has none. There, ending early means the connection was lost for good.)
   const bool duration_reliable =
-      !input_.is_network() && duration_ > 0 && ic->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE;
+      duration_ > 0 && ic->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE;
   while (!abort_.load(std::memory_order_acquire)) {
     bool seek_now;
     {
@@ -185,11 +204,17 @@ void Engine::demux_loop() {
           furthest < duration_ - (kShortFileSlackS + kShortFileSlackFraction * duration_) && listener_) {
         short_reported = true;
         char msg[160];
-        std::snprintf(
-            msg, sizeof msg,
-            "the file ends at %.1f s of its %.1f s: it is truncated or damaged; playback ends there",
-            furthest, duration_);
-        listener_->on_error(SP_ERR_FORMAT, msg);
+        if (input_.is_network())
+          std::snprintf(msg, sizeof msg,
+                        "the stream ends at %.1f s of its %.1f s: the connection was lost (or the file is "
+                        "truncated); playback ends there",
+                        furthest, duration_);
+        else
+          std::snprintf(
+              msg, sizeof msg,
+              "the file ends at %.1f s of its %.1f s: it is truncated or damaged; playback ends there",
+              furthest, duration_);
+        listener_->on_error(input_.is_network() ? SP_ERR_NETWORK : SP_ERR_FORMAT, msg);
       }
       if (r != AVERROR(EAGAIN)) {
         if (vidx_ >= 0) videoq_.put_eof(vidx_);

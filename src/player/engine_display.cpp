@@ -204,6 +204,14 @@ double Engine::refresh(const ShowFn &show) {
   }
   force_refresh_ = false;
   if (need_picture) {
+    // A seek whose serial has ended without a picture (the stream ended or
+    // broke first): it is done where playback is. SEEK_DONE always comes.
+    const int sds = seek_done_serial_.load(std::memory_order_acquire);
+    if (sds >= 0 && sds == videoq_.serial() && vfinished_.load() == sds) {
+      seek_done_serial_.store(-1, std::memory_order_release);
+      pending_seek_.store(NAN, std::memory_order_release);
+      if (listener_) listener_->on_seek_done(std::llround(position() * 1000));
+    }
     // Nothing left to show: at the end of the file this may be the end;
     // otherwise sleep until the decoders make progress (a picture, the end
     // of a stream, the audio drained). Announce the wait first, then check

@@ -1,6 +1,7 @@
 #include "player/player.h"
 
 #include "core/clock.h"
+#include "core/redact.h"
 #include "core/saturating.h"
 #include "core/wall_clock.h"
 #include "player/c_types.h"
@@ -314,7 +315,23 @@ int Player::open(const char *url, const sp_media_meta *meta) {
   sink_->set_volume(volume_.load());
   sink_->set_muted(muted_.load());
   std::string err;
+  {
+    std::lock_guard lk(engine_mu_);
+    opening_ = e; // sp_stop may cancel it (a server that does not answer)
+    open_cancelled_ = false;
+  }
   int r = e->open(url, err);
+  bool cancelled = false;
+  {
+    std::lock_guard lk(engine_mu_);
+    opening_.reset();
+    cancelled = open_cancelled_;
+  }
+  if (cancelled) {
+    e->close();
+    set_state(SP_STATE_IDLE);
+    return fail(SP_ERR_INVALID_STATE, "sp_open: cancelled by sp_stop");
+  }
   if (r != SP_OK) {
     e->close();
     set_state(SP_STATE_IDLE);
@@ -328,12 +345,15 @@ int Player::open(const char *url, const sp_media_meta *meta) {
   {
     std::lock_guard lk(control_mu_);
     session_info_ = SessionInfo{};
-    session_info_.path = url;
+    session_info_.path = redact_credentials(url); // the log never holds a password
     session_info_.video_id = std::move(ids.video_id);
     session_info_.title = std::move(ids.title);
     session_info_.genre = std::move(ids.genre);
     session_info_.viewer_id = std::move(ids.viewer_id);
     session_info_.duration_ms = e->facts().duration_ms;
+    session_info_.width = e->facts().width;
+    session_info_.height = e->facts().height;
+    session_info_.has_audio = e->facts().has_audio;
     last_position_ms_.store(0);
     info = session_info_;
   }
@@ -362,8 +382,21 @@ int Player::stop() {
   // neither open_mu_ (sp_open may hold it while it waits for sp-control) nor
   // joining the engine (sp-present is one of its threads) is allowed.
   const bool from_callback = in_callback();
+  // An sp_open still probing (a slow or silent server) is cancelled, not
+  // waited for: sp_open returns at once, refused, and leaves nothing open.
+  bool cancelled_open = false;
+  {
+    std::lock_guard elk(engine_mu_);
+    if (opening_) {
+      open_cancelled_ = true;
+      opening_->request_stop();
+      cancelled_open = true;
+    }
+  }
+  if (cancelled_open && from_callback) return SP_OK; // it winds down on its own
   std::unique_lock open_lk(open_mu_, std::defer_lock);
   if (!from_callback) open_lk.lock();
+  if (cancelled_open && !media_open()) return SP_OK; // (sp_open gave up; the state is IDLE)
   std::shared_ptr<Engine> e;
   {
     // One hold of control_mu_: no other control call, and no end of file,

@@ -169,6 +169,10 @@ private:
   // The playback counters of the engine closed last (guarded by engine_mu_;
   // reset when an engine is opened): sp_stats after sp_stop or a failed open.
   EngineStats closed_stats_;
+  // The engine sp_open is opening (probing) now, and whether sp_stop has
+  // cancelled that open (both guarded by engine_mu_).
+  std::shared_ptr<Engine> opening_;
+  bool open_cancelled_ = false;
 
   mutable std::mutex cb_mu_;
   sp_event_fn event_fn_ = nullptr;
