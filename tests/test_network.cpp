@@ -265,6 +265,11 @@ TEST_CASE("network: a dropped connection is resumed where it broke; one lost for
         network_error = true;
     CHECK(network_error);
     CHECK(host.frames < 100);
+    // Nothing is buffered past where the stream broke (it said the rest of
+    // the duration was).
+    int64_t buffered = -1;
+    REQUIRE(sp_get_buffered_ms(p, &buffered) == SP_OK);
+    CHECK(buffered < 500);
     sp_player_destroy(p);
   }
 }

@@ -733,6 +733,27 @@ TEST_CASE("sp_stats counts the pictures shown and dropped, per media, kept after
   CHECK(old.frames_displayed == -7);
 }
 
+TEST_CASE("sp_get_buffered_ms: what is read ahead of the position, none at the end") {
+  ClipSpec spec;
+  spec.seconds = 4;
+  const std::string clip = make_clip(spec);
+  PlayerFixture f;
+  REQUIRE(sp_open(f.p, clip.c_str(), nullptr) == SP_OK);
+  auto buffered = [&] {
+    int64_t b = -1;
+    REQUIRE(sp_get_buffered_ms(f.p, &b) == SP_OK);
+    return b;
+  };
+  // Paused at the start, the demuxer reads ahead to its high-water mark (2 s).
+  for (int i = 0; i < 500 && buffered() < 1500; ++i)
+    std::this_thread::sleep_for(10ms);
+  CHECK(buffered() >= 1500);
+  CHECK(buffered() <= 4000 - f.position());
+  REQUIRE(sp_play(f.p) == SP_OK);
+  REQUIRE(f.host.wait([&] { return f.host.has_event(SP_EVENT_END_OF_FILE); }, 15s));
+  CHECK(buffered() <= 40);
+}
+
 TEST_CASE("audio_output=callback with a host that does not pull: the picture goes on and the media ends") {
   // smartplayer.h (sp_audio_read): a host that stops pulling does not stop
   // the picture. Its end came, but END_OF_FILE never did: the end waited for

@@ -280,8 +280,12 @@ double Engine::position() const {
 }
 
 double Engine::buffered() const {
+  // A seek on its way: nothing read for its target yet.
+  if (!std::isnan(pending_seek_.load(std::memory_order_acquire))) return 0.0;
   double pos = position();
-  if (eof_.load()) return std::max(0.0, duration_ - pos);
+  // At the end of the input: up to the last packet read (a stream that
+  // broke off ends before its duration).
+  if (eof_.load()) return std::max(0.0, std::max(demux_vend_.load(), demux_aend_.load()) - pos);
   double end = vidx_ >= 0 ? demux_vend_.load() : demux_aend_.load();
   if (audio_on_ && vidx_ >= 0) end = std::min(end, demux_aend_.load());
   return std::max(0.0, end - pos);
