@@ -48,6 +48,30 @@ TEST_CASE("probe_media reads the facts of a generated clip") {
   CHECK(p.container.find("mp4") != std::string::npos);
 }
 
+TEST_CASE("file: URLs: file:// is percent-decoded (as file managers write it), file:PATH is taken as it is") {
+  ClipSpec spec;
+  spec.seconds = 1;
+  TempDir dir;
+  const std::string name = dir.file("a b%c:d.mp4");
+  std::filesystem::copy_file(make_clip(spec), name);
+  std::string enc;
+  for (char c : name) {
+    if (c == ' ')
+      enc += "%20";
+    else if (c == '%')
+      enc += "%25";
+    else
+      enc += c;
+  }
+  sp::MediaFacts p;
+  std::string err;
+  CHECK(sp::probe_media("file://" + enc, p, err) == SP_OK); // was "no such file"
+  INFO(err);
+  CHECK(sp::probe_media("file:" + name, p, err) == SP_OK);
+  CHECK(sp::probe_media(name, p, err) == SP_OK);
+  CHECK(sp::probe_media("file://" + enc + "x", p, err) == SP_ERR_NOT_FOUND);
+}
+
 TEST_CASE("probe_media accepts a clip without audio") {
   ClipSpec spec;
   spec.seconds = 1;

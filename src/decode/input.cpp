@@ -59,12 +59,33 @@ struct DictDeleter {
   void operator()(AVDictionary *d) const { av_dict_free(&d); }
 };
 
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The path a file: URL names. "file://" URLs are percent-encoded (RFC 8089:
+// file:///home/me/a%20b.mp4, as browsers and file managers write them);
+// FFmpeg's own "file:path" form is taken as it is.
 std::string strip_file_scheme(const std::string &url) {
-  if (url.rfind("file:", 0) == 0) {
-    std::string p = url.substr(5);
-    if (p.rfind("//", 0) == 0) p = p.substr(2);
+  if (url.rfind("file://", 0) == 0) {
+    const std::string enc = url.substr(7);
+    std::string p;
+    for (size_t i = 0; i < enc.size(); ++i) {
+      int hi = 0, lo = 0;
+      if (enc[i] == '%' && i + 2 < enc.size() && (hi = hex_value(enc[i + 1])) >= 0 &&
+          (lo = hex_value(enc[i + 2])) >= 0) {
+        p += static_cast<char>(hi * 16 + lo);
+        i += 2;
+      } else {
+        p += enc[i];
+      }
+    }
     return p;
   }
+  if (url.rfind("file:", 0) == 0) return url.substr(5);
   return url;
 }
 
@@ -182,7 +203,10 @@ int MediaInput::open(const std::string &url, int timeout_ms, std::string &err) {
   }
   std::unique_ptr<AVDictionary, DictDeleter> opts_owner;
   intr_->arm(network_ ? timeout_ms : 0);
-  int r = avformat_open_input(&raw, url.c_str(), nullptr, &opts);
+  // A file: URL is opened by its path (decoded), through FFmpeg's file
+  // protocol, so that a ':' in a name is not read as a protocol.
+  const std::string target = !network_ && url.rfind("file:", 0) == 0 ? "file:" + strip_file_scheme(url) : url;
+  int r = avformat_open_input(&raw, target.c_str(), nullptr, &opts);
   opts_owner.reset(opts);
   if (r < 0) {
     // avformat_open_input frees the context on failure.
