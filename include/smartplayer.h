@@ -542,10 +542,15 @@ typedef enum sp_event_type {
     SP_EVENT_CONTROL_WAKE = 7,  /* control plane woke; value = sp_wake_reason */
     SP_EVENT_PROGRESS = 8,      /* once a second while the control plane is awake and playing; value = position_ms */
     SP_EVENT_MODEL_UPDATED = 9, /* online retraining swapped in a new model; message names its version */
-    SP_EVENT_LOG = 10           /* a line of FFmpeg's log about this player's media, at or above the
+    SP_EVENT_LOG = 10,          /* a line of FFmpeg's log about this player's media, at or above the
                                    log_level option (none by default): value = its sp_log_level,
                                    message = the line without a newline, the FFmpeg component first
                                    ("[mov,mp4,m4a,3gp,3g2,mj2] moov atom not found"); position_ms = 0 */
+    SP_EVENT_BUFFERING = 11     /* value = 1: playing, the input ran dry (a network slower than the
+                                   media): the picture and the sound wait, the position stands, the
+                                   state stays PLAYING; value = 0: a second is read ahead (or the end,
+                                   a pause, a seek came), playback goes on. mpv's paused-for-cache.
+                                   (A library older than this never sends it.) */
 } sp_event_type;
 
 /**

@@ -23,6 +23,7 @@ enum class EventType {
   Progress,     // value = position_ms
   ModelUpdated, // message names the new model's version
   Log,          // a line of FFmpeg's log: value = the LogLevel (decode/ffmpeg_log.h), message = the line
+  Buffering,    // value = 1: the input ran dry, playback waits for data; 0: it goes on
 };
 
 struct Event {

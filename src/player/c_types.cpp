@@ -22,12 +22,13 @@ static_assert(static_cast<int>(LogLevel::Error) == SP_LOG_ERROR &&
               static_cast<int>(LogLevel::Debug) == SP_LOG_DEBUG);
 
 // The C API's values, in the order of the internal enums (a lookup each).
-constexpr int kSpEventType[] = {
-    SP_EVENT_STATE_CHANGED, SP_EVENT_END_OF_FILE,  SP_EVENT_ERROR,    SP_EVENT_SEEK_DONE,     SP_EVENT_LOGGED,
-    SP_EVENT_CONTROL_SLEEP, SP_EVENT_CONTROL_WAKE, SP_EVENT_PROGRESS, SP_EVENT_MODEL_UPDATED, SP_EVENT_LOG};
+constexpr int kSpEventType[] = {SP_EVENT_STATE_CHANGED, SP_EVENT_END_OF_FILE, SP_EVENT_ERROR,
+                                SP_EVENT_SEEK_DONE,     SP_EVENT_LOGGED,      SP_EVENT_CONTROL_SLEEP,
+                                SP_EVENT_CONTROL_WAKE,  SP_EVENT_PROGRESS,    SP_EVENT_MODEL_UPDATED,
+                                SP_EVENT_LOG,           SP_EVENT_BUFFERING};
 constexpr int kSpWakeReason[] = {0, SP_WAKE_PROACTIVE, SP_WAKE_ON_DEMAND}; // None, Proactive, OnDemand
 constexpr int kSpControlState[] = {SP_CONTROL_AWAKE, SP_CONTROL_ASLEEP, SP_CONTROL_WAKING};
-static_assert(std::size(kSpEventType) == static_cast<size_t>(EventType::Log) + 1 &&
+static_assert(std::size(kSpEventType) == static_cast<size_t>(EventType::Buffering) + 1 &&
                   std::size(kSpWakeReason) == static_cast<size_t>(WakeReason::OnDemand) + 1 &&
                   std::size(kSpControlState) == static_cast<size_t>(ControlState::Waking) + 1,
               "one C API value for each internal one");

@@ -220,9 +220,9 @@ void Engine::set_paused(bool p) {
     double now = now_s();
     std::lock_guard lk(ext_mu_);
     double v = ext_clock_.get(now);
-    if (!std::isnan(v)) ext_clock_.set(v, p ? 0.0 : rate(), ext_clock_.serial(), now);
+    if (!std::isnan(v)) ext_clock_.set(v, p || buffering_.load() ? 0.0 : rate(), ext_clock_.serial(), now);
   }
-  sink_->set_paused(p);
+  sink_->set_paused(p || buffering_.load()); // (buffering: the display resumes it)
   wake_display();
 }
 
@@ -261,7 +261,8 @@ void Engine::set_rate(double r) {
     std::lock_guard lk(ext_mu_);
     double v = ext_clock_.get(now);
     rate_.store(r, std::memory_order_release);
-    if (!std::isnan(v)) ext_clock_.set(v, paused_.load() ? 0.0 : r, ext_clock_.serial(), now);
+    if (!std::isnan(v))
+      ext_clock_.set(v, paused_.load() || buffering_.load() ? 0.0 : r, ext_clock_.serial(), now);
   }
   wake_display();
 }

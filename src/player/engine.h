@@ -87,6 +87,8 @@ public:
   virtual void on_eof(int64_t position_ms) = 0;
   virtual void on_seek_done(int64_t position_ms) = 0;
   virtual void on_error(int code, const std::string &message) = 0;
+  // Playing, the input ran dry: playback waits (true) / goes on (false).
+  virtual void on_buffering(bool /*waiting*/, int64_t /*position_ms*/) {}
 };
 
 struct EngineStats {
@@ -169,6 +171,13 @@ private:
   void on_packet_taken();     // decoder threads, after every packet
   void on_progress();         // a picture queued, a decoder finished, the audio drained
   bool check_eof();           // display thread; true when it just ended
+  // Buffering (display thread): playing steadily, no picture to show and no
+  // packet left to decode, before the end: the clocks stop until a second is
+  // read ahead (the demuxer wakes the display), or a pause, seek or the end.
+  bool starved() const;
+  void start_buffering(double now);
+  void end_buffering(double now);
+  bool buffering_over() const;
   // The audio output has taken nothing for kAudioStallS since it was last
   // expected to (or it could not be opened): the sound cannot end by itself.
   bool audio_stalled(double now) const;
@@ -233,6 +242,7 @@ private:
   std::atomic<int> step_req_{0}; // frames still to step, paused (sp_step calls not yet shown)
   std::atomic<bool> stepped_{false};
   std::atomic<bool> ended_{false};
+  std::atomic<bool> buffering_{false}; // set and cleared by the display; read anywhere
   std::atomic<bool> eof_{false};
   std::atomic<double> position_{0.0};
   std::atomic<double> pending_seek_{NAN};

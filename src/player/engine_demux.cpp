@@ -220,6 +220,7 @@ void Engine::demux_loop() {
         if (vidx_ >= 0) videoq_.put_eof(vidx_);
         if (audio_on_) audioq_.put_eof(aidx_);
         eof_.store(true);
+        if (buffering_.load(std::memory_order_acquire)) wake_display(); // what came plays out
       } else {
         std::unique_lock lk(seek_mu_);
         demux_cv_.wait_for(lk, kEagainRetry, [&] { return seek_req_ || abort_.load(); });
@@ -244,6 +245,8 @@ void Engine::demux_loop() {
     } else {
       av_packet_unref(pkt.get());
     }
+    // Buffering: the display waits for exactly this (no polling).
+    if (buffering_.load(std::memory_order_acquire) && buffering_over()) wake_display();
   }
 }
 

@@ -113,7 +113,9 @@ double Engine::refresh(const ShowFn &show) {
   // What the decoders had done when we looked (see the end).
   const uint64_t progress = progress_.load();
   const double now = now_s();
-  const bool paused = paused_.load(std::memory_order_acquire);
+  if (buffering_.load(std::memory_order_acquire) && buffering_over()) end_buffering(now);
+  // Buffering stops the picture as a pause does (the position stands).
+  const bool paused = paused_.load(std::memory_order_acquire) || buffering_.load(std::memory_order_acquire);
   const double r = rate();
   double due = INFINITY;     // when to look again (no deadline: until woken)
   bool need_picture = false; // nothing to show: wait for the video decoder
@@ -212,6 +214,12 @@ double Engine::refresh(const ShowFn &show) {
       pending_seek_.store(NAN, std::memory_order_release);
       if (listener_) listener_->on_seek_done(std::llround(position() * 1000));
     }
+    // Playing steadily and the input ran dry: wait for data rather than
+    // stutter on (the demuxer wakes the display when enough has come).
+    if (!paused && starved()) {
+      start_buffering(now);
+      return INFINITY;
+    }
     // Nothing left to show: at the end of the file this may be the end;
     // otherwise sleep until the decoders make progress (a picture, the end
     // of a stream, the audio drained). Announce the wait first, then check
@@ -245,6 +253,45 @@ double Engine::refresh(const ShowFn &show) {
     }
   }
   return due;
+}
+
+// ------------------------------------------------------------------ buffering
+bool Engine::starved() const {
+  // Video only: audio-only media has no picture queue to run dry (its ring
+  // drains after every seek, too).
+  if (vidx_ < 0 || eof_.load() || !std::isnan(pending_seek_.load(std::memory_order_acquire))) return false;
+  const int serial = videoq_.serial();
+  return last_shown_serial_ == serial && pictq_.remaining() == 0 && videoq_.packets() == 0 &&
+         vfinished_.load() != serial;
+}
+
+bool Engine::buffering_over() const {
+  return paused_.load(std::memory_order_acquire) || eof_.load() || abort_.load() ||
+         !std::isnan(pending_seek_.load(std::memory_order_acquire)) || buffered() >= kBufferingResumeS ||
+         queues_full();
+}
+
+void Engine::start_buffering(double now) {
+  buffering_.store(true, std::memory_order_release);
+  sink_->set_paused(true);
+  {
+    std::lock_guard lk(ext_mu_);
+    const double v = ext_clock_.get(now);
+    if (!std::isnan(v)) ext_clock_.set(v, 0.0, ext_clock_.serial(), now);
+  }
+  if (listener_) listener_->on_buffering(true, std::llround(position() * 1000));
+}
+
+void Engine::end_buffering(double now) {
+  buffering_.store(false, std::memory_order_release);
+  const bool p = paused_.load(std::memory_order_acquire);
+  sink_->set_paused(p);
+  {
+    std::lock_guard lk(ext_mu_);
+    const double v = ext_clock_.get(now);
+    if (!std::isnan(v)) ext_clock_.set(v, p ? 0.0 : rate(), ext_clock_.serial(), now);
+  }
+  if (listener_) listener_->on_buffering(false, std::llround(position() * 1000));
 }
 
 void Engine::present_loop() {

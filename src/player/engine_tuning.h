@@ -47,6 +47,11 @@ constexpr auto kEagainRetry = std::chrono::milliseconds(10);
 // sound, as the picture goes on without it (smartplayer.h, sp_audio_read).
 constexpr double kAudioStallS = 1.0;
 
+// Buffering (playing, the input ran dry): playback goes on once this much is
+// read ahead of the position (mpv's cache-pause-wait), or the queues are
+// full, or the input has ended.
+constexpr double kBufferingResumeS = 1.0;
+
 // A local file whose packets end more than this short of its own duration
 // (1 s plus 1 % of it) is reported as truncated when its end is reached.
 constexpr double kShortFileSlackS = 1.0;

@@ -678,6 +678,11 @@ void Player::on_seek_done(int64_t position_ms) {
   emit(Event{EventType::SeekDone, SP_OK, 0, position_ms, 0, "seek done"});
 }
 
+void Player::on_buffering(bool waiting, int64_t position_ms) {
+  emit(Event{EventType::Buffering, SP_OK, waiting ? 1 : 0, position_ms, 0,
+             waiting ? "buffering" : "buffered"});
+}
+
 void Player::on_error(int code, const std::string &message) {
   emit(Event{EventType::Error, code, 0, get_position_ms(), 0, message});
 }

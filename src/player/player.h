@@ -102,6 +102,7 @@ public:
   void on_frame(const sp_video_frame &frame) override;
   void on_eof(int64_t position_ms) override;
   void on_seek_done(int64_t position_ms) override;
+  void on_buffering(bool waiting, int64_t position_ms) override;
   void on_error(int code, const std::string &message) override;
 
   // ---- for tests and tools (internal) ----

@@ -8,6 +8,7 @@ servers real hosts meet, chosen by the path's first segment:
   /die/N/FILE        range requests, but the connection drops after N bytes
                      of every response (a flaky link: a reconnect resumes)
   /dead/N/FILE       like die, and every later request fails with 503
+  /slow/BPS/FILE     range requests, sent at BPS bytes a second
   /status/CODE       answers CODE (401, 403, 404, 500, ...)
 
 usage: http_media_server.py PORT_FILE ROOT
@@ -16,6 +17,7 @@ import os
 import re
 import socket
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = sys.argv[2]
@@ -41,7 +43,11 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "status":
             return self.answer(int(parts[1]))
         drop = None
-        if mode in ("die", "dead"):
+        rate = None
+        if mode == "slow":
+            rate = int(parts[1])
+            name = "/".join(parts[2:])
+        elif mode in ("die", "dead"):
             drop = int(parts[1])
             name = "/".join(parts[2:])
             if mode == "dead" and name in dead_after_drop:
@@ -49,7 +55,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             name = "/".join(parts[1:])
         path = os.path.join(ROOT, name)
-        if mode not in ("r", "plain", "die", "dead") or not os.path.isfile(path):
+        if mode not in ("r", "plain", "die", "dead", "slow") or not os.path.isfile(path):
             return self.answer(404)
         data = open(path, "rb").read()
         start, end, status = 0, len(data) - 1, 200
@@ -85,7 +91,14 @@ class Handler(BaseHTTPRequestHandler):
                 self.connection.shutdown(socket.SHUT_RDWR)
                 self.close_connection = True
                 return
-            self.wfile.write(body)
+            if rate is None:
+                self.wfile.write(body)
+                return
+            t = time.monotonic()
+            for i in range(0, len(body), 4096):
+                self.wfile.write(body[i : i + 4096])
+                t += 4096 / rate
+                time.sleep(max(0.0, t - time.monotonic()))
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 

@@ -81,6 +81,7 @@ class EventType(_Named):
     PROGRESS = 8
     MODEL_UPDATED = 9
     LOG = 10
+    BUFFERING = 11
 
 
 class LogLevel(_Named):
