@@ -39,6 +39,9 @@ assert "saved_version" not in c
 m1, m2 = json.load(open(f"{w}/m1.json")), json.load(open(f"{w}/m2.json"))
 assert m1["format"] == "smartplayer-hazard-logreg/4" and m1["kind"] == "hazard-logreg"
 assert m1["l2"] == 300 and m2["l2"] == 1000
+for d in (a, b, c):  # 240 sessions: the latest 24 held out
+    assert d["holdout_sessions"] == sessions // 10 and d["scored_on"] == "held-out", d
+    assert "held-out log loss" in d["model"], d["model"]
 assert len(m1["horizons_ms"]) == 14 and len(m1["states"]) == 3
 print("train json ok")
 PY
@@ -53,6 +56,19 @@ echo "summary: $line"
 [ "$(printf '%s\n' "$line" | wc -l)" = 1 ]
 sessions=$(grep -c . "$work/s.jsonl")
 printf '%s\n' "$line" | grep -qE "^hazard-logreg model v1 on $sessions sessions, [0-9]+ events, transitions of 12 videos: held-out log loss 0\.[0-9]{3} vs 0\.[0-9]{3} for the base rate \([0-9-]+ % lower\)$"
+# Fewer than 10 sessions: none can be held out, and the figures are in-sample;
+# the summary, the JSON and the model's description say so, never "held-out".
+head -n 3 "$work/s.jsonl" >"$work/three.jsonl"
+line=$("$TRAIN" --traces "$work/three.jsonl" --summary --quiet)
+echo "summary: $line"
+printf '%s\n' "$line" | grep -qE "^hazard-logreg model on 3 sessions, [0-9]+ events: in-sample log loss 0\.[0-9]{3} vs 0\.[0-9]{3} for the base rate \([0-9-]+ % lower; too few sessions to hold any out, 10 needed, so no estimate for sessions it has not seen\)$"
+"$TRAIN" --traces "$work/three.jsonl" --quiet >"$work/three.json"
+python3 - "$work/three.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["holdout_sessions"] == 0 and d["scored_on"] == "in-sample", d
+assert "in-sample log loss" in d["model"] and "held-out" not in d["model"], d["model"]
+PY
 sqlite3 "$work/s.db" "SELECT blob FROM models WHERE version = 1" >"$work/stored.json"
 python3 - "$work" <<'PY'
 import json, sys

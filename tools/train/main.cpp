@@ -1,6 +1,7 @@
 // smartplayer-train: fit the hazard model (src/predict/hazard.h) from the
-// behaviour log's sessions or a trace file, print its held-out metrics as
-// JSON on stdout, and optionally store it in the log (docs/model.md).
+// behaviour log's sessions or a trace file, print its metrics (held-out, or
+// in-sample when there are too few sessions to hold any out) as JSON on
+// stdout, and optionally store it in the log (docs/model.md).
 //
 //   smartplayer-train --db PATH [--save-to-db] [--out model.json] [--traces FILE]
 //                     [--transitions FILE] [--l2 X] [--summary] [--quiet]
@@ -39,10 +40,12 @@ void usage(std::ostream &o) {
        "  --transitions FILE  the videos' visual transitions (JSON Lines, docs/traces.md), kept in the\n"
        "                   model for its transition features (the live plane reads them from the model)\n"
        "  --l2 X           ridge penalty on standardised coefficients (default 300)\n"
-       "  --summary        print one line (sessions, events, held-out log loss vs the base rate) instead of "
-       "JSON\n"
+       "  --summary        print one line (sessions, events, log loss vs the base rate) instead of JSON\n"
        "  --quiet          no progress on stderr\n"
-       "Prints the model's held-out metrics as JSON on stdout (one line with --summary).\n";
+       "Prints the model's metrics as JSON on stdout (one line with --summary): scored on the latest\n"
+       "10 % of the sessions, held out of the fit (\"scored_on\": \"held-out\"); with fewer than 10\n"
+       "sessions none can be held out and they are in-sample (\"scored_on\": \"in-sample\",\n"
+       "\"holdout_sessions\": 0), which says little about sessions the model has not seen.\n";
 }
 
 int fail(const std::string &msg) {
@@ -203,11 +206,16 @@ int main(int argc, char **argv) {
                      : " model",
                 static_cast<long long>(m.sessions_seen), static_cast<long long>(m.events_seen));
     if (opt.transitions) std::printf(", transitions of %zu videos", opt.transitions->size());
-    if (m.log_loss >= 0 && m.base_log_loss > 0)
+    if (!(m.log_loss >= 0 && m.base_log_loss > 0))
+      std::printf(": no log loss (no decision point to score)\n");
+    else if (!m.in_sample())
       std::printf(": held-out log loss %.3f vs %.3f for the base rate (%.0f %% lower)\n", m.log_loss,
                   m.base_log_loss, 100.0 * (1.0 - m.log_loss / m.base_log_loss));
     else
-      std::printf(": too few sessions to hold any out\n");
+      std::printf(": in-sample log loss %.3f vs %.3f for the base rate (%.0f %% lower; too few sessions to hold "
+                  "any out, %d needed, so no estimate for sessions it has not seen)\n",
+                  m.log_loss, m.base_log_loss, 100.0 * (1.0 - m.log_loss / m.base_log_loss),
+                  HazardModel::kMinHoldoutSessions);
     return 0;
   }
   std::cout << result.dump(2) << "\n";
