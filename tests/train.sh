@@ -82,6 +82,21 @@ for f in ("m3.json", "stored.json"):
     assert got == want, (f, got, want)
 print("transitions kept in the model:", len(want), "videos")
 PY
+# Retraining without --transitions keeps the latest stored model's
+# transitions (the log does not hold them), and the summary says so.
+line=$("$TRAIN" --db "$work/s.db" --save-to-db --summary --quiet)
+echo "summary: $line"
+printf '%s\n' "$line" | grep -qE "^hazard-logreg model v2 on $sessions sessions, [0-9]+ events, transitions of 12 videos \(carried over from model v1\): held-out log loss"
+"$TRAIN" --db "$work/s.db" --quiet >"$work/carried.json"
+sqlite3 "$work/s.db" "SELECT blob FROM models WHERE version = 2" >"$work/stored2.json"
+python3 - "$work" <<'PY'
+import json, sys
+w = sys.argv[1]
+a, b = (json.load(open(f"{w}/{f}"))["transitions"] for f in ("stored.json", "stored2.json"))
+assert a == b and len(a) == 12, (len(a), len(b))
+c = json.load(open(f"{w}/carried.json"))["transitions"]
+assert c == {"videos": 12, "from": "model v2"}, c
+PY
 printf '{"video":"vid0000","transitions_ms":[5,"x"]}\n' >"$work/badtr.jsonl"
 
 expect() {  # expect STATUS MESSAGE -- command...
