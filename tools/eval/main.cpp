@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -54,8 +55,11 @@ struct Args {
 
 void usage(std::ostream &o) {
   o << kUsage << CostModel::defaults().to_string() << ")\n"
-    << "  --split time|viewer|both  evaluation split (default both; the top-level figures are the time "
-       "split's)\n"
+    << "  --split time|viewer|both  evaluation split (default both; the top-level figures are the first "
+       "split's that ran).\n"
+    << "                          With both, a split that cannot run (no test or training sessions, e.g.\n"
+    << "                          the viewer split of one viewer's log) is skipped with the reason\n"
+    << "                          (JSON skipped_splits); exit 1 only when no split ran\n"
     << "  --plots DIR             write trade-off, break-even and timeline plots (gnuplot PNG) into DIR\n"
     << "  --timeout S             fixed-timeout tau in seconds (default w/h)\n"
     << "  --miss-scale X          learned policy's miss weight in planning (default 1)\n"
@@ -255,6 +259,24 @@ std::string csv_field(const std::string &v) {
   return q + "\"";
 }
 
+// Why split `name` has no training or no test sessions, in words.
+std::string split_shortfall(const std::string &name, const Split &sp, const std::vector<TraceSession> &sessions) {
+  std::string why = std::string(sp.train.empty() ? "no training" : "no test") + " sessions (" +
+                    std::to_string(sessions.size()) + " sessions in all";
+  if (name == "viewer") {
+    std::set<std::string> viewers;
+    for (const auto &s : sessions) viewers.insert(s.viewer);
+    why += ", " + std::to_string(viewers.size()) + (viewers.size() == 1 ? " viewer" : " viewers") +
+           ": the viewer split puts each viewer's sessions on one side by a hash of the name, and " +
+           (viewers.size() == 1 ? "it" : "all") + " fell on the " + (sp.test.empty() ? "training" : "test") +
+           " side";
+  } else {
+    why += ": the time split tests on the latest 30 % by start time and trains on the earlier ones, so "
+           "it needs sessions that start at different times";
+  }
+  return why + ")";
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -353,14 +375,21 @@ int main(int argc, char **argv) {
   std::ostream *actions = a.actions_out.empty() ? nullptr : &actions_file.stream();
   if (actions) *actions << "split,policy,session,viewer,video,action,kind,wall_ms,pos_ms,missed\n";
   json splits = json::object(), sizes = json::object(), models = json::object(), best_fixed = json::object(),
-       windows = json::object(), learners = json::object();
+       windows = json::object(), learners = json::object(), skipped = json::object();
 
   for (const std::string &sn : split_names) {
     Split sp = sn == "time" ? split_by_time(sessions) : split_by_viewer(sessions);
     if (sp.train.empty() || sp.test.empty()) {
-      std::cerr << "smartplayer-eval: split " << sn << ": " << (sp.train.empty() ? "no training" : "no test")
-                << " sessions (" << sessions.size() << " sessions in all; need more sessions or viewers)\n";
-      return 1;
+      const std::string why = split_shortfall(sn, sp, sessions);
+      if (split_names.size() == 1) {
+        std::cerr << "smartplayer-eval: split " << sn << ": " << why << "\n";
+        return 1;
+      }
+      // --split both: the other split's figures stand on their own.
+      std::printf("split %s: skipped (%s)\n", sn.c_str(), why.c_str());
+      std::fflush(stdout);
+      skipped[sn] = why;
+      continue;
     }
     progress("split " + sn + ": training on " + std::to_string(sp.train.size()) + " sessions");
     TrainedForSplit trained;
@@ -448,7 +477,7 @@ int main(int argc, char **argv) {
     if (figs.count("learned") && figs["learned"].has_learner)
       learners[sn] = learner_json(figs["learned"], params);
 
-    if (!a.plots_dir.empty() && sn == split_names.front()) {
+    if (!a.plots_dir.empty() && !out.contains("plots")) { // the first split that ran
       progress("plots for split " + sn + " into " + a.plots_dir);
       PlotInputs pin{sp, trained, params, a.policies};
       json pjson;
@@ -459,7 +488,13 @@ int main(int argc, char **argv) {
       out["plots"] = pjson;
     }
   }
+  if (splits.empty()) {
+    std::cerr << "smartplayer-eval: no split could run (" << sessions.size()
+              << " sessions in all; need more sessions or viewers)\n";
+    return 1;
+  }
   out["splits"] = splits;
+  out["skipped_splits"] = skipped;
   out["split_sizes"] = sizes;
   out["forecaster"] = models;
   out["best_fixed_timeout"] = best_fixed;
