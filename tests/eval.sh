@@ -158,6 +158,11 @@ expect() {  # expect STATUS PATTERN -- command...
 }
 expect 2 "are required" -- "$EVAL" --traces "$work/traces.jsonl"
 expect 2 "expected \"h,w,m\"" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --cost 1,2
+# Plain decimal numbers only (strtod's hex was taken), and h > 0: with free
+# awake time the oracle never sleeps and every ratio to it is infinite.
+expect 2 'h = "0x1" is not a plain decimal number' -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --cost 0x1,30,60
+expect 2 "h must be > 0" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --cost 0,30,60
+expect 2 "--timeout: expected" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --timeout 0x10
 expect 2 "unknown policy" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --policies always-on,napping
 expect 2 "expected time, viewer or both" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --split month
 expect 2 "--forecaster: expected" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --forecaster crystal-ball

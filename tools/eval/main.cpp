@@ -7,6 +7,7 @@
 //
 // Exit status: 0 ok, 1 input/training/output error, 2 bad usage.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -39,7 +40,8 @@ const char *kUsage =
     "  --traces FILE          trace file (JSON Lines, docs/traces.md)\n"
     "  --json OUT             write the figures as JSON\n"
     "  --policies LIST        comma-separated (default always-on,fixed-timeout,seed-genre,learned,oracle)\n"
-    "  --cost h,w,m           cost per awake second, per wake, per miss (default ";
+    "  --cost h,w,m           cost per awake second (> 0), per wake, per miss (>= 0; plain decimal\n"
+    "                         numbers; default ";
 
 struct Args {
   std::string traces, json_out, plots_dir, split = "both", forecaster = default_forecaster_kind(), truth,
@@ -75,10 +77,13 @@ void usage(std::ostream &o) {
     << "  --quiet                 no progress on stderr\n";
 }
 
+// A plain decimal number (no hex, inf or nan), as the cost model's.
 bool parse_double(const std::string &s, double &out) {
-  char *end = nullptr;
-  out = std::strtod(s.c_str(), &end);
-  return !s.empty() && end && *end == '\0' && std::isfinite(out);
+  double x = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), x, std::chars_format::general);
+  if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size() || !std::isfinite(x)) return false;
+  out = x;
+  return true;
 }
 
 // 0 ok, 2 usage error (message printed), 3 help printed.
@@ -157,9 +162,9 @@ int parse_args(int argc, char **argv, Args &a) {
         return 2;
       }
     } else if (o == "--cost") {
-      if (!CostModel::parse(v, a.cost)) {
-        std::cerr << "smartplayer-eval: --cost: expected \"h,w,m\" with three non-negative numbers, got \""
-                  << v << "\"\n";
+      if (std::string why; !CostModel::parse(v, a.cost, &why)) {
+        std::cerr << "smartplayer-eval: --cost: " << why
+                  << "; expected \"h,w,m\": plain decimal numbers, h > 0, w and m >= 0, got \"" << v << "\"\n";
         return 2;
       }
     } else if (o == "--timeout") {
