@@ -513,9 +513,7 @@ TEST_CASE("a database whose version claims a schema it lacks is 'not a behaviour
   // said "prepare: no such table: sessions" (or "models") at their first query.
   const std::string bare = dir.file("bare.db"), partial = dir.file("partial.db");
   raw_exec(bare, "PRAGMA user_version = 2;");
-  {
-    auto log = open_log(partial);
-  }
+  { auto log = open_log(partial); }
   raw_exec(partial, "DROP TABLE models;");
   for (const std::string &path : {bare, partial}) {
     const std::string before = slurp(path);

@@ -42,7 +42,7 @@ TEST_CASE("cost model: defaults, parse and print") {
   CHECK(c.m == 0.0);
   REQUIRE(CostModel::parse(" 1 , 2 , 3 ", c));
   CHECK(c.m == 3.0);
-  REQUIRE(CostModel::parse("+1.5,3e1,.5", c));  // plain decimal: a '+', an exponent, no leading digit
+  REQUIRE(CostModel::parse("+1.5,3e1,.5", c)); // plain decimal: a '+', an exponent, no leading digit
   CHECK(c.h == 1.5);
   CHECK(c.w == 30.0);
   CHECK(c.m == 0.5);

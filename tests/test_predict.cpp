@@ -563,7 +563,8 @@ TEST_CASE("hazard model: progress, tiny data, learned policy", "[hazard]") {
   CHECK(back->metrics().in_sample());
   CHECK(back->describe() == m->describe());
   // From kMinHoldoutSessions sessions on, the latest are held out.
-  std::vector<const TraceSession *> ten(tt.train.begin(), tt.train.begin() + HazardModel::kMinHoldoutSessions);
+  std::vector<const TraceSession *> ten(tt.train.begin(),
+                                        tt.train.begin() + HazardModel::kMinHoldoutSessions);
   auto m10 = HazardModel::train(ten, HazardOptions{}, nullptr, err);
   REQUIRE(m10);
   CHECK(m10->metrics().holdout_sessions == 1);

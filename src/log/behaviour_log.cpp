@@ -260,11 +260,12 @@ int BehaviourLog::open(const std::string &path, const LogOptions &opt, std::uniq
         rc = query_int(raw, q.c_str(), n);
         if (rc != SQLITE_OK) return open_fail(raw, rc, path, "cannot read the database", err);
         if (n == 0) {
-          err = "behaviour log " + path + ": is " +
-                (n_objects == 0 ? std::string("an empty SQLite database")
-                                : "an SQLite database with " + std::to_string(n_objects) + " schema objects") +
-                " but not a behaviour log (user_version " + std::to_string(user_version) + " and no '" + *t +
-                "' table); refusing to " + (opt.read_only ? "read" : "modify") + " it";
+          err =
+              "behaviour log " + path + ": is " +
+              (n_objects == 0 ? std::string("an empty SQLite database")
+                              : "an SQLite database with " + std::to_string(n_objects) + " schema objects") +
+              " but not a behaviour log (user_version " + std::to_string(user_version) + " and no '" + *t +
+              "' table); refusing to " + (opt.read_only ? "read" : "modify") + " it";
           return kErrDb;
         }
       }

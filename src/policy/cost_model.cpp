@@ -28,7 +28,8 @@ bool decimal(std::string part, double &x) {
   if (b == std::string::npos) return false;
   part = part.substr(b, e - b + 1);
   size_t i = part[0] == '+' ? 1 : 0;
-  if (i >= part.size() || !(std::isdigit(static_cast<unsigned char>(part[i])) || part[i] == '.')) return false;
+  if (i >= part.size() || !(std::isdigit(static_cast<unsigned char>(part[i])) || part[i] == '.'))
+    return false;
   const char *first = part.data() + i, *last = part.data() + part.size();
   auto r = std::from_chars(first, last, x, std::chars_format::general);
   return r.ec == std::errc() && r.ptr == last && std::isfinite(x);
@@ -47,7 +48,8 @@ bool CostModel::parse(const std::string &text, CostModel &out, std::string *why)
     if ((i < 2) != (comma != std::string::npos)) return fail("three numbers separated by commas expected");
     std::string part = text.substr(pos, i < 2 ? comma - pos : std::string::npos);
     if (!decimal(part, v[i]))
-      return fail(std::string(1, "hwm"[i]) + " = \"" + part + "\" is not a plain decimal number >= 0 (no hex, inf or nan)");
+      return fail(std::string(1, "hwm"[i]) + " = \"" + part +
+                  "\" is not a plain decimal number >= 0 (no hex, inf or nan)");
     pos = comma == std::string::npos ? text.size() : comma + 1;
   }
   // With awake time free, staying awake costs nothing and sleeping can only

@@ -403,7 +403,8 @@ std::shared_ptr<const HazardModel> HazardModel::train(const std::vector<const Tr
                    [](const TraceSession *a, const TraceSession *b) { return a->start_wall_ms < b->start_wall_ms; });
   size_t held = 0;
   double hf = std::clamp(opt.holdout_fraction, 0.0, 0.9);
-  if (order.size() >= static_cast<size_t>(kMinHoldoutSessions) && hf > 0) held = std::max<size_t>(1, static_cast<size_t>(std::floor(hf * static_cast<double>(order.size()))));
+  if (order.size() >= static_cast<size_t>(kMinHoldoutSessions) && hf > 0)
+    held = std::max<size_t>(1, static_cast<size_t>(std::floor(hf * static_cast<double>(order.size()))));
   std::vector<const TraceSession *> fit_part(order.begin(), order.end() - static_cast<std::ptrdiff_t>(held));
   std::vector<const TraceSession *> holdout(order.end() - static_cast<std::ptrdiff_t>(held), order.end());
 
@@ -564,9 +565,10 @@ Forecast HazardModel::forecast(const PolicyContext &ctx, const ViewerStats *extr
 std::string HazardModel::describe() const {
   char buf[200];
   const HazardMetrics &m = impl_->metrics;
-  std::snprintf(buf, sizeof buf, "%s (%d features x %zu bands x %d states, %s log loss %.4f vs base %.4f%s)", kKind,
-                static_cast<int>(kFeatureCount), impl_->nb(), kStates, m.in_sample() ? "in-sample" : "held-out",
-                m.log_loss, m.base_log_loss, m.in_sample() ? ", nothing held out" : "");
+  std::snprintf(buf, sizeof buf, "%s (%d features x %zu bands x %d states, %s log loss %.4f vs base %.4f%s)",
+                kKind, static_cast<int>(kFeatureCount), impl_->nb(), kStates,
+                m.in_sample() ? "in-sample" : "held-out", m.log_loss, m.base_log_loss,
+                m.in_sample() ? ", nothing held out" : "");
   return buf;
 }
 

@@ -61,10 +61,10 @@ struct HazardMetrics {
   double log_loss = -1;           // mean log loss over every (example, horizon) pair
   double base_log_loss = -1;      // the same for the marginal-rate baseline (no features)
   double brier = -1;
-  std::vector<CalibrationBin> calibration;  // 10 bins
+  std::vector<CalibrationBin> calibration; // 10 bins
   int64_t sessions_seen = 0, events_seen = 0, examples = 0;
   double train_seconds = 0;
-  int64_t holdout_sessions = 0;   // 0: nothing held out, the figures above are in-sample
+  int64_t holdout_sessions = 0; // 0: nothing held out, the figures above are in-sample
   bool in_sample() const { return holdout_sessions <= 0; }
 };
 

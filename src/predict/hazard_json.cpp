@@ -20,10 +20,14 @@ namespace {
 json metrics_to_json(const HazardMetrics &m) {
   json cal = json::array();
   for (const auto &b : m.calibration) cal.push_back({{"predicted", b.predicted}, {"observed", b.observed}, {"count", b.count}});
-  return json{{"log_loss", m.log_loss},           {"base_log_loss", m.base_log_loss},
-              {"brier", m.brier},                 {"calibration", cal},
-              {"sessions_seen", m.sessions_seen}, {"events_seen", m.events_seen},
-              {"examples", m.examples},           {"train_seconds", m.train_seconds},
+  return json{{"log_loss", m.log_loss},
+              {"base_log_loss", m.base_log_loss},
+              {"brier", m.brier},
+              {"calibration", cal},
+              {"sessions_seen", m.sessions_seen},
+              {"events_seen", m.events_seen},
+              {"examples", m.examples},
+              {"train_seconds", m.train_seconds},
               {"holdout_sessions", m.holdout_sessions},
               {"scored_on", m.in_sample() ? "in-sample" : "held-out"}};
 }
@@ -55,7 +59,9 @@ GenreStats genre_from_json(const json &j) {
 }
 } // namespace
 
-std::string HazardModel::metrics_json() const { return metrics_to_json(impl_->metrics).dump(); }
+std::string HazardModel::metrics_json() const {
+  return metrics_to_json(impl_->metrics).dump();
+}
 
 std::string HazardModel::to_json() const {
   const Impl &I = *impl_;

@@ -14,8 +14,8 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -164,7 +164,8 @@ int parse_args(int argc, char **argv, Args &a) {
     } else if (o == "--cost") {
       if (std::string why; !CostModel::parse(v, a.cost, &why)) {
         std::cerr << "smartplayer-eval: --cost: " << why
-                  << "; expected \"h,w,m\": plain decimal numbers, h > 0, w and m >= 0, got \"" << v << "\"\n";
+                  << "; expected \"h,w,m\": plain decimal numbers, h > 0, w and m >= 0, got \"" << v
+                  << "\"\n";
         return 2;
       }
     } else if (o == "--timeout") {
@@ -265,12 +266,14 @@ std::string csv_field(const std::string &v) {
 }
 
 // Why split `name` has no training or no test sessions, in words.
-std::string split_shortfall(const std::string &name, const Split &sp, const std::vector<TraceSession> &sessions) {
+std::string split_shortfall(const std::string &name, const Split &sp,
+                            const std::vector<TraceSession> &sessions) {
   std::string why = std::string(sp.train.empty() ? "no training" : "no test") + " sessions (" +
                     std::to_string(sessions.size()) + " sessions in all";
   if (name == "viewer") {
     std::set<std::string> viewers;
-    for (const auto &s : sessions) viewers.insert(s.viewer);
+    for (const auto &s : sessions)
+      viewers.insert(s.viewer);
     why += ", " + std::to_string(viewers.size()) + (viewers.size() == 1 ? " viewer" : " viewers") +
            ": the viewer split puts each viewer's sessions on one side by a hash of the name, and " +
            (viewers.size() == 1 ? "it" : "all") + " fell on the " + (sp.test.empty() ? "training" : "test") +

@@ -236,10 +236,11 @@ int main(int argc, char **argv) {
       std::printf(": held-out log loss %.3f vs %.3f for the base rate (%.0f %% lower)\n", m.log_loss,
                   m.base_log_loss, 100.0 * (1.0 - m.log_loss / m.base_log_loss));
     else
-      std::printf(": in-sample log loss %.3f vs %.3f for the base rate (%.0f %% lower; too few sessions to hold "
-                  "any out, %d needed, so no estimate for sessions it has not seen)\n",
-                  m.log_loss, m.base_log_loss, 100.0 * (1.0 - m.log_loss / m.base_log_loss),
-                  HazardModel::kMinHoldoutSessions);
+      std::printf(
+          ": in-sample log loss %.3f vs %.3f for the base rate (%.0f %% lower; too few sessions to hold "
+          "any out, %d needed, so no estimate for sessions it has not seen)\n",
+          m.log_loss, m.base_log_loss, 100.0 * (1.0 - m.log_loss / m.base_log_loss),
+          HazardModel::kMinHoldoutSessions);
     return 0;
   }
   std::cout << result.dump(2) << "\n";
