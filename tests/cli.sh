@@ -149,6 +149,24 @@ grep -qi "corrupt or not a database" "$T/err"
 expect_fail 1 "$CLI" --db "$T/corrupt.db" add "$T/good.mp4" --genre x
 cmp -s "$T/corrupt.db" "$T/corrupt.orig" || fail "corrupt database was modified"
 
+# A 0-byte file is "empty" to the reading commands; an SQLite database whose
+# version claims the schema but holds no tables is "not a behaviour log"
+# (both were "prepare: no such table: ..." at some point), for the trainer too.
+: >"$T/zero.db"
+for cmd in list export-traces; do
+  expect_fail 1 "$CLI" --db "$T/zero.db" $cmd
+  grep -q "zero.db: is empty" "$T/err" || fail "$cmd on a 0-byte file: not 'is empty'"
+done
+sqlite3 "$T/bare.db" "PRAGMA user_version = 2"
+for cmd in list export-traces; do
+  expect_fail 1 "$CLI" --db "$T/bare.db" $cmd
+  grep -q "bare.db: is an empty SQLite database but not a behaviour log (user_version 2 and no 'videos' table)" "$T/err" ||
+    fail "$cmd on a bare SQLite database: not 'not a behaviour log'"
+done
+expect_fail 1 "$B/tools/smartplayer-train" --db "$T/bare.db" --quiet
+grep -q "not a behaviour log" "$T/err" || fail "smartplayer-train on a bare SQLite database"
+! grep -q "no such table" "$T/err" || fail "a raw SQL error"
+
 # Exporting over the behaviour log itself is refused, and the log is intact.
 cp "$T/second.db" "$T/victim.db"
 expect_fail 2 "$CLI" --db "$T/victim.db" export-traces --out "$T/victim.db"

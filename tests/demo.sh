@@ -31,6 +31,8 @@ set +e
 "$DEMO" --script "$T/badtime.script" "$T/clip.mp4" >/dev/null 2>>"$T/err"; rc4=$?
 "$DEMO" --script "$T/no-such.script" "$T/clip.mp4" >/dev/null 2>>"$T/err"; rc5=$?
 "$DEMO" --db "$T/missing.db" "$T/does-not-exist.mp4" >/dev/null 2>>"$T/err"; rc6=$?
+"$DEMO" --no-audio --set log_level=loud "$T/clip.mp4" >/dev/null 2>>"$T/err"; rc7=$?
+"$DEMO" --no-audio --set cost=0x1,30,60 "$T/clip.mp4" >/dev/null 2>>"$T/err"; rc8=$?
 set -e
 cat "$T/err"
 [ "$rc1" = 2 ] && [ "$rc2" = 2 ] && [ "$rc3" = 2 ] && [ "$rc4" = 2 ] && [ "$rc5" = 2 ]
@@ -39,6 +41,11 @@ grep -q "unknown policy 'nonsense'" "$T/err"
 grep -q "unknown command 'dance' in line 1" "$T/err"
 grep -q "bad time 'x' in line 4" "$T/err"
 grep -q "cannot read .*no-such.script" "$T/err"
+# A bad --set KEY=VALUE: the library's own reason (sp_config_last_error), not
+# just the code's generic text.
+[ "$rc7" = 2 ] && [ "$rc8" = 2 ]
+grep -q "option log_level=loud: bad value 'loud' for 'log_level': expected quiet, error, warning" "$T/err"
+grep -q "option cost=0x1,30,60: bad value '0x1,30,60' for 'cost'" "$T/err"
 # A file that does not exist cannot be opened: exit 1 with the library's error.
 [ "$rc6" = 1 ]
 grep -q "cannot open .*does-not-exist.mp4" "$T/err"

@@ -28,6 +28,7 @@ fields = ["awake_fraction", "misses_per_100", "wakes_per_hour", "cost", "cost_ra
 assert d["cost_model"] == {"h": 1.0, "w": 30.0, "m": 60.0}, d["cost_model"]
 assert d["split"] == "both"
 assert set(d["splits"]) == {"time", "viewer"}, d["splits"].keys()
+assert d["skipped_splits"] == {}, d["skipped_splits"]
 assert d["policies"] == d["splits"]["time"], "top-level policies must be the time split"
 for split, pol in d["splits"].items():
     assert set(pol) == set(names), (split, pol.keys())
@@ -157,6 +158,11 @@ expect() {  # expect STATUS PATTERN -- command...
 }
 expect 2 "are required" -- "$EVAL" --traces "$work/traces.jsonl"
 expect 2 "expected \"h,w,m\"" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --cost 1,2
+# Plain decimal numbers only (strtod's hex was taken), and h > 0: with free
+# awake time the oracle never sleeps and every ratio to it is infinite.
+expect 2 'h = "0x1" is not a plain decimal number' -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --cost 0x1,30,60
+expect 2 "h must be > 0" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --cost 0,30,60
+expect 2 "--timeout: expected" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --timeout 0x10
 expect 2 "unknown policy" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --policies always-on,napping
 expect 2 "expected time, viewer or both" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --split month
 expect 2 "--forecaster: expected" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --forecaster crystal-ball
@@ -173,6 +179,30 @@ printf 'not json\n{"session":1}\n' > "$work/bad.jsonl"
 expect 1 "no sessions" -- "$EVAL" --traces "$work/bad.jsonl" --json "$work/x.json"
 head -n 1 "$work/traces.jsonl" > "$work/one.jsonl"
 expect 1 "split time" -- "$EVAL" --traces "$work/one.jsonl" --json "$work/x.json" --split time
+expect 1 "no split could run" -- "$EVAL" --traces "$work/one.jsonl" --json "$work/x.json"
+[ ! -e "$work/x.json" ]
+# One viewer's log (a Netflix profile): --split both keeps the time split's
+# figures, says why the viewer split was skipped, writes the JSON, exits 0.
+python3 - "$work/traces.jsonl" "$work/oneviewer.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+v = rows[0]["viewer"]
+with open(sys.argv[2], "w") as f:
+    for r in rows:
+        if r["viewer"] == v:
+            f.write(json.dumps(r) + "\n")
+PY
+"$EVAL" --traces "$work/oneviewer.jsonl" --json "$work/ov.json" --quiet >"$work/ov.out"
+grep -q "^split time: train" "$work/ov.out"
+grep -q "^split viewer: skipped (no .* sessions (.* 1 viewer: " "$work/ov.out"
+python3 - "$work/ov.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert list(d["splits"]) == ["time"], d["splits"].keys()
+assert d["policies"] == d["splits"]["time"]
+assert list(d["skipped_splits"]) == ["viewer"] and "1 viewer" in d["skipped_splits"]["viewer"], d["skipped_splits"]
+PY
+expect 1 "split viewer: no .* sessions" -- "$EVAL" --traces "$work/oneviewer.jsonl" --json "$work/x.json" --split viewer
 # A folder that does not exist is found before the replay, and nothing is written.
 expect 1 "x.json: cannot open for writing: No such file or directory" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/no/such/dir/x.json" --policies oracle --quiet
 expect 1 "actions.csv: cannot open for writing" -- "$EVAL" --traces "$work/traces.jsonl" --json "$work/x.json" --policies oracle \

@@ -22,7 +22,8 @@ TEST_CASE("cost: the one h,w,m parser, spaces allowed; the control plane reads t
   CHECK(c.w == 30);
   CHECK(c.m == 60);
   CHECK(cfg.set("cost", " 0.5 ,\t2,3 ", err) == kOk);
-  for (const char *bad : {"1,2", "1,2,3,", "1,,3", "a,b,c", "1,2,-3", "1,2,inf", ""}) {
+  for (const char *bad :
+       {"1,2", "1,2,3,", "1,,3", "a,b,c", "1,2,-3", "1,2,inf", "", "0x1,30,60", "0,30,60"}) {
     INFO(bad);
     CHECK(cfg.set("cost", bad, err) == kErrInvalidArgument);
     CHECK(err.find("h,w,m") != std::string::npos);

@@ -4,10 +4,12 @@
 // simulated viewing history.
 #include <catch2/catch.hpp>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "control/control_plane.h"
 #include "control/live_policy.h"
 #include "control/trainer.h"
 #include "log/behaviour_log.h"
@@ -82,6 +84,68 @@ TEST_CASE("live policy: an unusable stored model is refused with a retrain hint,
   CHECK(make_live_policy("learned", CostModel::defaults(), 0, log.get(), lp, err) == SP_ERR_UNSUPPORTED);
   CHECK(err.find("smartplayer-train") != std::string::npos);
   CHECK_FALSE(lp.policy);
+}
+
+TEST_CASE("live policy: auto with an unusable stored model falls back to fixed-timeout and says why") {
+  TempDir dir;
+  const std::string db = dir.file("bad-model.db");
+  {
+    auto log = open_log(db);
+    ModelRow row;
+    row.kind = HazardModel::kKind;
+    row.blob = R"({"format":"smartplayer-hazard-logreg/3"})"; // a format this build no longer reads
+    row.metrics = "{}";
+    std::string err;
+    REQUIRE(log->save_model(row, err) == SP_OK);
+    LivePolicy lp;
+    REQUIRE(make_starting_policy("auto", nullptr, CostModel::defaults(), 0, log.get(), lp, err) == SP_OK);
+    CHECK(err.empty());
+    CHECK(lp.name == "fixed-timeout");
+    CHECK(lp.fallback_code == SP_ERR_UNSUPPORTED);
+    CHECK(lp.fallback_reason.find("stored model v1 cannot be used") != std::string::npos);
+    CHECK(lp.fallback_reason.find("smartplayer-train") != std::string::npos);
+    CHECK(lp.fallback_reason.find("falling back to fixed-timeout") != std::string::npos);
+    // Nothing to fall back from: no reason.
+    TempDir other;
+    auto empty = open_log(other.file("empty.db"));
+    REQUIRE(make_starting_policy("auto", nullptr, CostModel::defaults(), 0, empty.get(), lp, err) == SP_OK);
+    CHECK(lp.name == "fixed-timeout");
+    CHECK(lp.fallback_reason.empty());
+  }
+  // A control plane on that log tells its host, as an error event at the
+  // first session's start (the host's event callback is set by then).
+  std::mutex mu;
+  std::vector<Event> events;
+  ControlOptions o;
+  o.db_path = db;
+  o.online_learning = false;
+  std::unique_ptr<ControlPlane> plane;
+  std::string err;
+  REQUIRE(ControlPlane::create(
+              o, nullptr,
+              [&](Event e) {
+                std::lock_guard lk(mu);
+                events.push_back(std::move(e));
+              },
+              plane, err) == SP_OK);
+  CHECK(plane->stats().policy == "fixed-timeout");
+  SessionInfo info;
+  info.video_id = "vid";
+  info.viewer_id = "ann";
+  info.duration_ms = 60000;
+  int64_t sid = 0;
+  REQUIRE(plane->begin_session(info, &sid, err) == SP_OK);
+  plane->end_session("finished");
+  plane->shutdown();
+  std::lock_guard lk(mu);
+  int told = 0;
+  for (const Event &e : events)
+    if (e.type == EventType::Error) {
+      CHECK(e.code == SP_ERR_UNSUPPORTED);
+      CHECK(e.message.find("policy auto: stored model v1 cannot be used") != std::string::npos);
+      ++told;
+    }
+  CHECK(told == 1);
 }
 
 TEST_CASE("online retraining stores a model only when it is at least as good on recent sessions") {

@@ -505,6 +505,36 @@ TEST_CASE("an SQLite database that is not a behaviour log is refused, not modifi
   CHECK(slurp(path) == before);
 }
 
+TEST_CASE("a database whose version claims a schema it lacks is 'not a behaviour log', not 'no such table'",
+          "[log]") {
+  sp_test::TempDir dir;
+  // An SQLite database with only user_version set (no tables), and one of
+  // version 2 whose models table is missing: the tools' reading commands
+  // said "prepare: no such table: sessions" (or "models") at their first query.
+  const std::string bare = dir.file("bare.db"), partial = dir.file("partial.db");
+  raw_exec(bare, "PRAGMA user_version = 2;");
+  { auto log = open_log(partial); }
+  raw_exec(partial, "DROP TABLE models;");
+  for (const std::string &path : {bare, partial}) {
+    const std::string before = slurp(path);
+    for (bool ro : {true, false}) {
+      INFO(path << (ro ? " read-only" : " read-write"));
+      std::string err;
+      CHECK(open_code(path, err, LogOptions{5000, ro}) == SP_ERR_DB);
+      CHECK(err.find("not a behaviour log") != std::string::npos);
+      CHECK(err.find(path == bare ? "no 'videos' table" : "no 'models' table") != std::string::npos);
+      CHECK(err.find("no such table") == std::string::npos);
+    }
+    CHECK(slurp(path) == before);
+  }
+  // A 0-byte file stays "is empty" for a reader (above), a log for a writer.
+  const std::string zero = dir.file("zero.db");
+  write_file(zero, "");
+  std::string err;
+  CHECK(open_code(zero, err, LogOptions{5000, true}) == SP_ERR_NOT_FOUND);
+  CHECK(err.find("is empty") != std::string::npos);
+}
+
 TEST_CASE("read-only: reads work, writes give SP_ERR_DB_READONLY; an unwritable file is refused at open with "
           "nothing left behind",
           "[log]") {

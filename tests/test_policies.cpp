@@ -42,12 +42,27 @@ TEST_CASE("cost model: defaults, parse and print") {
   CHECK(c.m == 0.0);
   REQUIRE(CostModel::parse(" 1 , 2 , 3 ", c));
   CHECK(c.m == 3.0);
+  REQUIRE(CostModel::parse("+1.5,3e1,.5", c)); // plain decimal: a '+', an exponent, no leading digit
+  CHECK(c.h == 1.5);
+  CHECK(c.w == 30.0);
+  CHECK(c.m == 0.5);
   CostModel keep{7, 8, 9};
-  for (const char *bad : {"", "1,2", "1,2,3,4", "a,b,c", "1,-2,3", "1,,3", "1,2,3x", "nan,1,1", "inf,1,1"}) {
+  for (const char *bad : {"", "1,2", "1,2,3,4", "a,b,c", "1,-2,3", "1,,3", "1,2,3x", "nan,1,1", "inf,1,1",
+                          // hex (strtod's) and other non-decimal forms
+                          "0x1,30,60", "1,0x1e,60", "1,30,0x3C", "0x1p3,1,1", "1,-0,1", "1,+-2,3", "1,2,3 4",
+                          // h = 0: awake time free, nothing to save by sleeping (every ratio infinite)
+                          "0,30,60", "0.0,1,1", "-0,1,1"}) {
     INFO(bad);
-    CHECK_FALSE(CostModel::parse(bad, keep));
+    std::string why;
+    CHECK_FALSE(CostModel::parse(bad, keep, &why));
+    CHECK_FALSE(why.empty());
   }
   CHECK(keep.h == 7);  // untouched on failure
+  std::string why;
+  CHECK_FALSE(CostModel::parse("0x1,30,60", keep, &why));
+  CHECK(why.find("h = \"0x1\" is not a plain decimal number") != std::string::npos);
+  CHECK_FALSE(CostModel::parse("0,30,60", keep, &why));
+  CHECK(why.find("h must be > 0") != std::string::npos);
   CHECK(CostModel{1, 30, 60}.to_string() == "h=1,w=30,m=60");
 }
 

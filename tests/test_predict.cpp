@@ -549,6 +549,28 @@ TEST_CASE("hazard model: progress, tiny data, learned policy", "[hazard]") {
   CHECK(std::is_sorted(fractions.begin(), fractions.end()));
   CHECK(fractions.back() == 1.0);
   CHECK(std::isfinite(m->metrics().log_loss));
+  // Nothing was held out: the figures are in-sample, and every report says so
+  // (the description, the metrics JSON, the stored model) rather than "held-out".
+  CHECK(m->metrics().holdout_sessions == 0);
+  CHECK(m->metrics().in_sample());
+  CHECK(m->describe().find("in-sample log loss") != std::string::npos);
+  CHECK(m->describe().find("held-out") == std::string::npos);
+  nlohmann::json mj = nlohmann::json::parse(m->metrics_json());
+  CHECK(mj["holdout_sessions"] == 0);
+  CHECK(mj["scored_on"] == "in-sample");
+  auto back = HazardModel::from_json(m->to_json(), err);
+  REQUIRE(back);
+  CHECK(back->metrics().in_sample());
+  CHECK(back->describe() == m->describe());
+  // From kMinHoldoutSessions sessions on, the latest are held out.
+  std::vector<const TraceSession *> ten(tt.train.begin(),
+                                        tt.train.begin() + HazardModel::kMinHoldoutSessions);
+  auto m10 = HazardModel::train(ten, HazardOptions{}, nullptr, err);
+  REQUIRE(m10);
+  CHECK(m10->metrics().holdout_sessions == 1);
+  CHECK_FALSE(m10->metrics().in_sample());
+  CHECK(m10->describe().find("held-out log loss") != std::string::npos);
+  CHECK(nlohmann::json::parse(m10->metrics_json())["scored_on"] == "held-out");
 
   // The learned policy on the trained model spends less than staying awake.
   auto model = trained_model();

@@ -39,6 +39,9 @@ assert "saved_version" not in c
 m1, m2 = json.load(open(f"{w}/m1.json")), json.load(open(f"{w}/m2.json"))
 assert m1["format"] == "smartplayer-hazard-logreg/4" and m1["kind"] == "hazard-logreg"
 assert m1["l2"] == 300 and m2["l2"] == 1000
+for d in (a, b, c):  # 240 sessions: the latest 24 held out
+    assert d["holdout_sessions"] == sessions // 10 and d["scored_on"] == "held-out", d
+    assert "held-out log loss" in d["model"], d["model"]
 assert len(m1["horizons_ms"]) == 14 and len(m1["states"]) == 3
 print("train json ok")
 PY
@@ -53,6 +56,19 @@ echo "summary: $line"
 [ "$(printf '%s\n' "$line" | wc -l)" = 1 ]
 sessions=$(grep -c . "$work/s.jsonl")
 printf '%s\n' "$line" | grep -qE "^hazard-logreg model v1 on $sessions sessions, [0-9]+ events, transitions of 12 videos: held-out log loss 0\.[0-9]{3} vs 0\.[0-9]{3} for the base rate \([0-9-]+ % lower\)$"
+# Fewer than 10 sessions: none can be held out, and the figures are in-sample;
+# the summary, the JSON and the model's description say so, never "held-out".
+head -n 3 "$work/s.jsonl" >"$work/three.jsonl"
+line=$("$TRAIN" --traces "$work/three.jsonl" --summary --quiet)
+echo "summary: $line"
+printf '%s\n' "$line" | grep -qE "^hazard-logreg model on 3 sessions, [0-9]+ events: in-sample log loss 0\.[0-9]{3} vs 0\.[0-9]{3} for the base rate \([0-9-]+ % lower; too few sessions to hold any out, 10 needed, so no estimate for sessions it has not seen\)$"
+"$TRAIN" --traces "$work/three.jsonl" --quiet >"$work/three.json"
+python3 - "$work/three.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["holdout_sessions"] == 0 and d["scored_on"] == "in-sample", d
+assert "in-sample log loss" in d["model"] and "held-out" not in d["model"], d["model"]
+PY
 sqlite3 "$work/s.db" "SELECT blob FROM models WHERE version = 1" >"$work/stored.json"
 python3 - "$work" <<'PY'
 import json, sys
@@ -65,6 +81,21 @@ for f in ("m3.json", "stored.json"):
     got = json.load(open(f"{w}/{f}"))["transitions"]
     assert got == want, (f, got, want)
 print("transitions kept in the model:", len(want), "videos")
+PY
+# Retraining without --transitions keeps the latest stored model's
+# transitions (the log does not hold them), and the summary says so.
+line=$("$TRAIN" --db "$work/s.db" --save-to-db --summary --quiet)
+echo "summary: $line"
+printf '%s\n' "$line" | grep -qE "^hazard-logreg model v2 on $sessions sessions, [0-9]+ events, transitions of 12 videos \(carried over from model v1\): held-out log loss"
+"$TRAIN" --db "$work/s.db" --quiet >"$work/carried.json"
+sqlite3 "$work/s.db" "SELECT blob FROM models WHERE version = 2" >"$work/stored2.json"
+python3 - "$work" <<'PY'
+import json, sys
+w = sys.argv[1]
+a, b = (json.load(open(f"{w}/{f}"))["transitions"] for f in ("stored.json", "stored2.json"))
+assert a == b and len(a) == 12, (len(a), len(b))
+c = json.load(open(f"{w}/carried.json"))["transitions"]
+assert c == {"videos": 12, "from": "model v2"}, c
 PY
 printf '{"video":"vid0000","transitions_ms":[5,"x"]}\n' >"$work/badtr.jsonl"
 

@@ -66,7 +66,8 @@ int App::init() {
   auto set = [&](const char *k, const std::string &v) {
     int rc = sp_config_set(cfg.get(), k, v.c_str());
     if (rc != SP_OK)
-      std::fprintf(stderr, "smartplayer-demo: option %s=%s: %s\n", k, v.c_str(), sp_strerror(rc));
+      std::fprintf(stderr, "smartplayer-demo: option %s=%s: %s\n", k, v.c_str(),
+                   *sp_config_last_error(cfg.get()) ? sp_config_last_error(cfg.get()) : sp_strerror(rc));
     return rc == SP_OK;
   };
   bool ok = set("video_output", "callback") && set("audio_output", opt_.no_audio ? "none" : "sdl") &&

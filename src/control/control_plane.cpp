@@ -122,8 +122,8 @@ void ControlPlaneImpl::publish_policy() {
 int ControlPlane::create(const ControlOptions &opt, const PlaybackView *view, EventSink sink,
                          std::unique_ptr<ControlPlane> &out, std::string &err) {
   CostModel cost = CostModel::defaults();
-  if (!opt.cost.empty() && !CostModel::parse(opt.cost, cost)) {
-    err = "cost: expected \"h,w,m\" with three non-negative numbers, got \"" + opt.cost + "\"";
+  if (std::string why; !opt.cost.empty() && !CostModel::parse(opt.cost, cost, &why)) {
+    err = "cost: " + why + "; expected \"h,w,m\" (h > 0, w, m >= 0), got \"" + opt.cost + "\"";
     return kErrInvalidArgument;
   }
   std::unique_ptr<BehaviourLog> log;

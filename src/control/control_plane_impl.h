@@ -132,6 +132,7 @@ private:
   CallJournal journal_;               // appends: callers (under mu_); the rest: control thread
   SessionWriter writer_;              // control thread only (its counters: any thread)
   Decider decider_;                   // control thread only (and the trainer it owns)
+  bool fallback_told_ = false;        // control thread only: the policy's fallback reason was reported
   std::thread th_;
   std::atomic<pid_t> tid_{0};
 

@@ -88,6 +88,14 @@ void ControlPlaneImpl::wait_asleep(std::unique_lock<std::mutex> &lk) {
 void ControlPlaneImpl::handle_begin(Item &it) {
   if (session_open_) end_open_session("replaced");
   if (decider_.adopt_retrained()) publish_policy(); // a model retrained on line
+  if (!fallback_told_) {
+    // policy=auto fell back (a stored model this build cannot use): said at
+    // the first session's start, when the host's event callback is in place
+    // (at creation it cannot be yet), as an error event with the reason.
+    fallback_told_ = true;
+    if (const LivePolicy &p = decider_.policy(); !p.fallback_reason.empty())
+      emit(sink_, EventType::Error, p.fallback_code, 0, 0, 0, p.fallback_reason);
+  }
   BeginResult res;
   anchor_wall_clock(); // a session's stamps count on the monotonic clock from here
   const int64_t wall = wall_now_ms();

@@ -45,10 +45,18 @@ int make_starting_policy(const std::string &name, std::shared_ptr<Policy> overri
     return kOk;
   }
   int r = make_live_policy(name, cost, timeout_s, log, out, err);
-  if (r == kOk || name != "auto") return r;
-  std::string ferr;
+  if (r == kOk || !(name.empty() || name == "auto")) return r;
+  // Say why, rather than run the fallback without a word (docs/model.md).
+  const std::string why = err;
   err.clear();
-  return make_live_policy("fixed-timeout", cost, timeout_s, nullptr, out, ferr);
+  std::string ferr;
+  if (int fr = make_live_policy("fixed-timeout", cost, timeout_s, nullptr, out, ferr)) {
+    err = ferr;
+    return fr;
+  }
+  out.fallback_reason = "policy auto: " + why + "; falling back to fixed-timeout";
+  out.fallback_code = r;
+  return kOk;
 }
 
 int load_stored_model(BehaviourLog &log, std::shared_ptr<const HazardModel> &model, std::string &version,

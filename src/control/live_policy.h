@@ -21,6 +21,12 @@ struct LivePolicy {
   std::string model_version; // "" when no model is used
   double model_log_loss = -1;
   std::shared_ptr<const void> keepalive; // objects the policy refers to (model, fits)
+  // "auto" that fell back to fixed-timeout because the better policy could
+  // not be built (a stored model this build cannot use, a log it could not
+  // read): why, and the code of that failure. "" when nothing fell back. The
+  // control plane reports it as an error event (control_plane.h).
+  std::string fallback_reason;
+  int fallback_code = 0;
 };
 
 // Builds the policy named by `name` ("auto" = learned when `log` holds a
@@ -31,8 +37,9 @@ int make_live_policy(const std::string &name, const CostModel &cost, double time
 
 // The policy a control plane starts with: `override_policy` when given (run
 // as is, shared with the caller: tests and benchmarks); else the one named,
-// where "auto" falls back to fixed-timeout when nothing better can be built.
-// Errors as make_live_policy's for any other name.
+// where "auto" (or "") falls back to fixed-timeout when nothing better can be
+// built, with the reason in out.fallback_reason. Errors as make_live_policy's
+// for any other name.
 int make_starting_policy(const std::string &name, std::shared_ptr<Policy> override_policy,
                          const CostModel &cost, double timeout_s, BehaviourLog *log, LivePolicy &out,
                          std::string &err);

@@ -95,6 +95,13 @@ CREATE INDEX models_kind ON models(kind, version);
 )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+// The tables each migration creates (kTables[i]: by step i to version i+1):
+// a database that claims a version must hold them.
+constexpr const char *kTables[][5] = {
+    {"videos", "viewers", "sessions", "events", nullptr},
+    {"decisions", "models", nullptr},
+};
+static_assert(std::size(kTables) == std::size(kMigrations), "one table list per migration");
 
 // Error for the connection-level steps of open().
 int open_fail(sqlite3 *db, int rc, const std::string &path, const std::string &what, std::string &err) {
@@ -240,6 +247,28 @@ int BehaviourLog::open(const std::string &path, const LogOptions &opt, std::uniq
     // behaviour log; a reader finds nothing in it, not "no such table".
     err = "behaviour log " + path + ": is empty (no behaviour log has been written to it yet)";
     return kErrNotFound;
+  }
+  if (user_version > 0) {
+    // Its version says the schema is there (nothing will migrate it), but a
+    // file whose tables are missing (an empty SQLite database with only its
+    // user_version set, say) would fail later with "no such table".
+    for (int64_t v = 0; v < user_version; ++v)
+      for (const char *const *t = kTables[v]; *t; ++t) {
+        int64_t n = 0;
+        const std::string q =
+            std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '") + *t + "'";
+        rc = query_int(raw, q.c_str(), n);
+        if (rc != SQLITE_OK) return open_fail(raw, rc, path, "cannot read the database", err);
+        if (n == 0) {
+          err =
+              "behaviour log " + path + ": is " +
+              (n_objects == 0 ? std::string("an empty SQLite database")
+                              : "an SQLite database with " + std::to_string(n_objects) + " schema objects") +
+              " but not a behaviour log (user_version " + std::to_string(user_version) + " and no '" + *t +
+              "' table); refusing to " + (opt.read_only ? "read" : "modify") + " it";
+          return kErrDb;
+        }
+      }
   }
   if (user_version == 0 && n_objects > 0) {
     err = "behaviour log " + path + ": is an SQLite database but not a behaviour log (it has " +

@@ -20,8 +20,12 @@ struct CostModel {
   double w;
   double m;
   static CostModel defaults();
-  // "h,w,m" -> CostModel; false on malformed input.
-  static bool parse(const std::string &text, CostModel &out);
+  // "h,w,m" -> CostModel: three plain decimal numbers (an optional '+', an
+  // exponent and spaces around allowed; no hex, inf or nan), h > 0 (an awake
+  // second is the unit: with h = 0 nothing can beat staying awake), w, m >= 0.
+  // False on anything else, with the reason in *why (when given); `out` is
+  // then untouched.
+  static bool parse(const std::string &text, CostModel &out, std::string *why = nullptr);
   std::string to_string() const;
 };
 

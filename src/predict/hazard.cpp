@@ -403,7 +403,8 @@ std::shared_ptr<const HazardModel> HazardModel::train(const std::vector<const Tr
                    [](const TraceSession *a, const TraceSession *b) { return a->start_wall_ms < b->start_wall_ms; });
   size_t held = 0;
   double hf = std::clamp(opt.holdout_fraction, 0.0, 0.9);
-  if (order.size() >= 10 && hf > 0) held = std::max<size_t>(1, static_cast<size_t>(std::floor(hf * static_cast<double>(order.size()))));
+  if (order.size() >= static_cast<size_t>(kMinHoldoutSessions) && hf > 0)
+    held = std::max<size_t>(1, static_cast<size_t>(std::floor(hf * static_cast<double>(order.size()))));
   std::vector<const TraceSession *> fit_part(order.begin(), order.end() - static_cast<std::ptrdiff_t>(held));
   std::vector<const TraceSession *> holdout(order.end() - static_cast<std::ptrdiff_t>(held), order.end());
 
@@ -442,8 +443,8 @@ std::shared_ptr<const HazardModel> HazardModel::train(const std::vector<const Tr
   m.events_seen = events;
   m.examples = pts;
   m.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  m.holdout_sessions = static_cast<int64_t>(held);
   impl->metrics = m;
-  impl->holdout_sessions = static_cast<int64_t>(held);
   // Training-only arrays are not needed any more.
   for (auto &[id, v] : impl->stats.videos) {
     // Served (and stored) in float precision: a stored model forecasts exactly like this one.
@@ -562,10 +563,12 @@ Forecast HazardModel::forecast(const PolicyContext &ctx, const ViewerStats *extr
 }
 
 std::string HazardModel::describe() const {
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "%s (%d features x %zu bands x %d states, held-out log loss %.4f vs base %.4f)", kKind,
-                static_cast<int>(kFeatureCount), impl_->nb(), kStates, impl_->metrics.log_loss,
-                impl_->metrics.base_log_loss);
+  char buf[200];
+  const HazardMetrics &m = impl_->metrics;
+  std::snprintf(buf, sizeof buf, "%s (%d features x %zu bands x %d states, %s log loss %.4f vs base %.4f%s)",
+                kKind, static_cast<int>(kFeatureCount), impl_->nb(), kStates,
+                m.in_sample() ? "in-sample" : "held-out", m.log_loss, m.base_log_loss,
+                m.in_sample() ? ", nothing held out" : "");
   return buf;
 }
 

@@ -34,7 +34,7 @@ struct HazardOptions {
   // 230, 1200 and 9800 sessions (it matters for small logs, hardly for big ones).
   double l2 = 300.0;
   int max_iterations = 30;       // Newton/IRLS iterations per band
-  double holdout_fraction = 0.1; // latest sessions held out for the metrics
+  double holdout_fraction = 0.1; // latest sessions held out for the metrics (from kMinHoldoutSessions on)
   int64_t max_examples = 400000; // decision points sampled at most (deterministic subsample)
   int64_t max_rows_per_band = 40000;  // at-risk rows per (state, band) regression at most (deterministic subsample)
   bool refit_on_all = true;      // after scoring the held-out sessions, refit on every session
@@ -53,13 +53,19 @@ struct CalibrationBin {
   int64_t count = 0;
 };
 
+// Scored on the held-out sessions when some were held out (holdout_sessions
+// > 0); with fewer than HazardModel::kMinHoldoutSessions sessions none can be,
+// and the figures are in-sample (scored on the sessions the model was fitted
+// on): no estimate of how it predicts sessions it has not seen.
 struct HazardMetrics {
-  double log_loss = -1;           // held-out mean log loss over every (example, horizon) pair
+  double log_loss = -1;           // mean log loss over every (example, horizon) pair
   double base_log_loss = -1;      // the same for the marginal-rate baseline (no features)
   double brier = -1;
-  std::vector<CalibrationBin> calibration;  // 10 bins, held out
+  std::vector<CalibrationBin> calibration; // 10 bins
   int64_t sessions_seen = 0, events_seen = 0, examples = 0;
   double train_seconds = 0;
+  int64_t holdout_sessions = 0; // 0: nothing held out, the figures above are in-sample
+  bool in_sample() const { return holdout_sessions <= 0; }
 };
 
 using TrainProgress = std::function<void(const std::string &message, double fraction)>;
@@ -67,6 +73,8 @@ using TrainProgress = std::function<void(const std::string &message, double frac
 class HazardModel final : public Forecaster {
 public:
   static constexpr const char *kKind = "hazard-logreg";
+  // Fewer sessions than this: none are held out, and the metrics are in-sample.
+  static constexpr int kMinHoldoutSessions = 10;
 
   // Fits from sessions (any order; only viewer actions are targets). Returns
   // null with `err` when there is nothing to learn from.
@@ -75,7 +83,9 @@ public:
                                                   std::string &err);
 
   Forecast forecast(const PolicyContext &ctx) const override;
-  std::string describe() const override;  // "hazard-logreg (N features, log loss X)"
+  // "hazard-logreg (N features x B bands x S states, held-out log loss X vs base Y)";
+  // "in-sample log loss ..., nothing held out" when too few sessions to hold any out.
+  std::string describe() const override;
   // Learning on the stream (stream_hazard.cpp): each viewer's statistics
   // grow with every session of theirs that has finished, as training would
   // count it, so a viewer unseen at training is known after one session and

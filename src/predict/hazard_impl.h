@@ -39,7 +39,6 @@ struct HazardModel::Impl {
   std::vector<hz::BandModel> bands; // [state * nb + band]
   std::vector<double> base_rate;    // per band (marginal, training)
   HazardMetrics metrics;
-  int64_t holdout_sessions = 0;
 
   size_t nb() const { return horizons.size(); }
   int64_t lo(size_t k) const { return k == 0 ? 0 : horizons[k - 1]; }

@@ -17,14 +17,19 @@ using nlohmann::json;
 using namespace sp::hz;
 
 namespace {
-json metrics_to_json(const HazardMetrics &m, int64_t holdout) {
+json metrics_to_json(const HazardMetrics &m) {
   json cal = json::array();
   for (const auto &b : m.calibration) cal.push_back({{"predicted", b.predicted}, {"observed", b.observed}, {"count", b.count}});
-  return json{{"log_loss", m.log_loss},           {"base_log_loss", m.base_log_loss},
-              {"brier", m.brier},                 {"calibration", cal},
-              {"sessions_seen", m.sessions_seen}, {"events_seen", m.events_seen},
-              {"examples", m.examples},           {"train_seconds", m.train_seconds},
-              {"holdout_sessions", holdout}};
+  return json{{"log_loss", m.log_loss},
+              {"base_log_loss", m.base_log_loss},
+              {"brier", m.brier},
+              {"calibration", cal},
+              {"sessions_seen", m.sessions_seen},
+              {"events_seen", m.events_seen},
+              {"examples", m.examples},
+              {"train_seconds", m.train_seconds},
+              {"holdout_sessions", m.holdout_sessions},
+              {"scored_on", m.in_sample() ? "in-sample" : "held-out"}};
 }
 json genre_to_json(const GenreStats &g) {
   return json{{"rate", g.rate}, {"pause_log_mean", g.pause_log_mean}, {"pause_log_sd", g.pause_log_sd},
@@ -54,7 +59,9 @@ GenreStats genre_from_json(const json &j) {
 }
 } // namespace
 
-std::string HazardModel::metrics_json() const { return metrics_to_json(impl_->metrics, impl_->holdout_sessions).dump(); }
+std::string HazardModel::metrics_json() const {
+  return metrics_to_json(impl_->metrics).dump();
+}
 
 std::string HazardModel::to_json() const {
   const Impl &I = *impl_;
@@ -143,7 +150,7 @@ std::string HazardModel::to_json() const {
     for (int k = 0; k < kStates; ++k) aj[state_name(k)] = I.stats.age[static_cast<size_t>(k)].hazards();
     j["age_hazard"] = aj;
   }
-  j["metrics"] = metrics_to_json(I.metrics, I.holdout_sessions);
+  j["metrics"] = metrics_to_json(I.metrics);
   return j.dump();
 }
 
@@ -303,7 +310,7 @@ std::shared_ptr<const HazardModel> HazardModel::from_json(const std::string &tex
       M.events_seen = m.value("events_seen", int64_t{0});
       M.examples = m.value("examples", int64_t{0});
       M.train_seconds = m.value("train_seconds", 0.0);
-      impl->holdout_sessions = m.value("holdout_sessions", int64_t{0});
+      M.holdout_sessions = m.value("holdout_sessions", int64_t{0});
       if (m.contains("calibration") && m["calibration"].is_array())
         for (const json &b : m["calibration"])
           M.calibration.push_back({b.value("predicted", 0.0), b.value("observed", 0.0), b.value("count", int64_t{0})});

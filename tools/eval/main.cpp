@@ -7,6 +7,7 @@
 //
 // Exit status: 0 ok, 1 input/training/output error, 2 bad usage.
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -38,7 +40,8 @@ const char *kUsage =
     "  --traces FILE          trace file (JSON Lines, docs/traces.md)\n"
     "  --json OUT             write the figures as JSON\n"
     "  --policies LIST        comma-separated (default always-on,fixed-timeout,seed-genre,learned,oracle)\n"
-    "  --cost h,w,m           cost per awake second, per wake, per miss (default ";
+    "  --cost h,w,m           cost per awake second (> 0), per wake, per miss (>= 0; plain decimal\n"
+    "                         numbers; default ";
 
 struct Args {
   std::string traces, json_out, plots_dir, split = "both", forecaster = default_forecaster_kind(), truth,
@@ -54,8 +57,11 @@ struct Args {
 
 void usage(std::ostream &o) {
   o << kUsage << CostModel::defaults().to_string() << ")\n"
-    << "  --split time|viewer|both  evaluation split (default both; the top-level figures are the time "
-       "split's)\n"
+    << "  --split time|viewer|both  evaluation split (default both; the top-level figures are the first "
+       "split's that ran).\n"
+    << "                          With both, a split that cannot run (no test or training sessions, e.g.\n"
+    << "                          the viewer split of one viewer's log) is skipped with the reason\n"
+    << "                          (JSON skipped_splits); exit 1 only when no split ran\n"
     << "  --plots DIR             write trade-off, break-even and timeline plots (gnuplot PNG) into DIR\n"
     << "  --timeout S             fixed-timeout tau in seconds (default w/h)\n"
     << "  --miss-scale X          learned policy's miss weight in planning (default 1)\n"
@@ -71,10 +77,13 @@ void usage(std::ostream &o) {
     << "  --quiet                 no progress on stderr\n";
 }
 
+// A plain decimal number (no hex, inf or nan), as the cost model's.
 bool parse_double(const std::string &s, double &out) {
-  char *end = nullptr;
-  out = std::strtod(s.c_str(), &end);
-  return !s.empty() && end && *end == '\0' && std::isfinite(out);
+  double x = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), x, std::chars_format::general);
+  if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size() || !std::isfinite(x)) return false;
+  out = x;
+  return true;
 }
 
 // 0 ok, 2 usage error (message printed), 3 help printed.
@@ -153,9 +162,10 @@ int parse_args(int argc, char **argv, Args &a) {
         return 2;
       }
     } else if (o == "--cost") {
-      if (!CostModel::parse(v, a.cost)) {
-        std::cerr << "smartplayer-eval: --cost: expected \"h,w,m\" with three non-negative numbers, got \""
-                  << v << "\"\n";
+      if (std::string why; !CostModel::parse(v, a.cost, &why)) {
+        std::cerr << "smartplayer-eval: --cost: " << why
+                  << "; expected \"h,w,m\": plain decimal numbers, h > 0, w and m >= 0, got \"" << v
+                  << "\"\n";
         return 2;
       }
     } else if (o == "--timeout") {
@@ -253,6 +263,26 @@ std::string csv_field(const std::string &v) {
     q += c;
   }
   return q + "\"";
+}
+
+// Why split `name` has no training or no test sessions, in words.
+std::string split_shortfall(const std::string &name, const Split &sp,
+                            const std::vector<TraceSession> &sessions) {
+  std::string why = std::string(sp.train.empty() ? "no training" : "no test") + " sessions (" +
+                    std::to_string(sessions.size()) + " sessions in all";
+  if (name == "viewer") {
+    std::set<std::string> viewers;
+    for (const auto &s : sessions)
+      viewers.insert(s.viewer);
+    why += ", " + std::to_string(viewers.size()) + (viewers.size() == 1 ? " viewer" : " viewers") +
+           ": the viewer split puts each viewer's sessions on one side by a hash of the name, and " +
+           (viewers.size() == 1 ? "it" : "all") + " fell on the " + (sp.test.empty() ? "training" : "test") +
+           " side";
+  } else {
+    why += ": the time split tests on the latest 30 % by start time and trains on the earlier ones, so "
+           "it needs sessions that start at different times";
+  }
+  return why + ")";
 }
 
 } // namespace
@@ -353,14 +383,21 @@ int main(int argc, char **argv) {
   std::ostream *actions = a.actions_out.empty() ? nullptr : &actions_file.stream();
   if (actions) *actions << "split,policy,session,viewer,video,action,kind,wall_ms,pos_ms,missed\n";
   json splits = json::object(), sizes = json::object(), models = json::object(), best_fixed = json::object(),
-       windows = json::object(), learners = json::object();
+       windows = json::object(), learners = json::object(), skipped = json::object();
 
   for (const std::string &sn : split_names) {
     Split sp = sn == "time" ? split_by_time(sessions) : split_by_viewer(sessions);
     if (sp.train.empty() || sp.test.empty()) {
-      std::cerr << "smartplayer-eval: split " << sn << ": " << (sp.train.empty() ? "no training" : "no test")
-                << " sessions (" << sessions.size() << " sessions in all; need more sessions or viewers)\n";
-      return 1;
+      const std::string why = split_shortfall(sn, sp, sessions);
+      if (split_names.size() == 1) {
+        std::cerr << "smartplayer-eval: split " << sn << ": " << why << "\n";
+        return 1;
+      }
+      // --split both: the other split's figures stand on their own.
+      std::printf("split %s: skipped (%s)\n", sn.c_str(), why.c_str());
+      std::fflush(stdout);
+      skipped[sn] = why;
+      continue;
     }
     progress("split " + sn + ": training on " + std::to_string(sp.train.size()) + " sessions");
     TrainedForSplit trained;
@@ -448,7 +485,7 @@ int main(int argc, char **argv) {
     if (figs.count("learned") && figs["learned"].has_learner)
       learners[sn] = learner_json(figs["learned"], params);
 
-    if (!a.plots_dir.empty() && sn == split_names.front()) {
+    if (!a.plots_dir.empty() && !out.contains("plots")) { // the first split that ran
       progress("plots for split " + sn + " into " + a.plots_dir);
       PlotInputs pin{sp, trained, params, a.policies};
       json pjson;
@@ -459,7 +496,13 @@ int main(int argc, char **argv) {
       out["plots"] = pjson;
     }
   }
+  if (splits.empty()) {
+    std::cerr << "smartplayer-eval: no split could run (" << sessions.size()
+              << " sessions in all; need more sessions or viewers)\n";
+    return 1;
+  }
   out["splits"] = splits;
+  out["skipped_splits"] = skipped;
   out["split_sizes"] = sizes;
   out["forecaster"] = models;
   out["best_fixed_timeout"] = best_fixed;

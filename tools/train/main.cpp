@@ -1,6 +1,7 @@
 // smartplayer-train: fit the hazard model (src/predict/hazard.h) from the
-// behaviour log's sessions or a trace file, print its held-out metrics as
-// JSON on stdout, and optionally store it in the log (docs/model.md).
+// behaviour log's sessions or a trace file, print its metrics (held-out, or
+// in-sample when there are too few sessions to hold any out) as JSON on
+// stdout, and optionally store it in the log (docs/model.md).
 //
 //   smartplayer-train --db PATH [--save-to-db] [--out model.json] [--traces FILE]
 //                     [--transitions FILE] [--l2 X] [--summary] [--quiet]
@@ -19,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "control/live_policy.h"
+#include "core/result.h"
 #include "log/behaviour_log.h"
 #include "log/journal_recovery.h"
 #include "predict/hazard.h"
@@ -37,12 +40,16 @@ void usage(std::ostream &o) {
        "  --save-to-db     store the trained model in the log given by --db (a new model version)\n"
        "  --out FILE       also write the model JSON to FILE\n"
        "  --transitions FILE  the videos' visual transitions (JSON Lines, docs/traces.md), kept in the\n"
-       "                   model for its transition features (the live plane reads them from the model)\n"
+       "                   model for its transition features (the live plane reads them from the model).\n"
+       "                   Without it, a --db whose latest model holds transitions passes them on\n"
+       "                   to the new model (the summary says \"carried over from model vN\")\n"
        "  --l2 X           ridge penalty on standardised coefficients (default 300)\n"
-       "  --summary        print one line (sessions, events, held-out log loss vs the base rate) instead of "
-       "JSON\n"
+       "  --summary        print one line (sessions, events, log loss vs the base rate) instead of JSON\n"
        "  --quiet          no progress on stderr\n"
-       "Prints the model's held-out metrics as JSON on stdout (one line with --summary).\n";
+       "Prints the model's metrics as JSON on stdout (one line with --summary): scored on the latest\n"
+       "10 % of the sessions, held out of the fit (\"scored_on\": \"held-out\"); with fewer than 10\n"
+       "sessions none can be held out and they are in-sample (\"scored_on\": \"in-sample\",\n"
+       "\"holdout_sessions\": 0), which says little about sessions the model has not seen.\n";
 }
 
 int fail(const std::string &msg) {
@@ -54,6 +61,7 @@ int fail(const std::string &msg) {
 
 int main(int argc, char **argv) {
   std::string db, traces, out, transitions;
+  std::string transitions_from; // "model vN" when carried over from the log's latest model
   bool save = false, quiet = false, summary = false;
   HazardOptions opt;
   for (int i = 1; i < argc; ++i) {
@@ -140,6 +148,20 @@ int main(int argc, char **argv) {
       return fail("cannot open " + db + ": " + err + " (" + std::to_string(r) + ")");
     if (std::string note = recover_for_tool(db, *log, lo.read_only); !note.empty())
       std::cerr << "smartplayer-train: " << note << "\n";
+    // The log does not hold the videos' transitions; the model stored in it
+    // does. Without --transitions the new model keeps the latest one's (as
+    // online retraining does, control/trainer.cpp), rather than losing them.
+    if (transitions.empty()) {
+      std::shared_ptr<const HazardModel> latest;
+      std::string version, lerr;
+      if (load_stored_model(*log, latest, version, lerr) != kOk)
+        std::cerr << "smartplayer-train: " << lerr
+                  << "; its transitions are not carried over (give --transitions FILE to keep them)\n";
+      else if (latest && latest->transitions()) {
+        opt.transitions = latest->transitions();
+        transitions_from = "model v" + version;
+      }
+    }
   }
   if (!traces.empty()) {
     TraceReadResult rr = read_trace_file(traces, OnMalformed::Skip);
@@ -196,18 +218,29 @@ int main(int argc, char **argv) {
       std::cerr << "smartplayer-train: stored model version " << row.version << " in " << db << "\n";
   }
   if (!out.empty()) result["out"] = out;
+  if (opt.transitions)
+    result["transitions"] = {{"videos", opt.transitions->size()},
+                             {"from", transitions_from.empty() ? transitions : transitions_from}};
   if (summary) {
     const HazardMetrics &m = model->metrics();
     std::printf("%s%s on %lld sessions, %lld events", HazardModel::kKind,
                 save ? (" model v" + std::to_string(result["saved_version"].get<int64_t>())).c_str()
                      : " model",
                 static_cast<long long>(m.sessions_seen), static_cast<long long>(m.events_seen));
-    if (opt.transitions) std::printf(", transitions of %zu videos", opt.transitions->size());
-    if (m.log_loss >= 0 && m.base_log_loss > 0)
+    if (opt.transitions)
+      std::printf(", transitions of %zu videos%s", opt.transitions->size(),
+                  transitions_from.empty() ? "" : (" (carried over from " + transitions_from + ")").c_str());
+    if (!(m.log_loss >= 0 && m.base_log_loss > 0))
+      std::printf(": no log loss (no decision point to score)\n");
+    else if (!m.in_sample())
       std::printf(": held-out log loss %.3f vs %.3f for the base rate (%.0f %% lower)\n", m.log_loss,
                   m.base_log_loss, 100.0 * (1.0 - m.log_loss / m.base_log_loss));
     else
-      std::printf(": too few sessions to hold any out\n");
+      std::printf(
+          ": in-sample log loss %.3f vs %.3f for the base rate (%.0f %% lower; too few sessions to hold "
+          "any out, %d needed, so no estimate for sessions it has not seen)\n",
+          m.log_loss, m.base_log_loss, 100.0 * (1.0 - m.log_loss / m.base_log_loss),
+          HazardModel::kMinHoldoutSessions);
     return 0;
   }
   std::cout << result.dump(2) << "\n";
