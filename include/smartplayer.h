@@ -263,7 +263,7 @@ SP_API void sp_config_destroy(sp_config *cfg);
  *   policy             "auto" | "always-on" | "fixed-timeout" | "seed-genre" | "learned"
  *                                                    control-plane sleep policy ("auto": learned once
  *                                                    a usable model is in the db, fixed-timeout before)
- *   cost               "h,w,m" ("1,30,60")           cost model: awake second, wake, miss (non-negative)
+ *   cost               "h,w,m" ("1,30,60")           cost model: awake second, wake, miss (plain decimals; h > 0, w, m >= 0)
  *   timeout_s          double (w/h)                  tau for fixed-timeout, (0, 1e9] seconds
  *   strict             "0" | "1"                     the seed's experiment: calls refused while asleep
  *   online_learning    "1" | "0"                     retrain from new sessions on idle time
@@ -772,7 +772,8 @@ typedef struct sp_stats {
                                  journal for the next open are not counted. */
     char policy[32];          /* the policy in force, e.g. "fixed-timeout" */
     char model_version[64];   /* the predictor model in use; "" when none */
-    double model_log_loss;    /* held-out log loss of that model, or -1 */
+    double model_log_loss;    /* that model's log loss on held-out sessions (in-sample when it was trained
+                                 on too few to hold any out: smartplayer-train says which), or -1 */
     /* Playback of the media open now (or closed last), counted from its
        sp_open (libVLC's displayed and lost pictures, mpv's frame-drop-count).
        A library older than these fields leaves them out (struct_size says

@@ -28,7 +28,9 @@ TEST_CASE("cost: the one h,w,m parser, spaces allowed; the control plane reads t
     CHECK(cfg.set("cost", bad, err) == kErrInvalidArgument);
     CHECK(err.find("h,w,m") != std::string::npos);
     CostModel unused{};
-    CHECK_FALSE(CostModel::parse(bad, unused)); // both sides agree
+    std::string why;
+    CHECK_FALSE(CostModel::parse(bad, unused, &why)); // both sides agree
+    CHECK(err.find(why) != std::string::npos);        // and the option says the parser's reason
   }
 }
 

@@ -103,7 +103,9 @@ int PlayerConfig::set(const std::string &key, const std::string &value, std::str
     policy = value;
   } else if (key == "cost") {
     CostModel parsed;
-    if (!CostModel::parse(value, parsed)) return bad("three non-negative numbers \"h,w,m\"");
+    std::string why;
+    if (!CostModel::parse(value, parsed, &why))
+      return bad("\"h,w,m\": three plain decimal numbers, h > 0, w and m >= 0 (" + why + ")");
     cost = value;
   } else if (key == "timeout_s") {
     double d;
